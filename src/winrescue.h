@@ -1,0 +1,552 @@
+/*
+ * winrescue.h - the one public header of the winrescue engine (libwinrescue.a)
+ *
+ * The engine inspects, diagnoses, refreshes and resets an offline Windows 8 / 8.1 / 10
+ * installation.  It never prints, never exits and never calls curses: every function
+ * returns 0 (WR_OK) or a positive enum wr_err, and fills a caller-supplied
+ * struct wr_detail with what a person or a log needs to know (the subject, errno, the
+ * foreign library's own message).  Front ends (ui/cli.c, ui/wizard/) use this header
+ * and nothing else.
+ *
+ * Each section below belongs to one module, named like the file that implements it
+ * (src/<module>.c).  Functions are named wr_<module>_<verb>.
+ */
+#ifndef WINRESCUE_H
+#define WINRESCUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WR_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------------- */
+/* error: result codes.  Fixed numbers, never reused; add new ones at the end. */
+/* ------------------------------------------------------------------------- */
+
+enum wr_err {
+	WR_OK = 0,
+	WR_ERR_NOMEM = 1,		/* out of memory */
+	WR_ERR_INVALID_ARG = 2,		/* a caller passed something meaningless */
+	WR_ERR_OPEN = 3,		/* cannot open a file or device */
+	WR_ERR_READ = 4,		/* read failed (I/O error, short file) */
+	WR_ERR_WRITE = 5,		/* write failed */
+	WR_ERR_NOT_FOUND = 6,		/* a file, key or value does not exist */
+	WR_ERR_NOT_NTFS = 7,		/* the volume is not NTFS */
+	WR_ERR_BITLOCKER = 8,		/* the volume is BitLocker-encrypted */
+	WR_ERR_HIBERNATED = 9,		/* Windows is hibernated on the volume */
+	WR_ERR_FAST_STARTUP = 10,	/* Windows was shut down with Fast Startup */
+	WR_ERR_MOUNTED = 11,		/* the target is mounted */
+	WR_ERR_LOCKED = 12,		/* another winrescue holds the target */
+	WR_ERR_HIVE_CORRUPT = 13,	/* a registry hive cannot be parsed */
+	WR_ERR_HIVE = 14,		/* a registry operation failed */
+	WR_ERR_XML = 15,		/* an XML file cannot be parsed */
+	WR_ERR_WIM = 16,		/* a WIM operation failed */
+	WR_ERR_WIM_CORRUPT = 17,	/* a WIM file is damaged or truncated */
+	WR_ERR_NO_PARTITION_TABLE = 18,	/* the disk has no partition table */
+	WR_ERR_NO_SUCH_PARTITION = 19,	/* the partition number does not exist */
+	WR_ERR_NO_WINDOWS = 20,		/* no Windows installation on the volume */
+	WR_ERR_NOT_IMPLEMENTED = 21,	/* this capability is not built yet */
+	WR_ERR_ABORTED = 22,		/* the progress callback asked to stop */
+	WR_ERR_NO_SPACE = 23,		/* not enough free space */
+	WR_ERR_MISMATCH = 24,		/* the image does not match the installation */
+	WR_ERR_TOO_LARGE = 25,		/* a value or file is larger than allowed */
+	WR_ERR_UNSUPPORTED = 26,	/* a format or version we do not handle */
+	WR_ERR_SPAWN = 27,		/* a helper program could not be run */
+	WR_ERR_JOURNAL = 28,		/* the operation journal is unreadable */
+	WR_ERR_EXISTS = 29,		/* the destination already exists */
+	WR_ERR_NOT_ROOT = 30,		/* this needs root privileges */
+	WR_ERR_LIVE_DISK = 31,		/* the target is on the running system's disk */
+	WR_ERR_SOURCE_ON_TARGET = 32,	/* the image is on the volume to be changed */
+	WR_ERR_UNSAFE_PATH = 33,	/* a name from a hive or WIM is not a safe path */
+	WR_ERR_CORRUPT = 34,		/* on-disk structure damaged (generic) */
+	WR_ERR_HELPER_FAILED = 35,	/* a helper program exited with an error */
+	WR_ERR_NO_SOURCE = 36,		/* no usable image source was found */
+	WR_ERR_INTERRUPTED = 37,	/* an earlier operation did not finish: resume */
+	WR_ERR_DIRTY = 38,		/* the NTFS volume is marked dirty */
+	WR_ERR__COUNT			/* keep last: number of codes */
+};
+
+/* A short English sentence for a code (marked N_() for translation; the front end
+ * passes it through gettext).  Never NULL: unknown codes give a generic message. */
+const char *wr_strerror(int err);
+
+/* The C identifier of a code ("WR_ERR_BITLOCKER"), for logs and --json output. */
+const char *wr_err_name(int err);
+
+/* Details of a failure, filled by the engine.  Zero it (WR_DETAIL_INIT) before a call. */
+struct wr_detail {
+	int sys_errno;		/* errno at the point of failure, or 0 */
+	int lib_code;		/* the foreign library's own code, or 0 */
+	char subject[1024];	/* what was refused or failed: a path, a key, a name */
+	char lib_msg[512];	/* the foreign library's English message (for the log) */
+};
+#define WR_DETAIL_INIT { 0, 0, "", "" }
+
+/* Fill a detail struct; returns err so a caller can write
+ * "return wr_detail_set(d, WR_ERR_OPEN, errno, path);".  d may be NULL. */
+int wr_detail_set(struct wr_detail *d, int err, int sys_errno, const char *subject);
+/* Same, plus the foreign library's message (printf-style). */
+int wr_detail_setf(struct wr_detail *d, int err, int sys_errno, const char *subject,
+		   const char *lib_fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* ------------------------------------------------------------------------- */
+/* log: timestamped lines to one file.  Process-wide; safe to call unopened. */
+/* ------------------------------------------------------------------------- */
+
+#define WR_LOG_DEFAULT_DIR "/var/log/winrescue"
+
+enum wr_log_level { WR_LOG_DEBUG, WR_LOG_INFO, WR_LOG_WARN, WR_LOG_ERROR };
+
+/* Open the log.  path may be a file or NULL for WR_LOG_DEFAULT_DIR/winrescue-<time>.log.
+ * The directory is created if needed.  On failure logging stays off. */
+int wr_log_open(const char *path, struct wr_detail *d);
+void wr_log_close(void);
+/* The path of the open log file, or NULL. */
+const char *wr_log_path(void);
+void wr_log(enum wr_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Log an error code with its detail. */
+void wr_log_err(const char *what, int err, const struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* progress: one callback for all long work (wimlib's shape).                 */
+/* ------------------------------------------------------------------------- */
+
+enum wr_prog_msg {
+	WR_PROG_STEP_BEGIN,	/* info.step: a numbered step starts */
+	WR_PROG_STEP_END,	/* info.step: it finished */
+	WR_PROG_BYTES,		/* info.amount: bytes done of total in this step */
+	WR_PROG_ITEMS,		/* info.amount: items done of total in this step */
+	WR_PROG_NOTE,		/* info.note: something worth telling the person */
+};
+
+union wr_prog_info {
+	struct {
+		unsigned index;		/* 1-based step number */
+		unsigned count;		/* number of steps */
+		int id;			/* the operation's own step id */
+		const char *name;	/* English name, marked N_() */
+	} step;
+	struct {
+		uint64_t done;
+		uint64_t total;		/* 0 when unknown */
+	} amount;
+	struct {
+		const char *text;	/* English, marked N_() */
+		const char *subject;	/* may be NULL */
+	} note;
+};
+
+enum wr_prog_status { WR_PROG_CONTINUE = 0, WR_PROG_ABORT = 1 };
+
+typedef enum wr_prog_status (*wr_progress_fn)(enum wr_prog_msg msg,
+					      const union wr_prog_info *info, void *ctx);
+
+/* Rate limiter for WR_PROG_BYTES/ITEMS: true when done has moved >= 1 % (or total is
+ * reached) since the last true.  Embed one per step; zero-initialise. */
+struct wr_prog_limiter {
+	uint64_t last;
+	bool started;
+};
+bool wr_prog_due(struct wr_prog_limiter *l, uint64_t done, uint64_t total);
+
+/* Call fn (may be NULL) and turn ABORT into WR_ERR_ABORTED. */
+int wr_prog_report(wr_progress_fn fn, void *ctx, enum wr_prog_msg msg,
+		   const union wr_prog_info *info);
+
+
+/* ------------------------------------------------------------------------- */
+/* util: small shared helpers.                                               */
+/* ------------------------------------------------------------------------- */
+
+/* Free a NULL-terminated array of malloc'd strings (NULL is fine). */
+void wr_strv_free(char **v);
+size_t wr_strv_len(char *const *v);
+
+/* ------------------------------------------------------------------------- */
+/* blockdev: naming a target.  A target is a block device, a volume image file, */
+/* or partition N of a whole-disk image file (or of a disk device).            */
+/* ------------------------------------------------------------------------- */
+
+struct wr_extent {
+	char path[4096];	/* device or image file holding the bytes */
+	uint64_t offset;	/* first byte of the volume inside path */
+	uint64_t size;		/* size of the volume in bytes */
+	unsigned partition;	/* partition number, 0 when path is the volume itself */
+	bool is_block_device;
+};
+
+/* Resolve (path, partition) into an extent.  partition 0 means path is the volume.
+ * Fails with WR_ERR_NO_SUCH_PARTITION, WR_ERR_OPEN, WR_ERR_NO_PARTITION_TABLE. */
+int wr_blockdev_resolve(const char *path, unsigned partition, struct wr_extent *out,
+			struct wr_detail *d);
+/* WR_ERR_MOUNTED when the extent (or any partition of it) is mounted anywhere
+ * according to /proc/self/mountinfo (block devices, and loop devices backed by
+ * the image file).  WR_OK otherwise. */
+int wr_blockdev_check_unmounted(const struct wr_extent *ext, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* disk: partition tables and partitions (libparted, libblkid).              */
+/* ------------------------------------------------------------------------- */
+
+enum wr_table_type { WR_TABLE_NONE, WR_TABLE_MBR, WR_TABLE_GPT, WR_TABLE_OTHER };
+
+enum wr_part_role {
+	WR_ROLE_UNKNOWN,
+	WR_ROLE_ESP,		/* EFI system partition */
+	WR_ROLE_MSR,		/* Microsoft reserved */
+	WR_ROLE_SYSTEM_RESERVED, /* MBR active NTFS partition with bootmgr, no Windows */
+	WR_ROLE_WINDOWS,	/* NTFS holding a Windows installation */
+	WR_ROLE_RECOVERY,	/* Windows RE / OEM recovery (DE94BBA4-..., MBR 0x27) */
+	WR_ROLE_DATA,		/* other data partition */
+};
+
+struct wr_partition {
+	unsigned number;	/* 1-based, as the kernel numbers it */
+	uint64_t start;		/* bytes from the start of the disk */
+	uint64_t size;		/* bytes */
+	char type[40];		/* GPT type GUID (lower case) or MBR id ("0x07") */
+	uint8_t mbr_type;	/* MBR partition id, 0 on GPT */
+	bool active;		/* MBR boot flag */
+	uint64_t gpt_attrs;	/* GPT attribute bits */
+	char uuid[40];		/* GPT partition GUID, or "" */
+	char name[128];		/* GPT partition name (UTF-8), or "" */
+	char fstype[32];	/* libblkid TYPE ("ntfs", "vfat", "BitLocker"), or "" */
+	char label[128];	/* filesystem label (UTF-8), or "" */
+	enum wr_part_role role;
+};
+
+struct wr_disk {
+	char path[4096];
+	char model[128];	/* "" for image files */
+	bool is_image;		/* a regular file, not a block device */
+	uint64_t size;		/* bytes */
+	unsigned sector_size;	/* logical sector size */
+	enum wr_table_type table;
+	char disk_guid[40];	/* GPT disk GUID, or "" */
+	uint32_t mbr_signature;	/* MBR disk signature, or 0 */
+	bool gpt_primary_damaged; /* primary GPT bad, backup good (read from backup) */
+	bool gpt_backup_damaged;
+	size_t nparts;
+	struct wr_partition *parts;
+};
+
+/* Read a disk (block device or whole-disk image).  A disk without a partition table
+ * is returned with table WR_TABLE_NONE, not as an error.  Read-only. */
+int wr_disk_read(const char *path, struct wr_disk **out, struct wr_detail *d);
+void wr_disk_free(struct wr_disk *disk);
+/* List the machine's disks (/sys/block, skipping loop, ram, zram and removable
+ * optical drives): a NULL-terminated array of "/dev/..." strings. */
+int wr_disk_list(char ***paths_out, struct wr_detail *d);
+void wr_disk_list_free(char **paths);
+const char *wr_part_role_name(enum wr_part_role role);	/* "esp", "msr", ... */
+
+/* ------------------------------------------------------------------------- */
+/* ntfs: libntfs-3g in-process.                                              */
+/* ------------------------------------------------------------------------- */
+
+struct wr_volume_state {
+	char fstype[32];	/* "ntfs", "BitLocker", "vfat", "" */
+	bool is_ntfs;
+	bool bitlocker;		/* BitLocker, including To Go */
+	bool bitlocker_to_go;
+	bool hibernated;	/* hiberfil.sys holds a hibernated session */
+	bool fast_startup;	/* $LogFile left by a Fast Startup shutdown */
+	bool dirty;		/* volume flag 0x0001 */
+	bool chkdsk_pending;	/* autochk scheduled (BootExecute / dirty) */
+	uint16_t volume_flags;	/* raw $Volume flags */
+	char label[128];
+	uint64_t size;		/* bytes */
+	uint64_t free;		/* bytes */
+};
+
+/* Probe a volume's state without changing anything. */
+int wr_ntfs_probe(const struct wr_extent *ext, struct wr_volume_state *st,
+		  struct wr_detail *d);
+
+struct wr_ntfs;	/* an open NTFS volume (opaque) */
+
+enum wr_ntfs_open_flags {
+	WR_NTFS_RDONLY = 0,
+	WR_NTFS_RDWR = 1 << 0,
+	WR_NTFS_IGNORE_HIBERFILE = 1 << 1, /* only with the person's consent */
+};
+
+/* Open read-only or read-write; lookups are case-insensitive. */
+int wr_ntfs_open(const struct wr_extent *ext, unsigned flags, struct wr_ntfs **out,
+		 struct wr_detail *d);
+void wr_ntfs_close(struct wr_ntfs *vol);
+
+struct wr_ntfs_stat {
+	bool is_dir;
+	bool is_reparse;	/* junction, symlink or other reparse point */
+	uint64_t size;		/* unnamed $DATA size */
+	uint32_t attributes;	/* FILE_ATTRIBUTE_* */
+	uint64_t mft_ref;
+	unsigned nlink;
+};
+
+/* Paths use '/' or '\\' separators and are relative to the volume root. */
+int wr_ntfs_stat(struct wr_ntfs *vol, const char *path, struct wr_ntfs_stat *st,
+		 struct wr_detail *d);
+/* Read a whole file (at most max bytes, else WR_ERR_TOO_LARGE) into a malloc'd buffer. */
+int wr_ntfs_read_file(struct wr_ntfs *vol, const char *path, size_t max, void **buf,
+		      size_t *len, struct wr_detail *d);
+/* Copy a file out of the volume to a host path (for hivex, which opens files). */
+int wr_ntfs_copy_out(struct wr_ntfs *vol, const char *path, const char *host_path,
+		     struct wr_detail *d);
+/* List a directory: a NULL-terminated array of UTF-8 names (without "." and ".."),
+ * long names only (no DOS 8.3 duplicates). */
+int wr_ntfs_list(struct wr_ntfs *vol, const char *path, char ***names_out,
+		 struct wr_detail *d);
+void wr_ntfs_list_free(char **names);
+/* Sum of the sizes of all files under path (not following reparse points). */
+int wr_ntfs_tree_size(struct wr_ntfs *vol, const char *path, uint64_t *bytes,
+		      uint64_t *files, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* hive: registry hives (hivex), opened from host files.                     */
+/* ------------------------------------------------------------------------- */
+
+struct wr_hive;	/* opaque */
+
+/* Open a hive file read-only (write = false) or for editing. */
+int wr_hive_open(const char *host_path, bool write, struct wr_hive **out,
+		 struct wr_detail *d);
+void wr_hive_close(struct wr_hive *h);
+/* Key paths use '\\' and are relative to the hive root ("Microsoft\\Windows NT\\..."). */
+bool wr_hive_key_exists(struct wr_hive *h, const char *key);
+/* REG_SZ / REG_EXPAND_SZ as UTF-8 (stops at the first NUL); malloc'd. */
+int wr_hive_get_string(struct wr_hive *h, const char *key, const char *value, char **out,
+		       struct wr_detail *d);
+/* REG_MULTI_SZ as a NULL-terminated array of malloc'd UTF-8 strings. */
+int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *value,
+			     char ***out, struct wr_detail *d);
+int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value,
+		      uint32_t *out, struct wr_detail *d);
+int wr_hive_get_qword(struct wr_hive *h, const char *key, const char *value,
+		      uint64_t *out, struct wr_detail *d);
+/* Names of the subkeys of key: NULL-terminated array of malloc'd UTF-8 strings. */
+int wr_hive_subkeys(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* regf: the hive file format itself, where hivex has no API (blank hives,     */
+/* base block facts, key class names where the LSA boot key lives).          */
+/* ------------------------------------------------------------------------- */
+
+struct wr_regf_header {
+	uint32_t seq1, seq2;	/* primary and secondary sequence numbers */
+	bool dirty;		/* seq1 != seq2: .LOG1/.LOG2 hold unwritten changes */
+	uint32_t major, minor;	/* format version (1.3, 1.5) */
+	bool checksum_ok;
+	char file_name[64];	/* the embedded file name (UTF-8), may be "" */
+};
+int wr_regf_read_header(const char *host_path, struct wr_regf_header *hdr,
+			struct wr_detail *d);
+/* Write a new, empty, valid hive file (8 KiB: base block, one hbin with an sk cell
+ * and the root key named root_name). */
+int wr_regf_create_blank(const char *host_path, const char *root_name,
+			 struct wr_detail *d);
+/* The class name of key (path from the root, '\\'-separated) as UTF-8; malloc'd.
+ * WR_ERR_NOT_FOUND when the key does not exist or has no class name. */
+int wr_regf_get_class(const char *host_path, const char *key, char **out,
+		      struct wr_detail *d);
+/* Set (replace) the class name of an existing key; the file stays a valid hive
+ * (checksum, hbin sizes).  The file must not be open in hivex for writing. */
+int wr_regf_set_class(const char *host_path, const char *key, const char *cls,
+		      struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* reagent: Windows\System32\Recovery\ReAgent.xml (libxml2).                 */
+/* ------------------------------------------------------------------------- */
+
+struct wr_reagent_location {
+	bool present;		/* element present with a non-empty path */
+	char path[1024];	/* e.g. "\\Recovery\\WindowsRE" */
+	char guid[64];		/* volume/disk GUID as written, "" when zero */
+	uint64_t offset;	/* partition offset in bytes */
+	unsigned index;		/* image index (PBR locations) */
+	uint32_t id;		/* disk signature / id attribute */
+};
+
+struct wr_reagent {
+	char version[16];	/* "1.0", "2.0" */
+	struct wr_reagent_location winre;		/* WinreLocation */
+	struct wr_reagent_location pbr;			/* PBRImageLocation */
+	struct wr_reagent_location pbr_custom;		/* PBRCustomImageLocation */
+	struct wr_reagent_location os_install;		/* OsInstallLocation */
+	char winre_bcd_id[64];	/* WinreBCD id */
+	int install_state;	/* InstallState state: 1 = WinRE enabled, -1 when absent */
+	bool winre_enabled;
+};
+
+/* Parse ReAgent.xml bytes (UTF-8 or UTF-16 with BOM). */
+int wr_reagent_parse(const void *buf, size_t len, struct wr_reagent *out,
+		     struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* winsys: facts about a Windows installation.                               */
+/* ------------------------------------------------------------------------- */
+
+enum wr_arch { WR_ARCH_UNKNOWN = -1, WR_ARCH_X86 = 0, WR_ARCH_ARM = 5, WR_ARCH_X64 = 9,
+	       WR_ARCH_ARM64 = 12 };	/* the numbers WIM XML uses */
+const char *wr_arch_name(enum wr_arch a);	/* "x86", "x64", "arm", "arm64" */
+
+struct wr_user {
+	char sid[192];
+	char profile_path[1024];	/* as in ProfileList: "C:\\Users\\Alice" */
+	char name[256];			/* SAM account name (UTF-8), or profile leaf */
+	uint64_t profile_bytes;		/* bytes under the profile, UINT64_MAX unknown */
+	bool special;			/* system, local service, network service */
+};
+
+struct wr_windows {
+	char product_name[256];		/* "Windows 8.1 Pro" */
+	char edition[64];		/* EditionID: "Core", "Professional" */
+	char installation_type[32];	/* "Client", "Server" */
+	char version[16];		/* CurrentVersion "6.3" */
+	unsigned major, minor;		/* 6.2 = 8, 6.3 = 8.1, 10.0 = 10 */
+	unsigned build;			/* CurrentBuild(Number) */
+	unsigned ubr;			/* update build revision, 0 when absent */
+	char display_version[32];	/* DisplayVersion / ReleaseId, or "" */
+	char marketing_name[32];	/* "Windows 8", "Windows 8.1", "Windows 10" */
+	enum wr_arch arch;		/* from kernel32.dll's PE header */
+	int64_t install_date;		/* Unix time, 0 unknown */
+	char computer_name[64];
+	char time_zone[128];		/* TimeZoneKeyName */
+	char default_language[32];	/* "en-US" */
+	char **languages;		/* installed UI languages, NULL-terminated */
+	char keyboard[32];		/* default input locale, e.g. "0411:00000411" */
+	bool fast_startup_enabled;	/* HiberbootEnabled = 1 */
+	bool hibernate_enabled;
+	size_t nusers;
+	struct wr_user *users;
+	size_t nstore_apps;
+	char **store_apps;		/* package full names under WindowsApps */
+	bool has_reagent;
+	struct wr_reagent reagent;
+	bool winre_present;		/* a WinRE image exists where ReAgent says */
+};
+
+/* Inspect the installation on an open volume (root must hold Windows\System32). */
+int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detail *d);
+void wr_windows_free(struct wr_windows *w);
+/* The parts that only need hives (software, system; sam may be NULL). */
+int wr_winsys_from_hives(struct wr_hive *software, struct wr_hive *system,
+			 struct wr_hive *sam, struct wr_windows *w, struct wr_detail *d);
+/* PE machine of a DLL's bytes. */
+enum wr_arch wr_winsys_pe_arch(const void *buf, size_t len);
+
+/* ------------------------------------------------------------------------- */
+/* apps: desktop apps as Programs and Features lists them.                   */
+/* ------------------------------------------------------------------------- */
+
+struct wr_app {
+	char *key;		/* Uninstall subkey name */
+	char *name;		/* DisplayName */
+	char *version;		/* DisplayVersion, or NULL */
+	char *publisher;	/* Publisher, or NULL */
+	char *link;		/* URLInfoAbout, else HelpLink, else URLUpdateInfo, or NULL */
+	char *user;		/* NULL: machine-wide; else the user's name */
+	unsigned bits;		/* 32 or 64 */
+};
+
+struct wr_app_list {
+	size_t n;
+	struct wr_app *v;
+};
+
+/* Append the visible apps under key (an Uninstall key) of hive h. */
+int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user,
+		      unsigned bits, struct wr_app_list *list, struct wr_detail *d);
+/* Every desktop app of the installation: HKLM, Wow6432Node, each user's NTUSER.DAT. */
+int wr_apps_read(struct wr_ntfs *vol, const struct wr_windows *w,
+		 struct wr_app_list *list, struct wr_detail *d);
+/* Apps in old that new lacks (same name and scope). */
+int wr_apps_removed(const struct wr_app_list *old_list, const struct wr_app_list *new_list,
+		    struct wr_app_list *out, struct wr_detail *d);
+void wr_app_list_release(struct wr_app_list *list);
+
+/* ------------------------------------------------------------------------- */
+/* wim: image files (wimlib).                                                */
+/* ------------------------------------------------------------------------- */
+
+struct wr_image_info {
+	unsigned index;			/* 1-based */
+	char name[256];
+	char description[256];
+	char product_name[256];		/* WINDOWS/PRODUCTNAME */
+	char edition[64];		/* WINDOWS/EDITIONID */
+	char installation_type[32];	/* WINDOWS/INSTALLATIONTYPE */
+	enum wr_arch arch;		/* WINDOWS/ARCH */
+	unsigned major, minor, build, spbuild;
+	char languages[256];		/* comma-separated, default first */
+	uint64_t total_bytes;		/* expanded size */
+	uint64_t file_count;
+};
+
+struct wr_wim_info {
+	char path[4096];
+	unsigned image_count;
+	struct wr_image_info *images;
+	bool has_integrity;
+	bool split;			/* part of a .swm set */
+	unsigned part_number, total_parts;
+};
+
+/* Read a WIM/ESD/SWM's header and XML.  check_integrity verifies the integrity table
+ * when the file has one (slow on large files). */
+int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info **out,
+		     struct wr_detail *d);
+void wr_wim_info_free(struct wr_wim_info *info);
+
+/* ------------------------------------------------------------------------- */
+/* sources: where a refresh/reset image can come from.                       */
+/* ------------------------------------------------------------------------- */
+
+enum wr_source_kind { WR_SOURCE_CUSTOM, WR_SOURCE_OEM, WR_SOURCE_MEDIA, WR_SOURCE_GIVEN };
+
+/* Why an image cannot refresh an installation (0 = it can). */
+enum wr_mismatch {
+	WR_MATCH_OK = 0,
+	WR_MISMATCH_ARCH = 1 << 0,
+	WR_MISMATCH_EDITION = 1 << 1,
+	WR_MISMATCH_VERSION = 1 << 2,	/* different major.minor (the 8 vs 8.1 trap) */
+	WR_MISMATCH_OLDER_BUILD = 1 << 3,
+	WR_MISMATCH_NOT_WINDOWS = 1 << 4, /* no WINDOWS element in the XML */
+};
+
+/* Which of the above apply to image img for installation w (a bit set). */
+unsigned wr_sources_match(const struct wr_windows *w, const struct wr_image_info *img);
+
+struct wr_source {
+	enum wr_source_kind kind;
+	char path[4096];		/* the file (on the host, or on a partition) */
+	char where[256];		/* human location: "/dev/sdb1", "partition 4" */
+	int err;			/* WR_OK, or why it could not be read */
+	struct wr_wim_info *info;	/* NULL when err */
+	unsigned *mismatch;		/* per image, wr_sources_match() result */
+};
+
+struct wr_source_list {
+	size_t n;
+	struct wr_source *v;
+};
+
+/* Find sources for installation w on disk (may be NULL) plus the given extra paths
+ * (files: .wim/.esd/.swm/.iso; directories: searched for sources\install.*), best
+ * first.  Never writes. */
+int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
+		    const char *const *extra_paths, struct wr_source_list *out,
+		    struct wr_detail *d);
+void wr_source_list_release(struct wr_source_list *list);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WINRESCUE_H */

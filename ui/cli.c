@@ -1,0 +1,99 @@
+/*
+ * cli.c - the command table, usage text and error reporting for the command line.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+
+static int cmd_not_built(int argc, char **argv);
+
+const struct cli_command cli_commands[] = {
+	{ "wizard", "[--disk IMAGE]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
+	{ "inspect", "[--json] [PATH...]", N_("show disks, partitions, Windows installations, users, apps and image sources"), cmd_inspect },
+	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_not_built },
+	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_not_built },
+	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_not_built },
+	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_not_built },
+	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
+	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_not_built },
+	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_not_built },
+	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_not_built },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct cli_command *cli_find(const char *name)
+{
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+void cli_usage(FILE *out)
+{
+	fprintf(out, "%s\n", _("Usage: winrescue [--lang en|ja|ru] [--log FILE] [COMMAND ...]"));
+	fprintf(out, "%s\n\n", _("Repairs, refreshes or resets an offline Windows 8, 8.1 or 10 installation."));
+	fprintf(out, "%s\n", _("Commands:"));
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		fprintf(out, "  %-9s %s\n  %-9s %s\n", c->name, c->usage, "", _(c->summary));
+	fprintf(out, "\n%s\n", _("Without a command, winrescue starts the wizard."));
+	fprintf(out, "%s\n", _("Exit status: 0 done, 1 failed, 2 usage error, 3 refused by a safety check (nothing was written), 4 interrupted (run resume)."));
+}
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("winrescue: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_exit_status(int err)
+{
+	switch (err) {
+	case WR_OK:
+		return EXIT_DONE;
+	case WR_ERR_BITLOCKER:
+	case WR_ERR_HIBERNATED:
+	case WR_ERR_FAST_STARTUP:
+	case WR_ERR_MOUNTED:
+	case WR_ERR_LOCKED:
+	case WR_ERR_MISMATCH:
+	case WR_ERR_NO_SPACE:
+	case WR_ERR_LIVE_DISK:
+	case WR_ERR_SOURCE_ON_TARGET:
+	case WR_ERR_UNSAFE_PATH:
+	case WR_ERR_NOT_ROOT:
+	case WR_ERR_NO_SOURCE:
+		return EXIT_REFUSED;
+	case WR_ERR_INTERRUPTED:
+		return EXIT_INTERRUPTED;
+	default:
+		return EXIT_FAILED;
+	}
+}
+
+int cli_fail(const char *what, int err, const struct wr_detail *d)
+{
+	wr_log_err(what, err, d);
+	if (d && d->subject[0])
+		/* TRANSLATORS: %1$s is an error sentence, %2$s the file, device or name it is about. */
+		cli_error(_("%1$s (%2$s)"), _(wr_strerror(err)), d->subject);
+	else
+		cli_error("%s", _(wr_strerror(err)));
+	return cli_exit_status(err);
+}
+
+static int cmd_not_built(int argc, char **argv)
+{
+	(void)argc;
+	/* TRANSLATORS: %s is a command name such as "refresh". */
+	cli_error(_("The '%s' command is not available in this version yet."), argv[0]);
+	return EXIT_FAILED;
+}

@@ -1,0 +1,45 @@
+/*
+ * cli.h - the command table (tmux's cmd_entry shape) and shared command-line helpers.
+ */
+#ifndef UI_CLI_H
+#define UI_CLI_H
+
+#include <stdbool.h>
+
+#include "../src/winrescue.h"
+
+/* Exit statuses: a stable contract (DESIGN.md section 5). */
+enum cli_exit {
+	EXIT_DONE = 0,
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_REFUSED = 3,	/* a safety check refused; nothing was written */
+	EXIT_INTERRUPTED = 4,	/* run resume */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;	/* arguments, untranslated syntax */
+	const char *summary;	/* English, marked N_() */
+	int (*run)(int argc, char **argv);	/* argv[0] is the command name */
+};
+
+/* The table, terminated by a zero entry. */
+extern const struct cli_command cli_commands[];
+
+const struct cli_command *cli_find(const char *name);
+void cli_usage(FILE *out);
+
+/* "winrescue: <message>" on stderr; message is already translated. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print the translated message for err, with the subject when there is one, log it,
+ * and return the exit status that fits (3 for safety refusals, else 1). */
+int cli_fail(const char *what, int err, const struct wr_detail *d);
+/* Exit status for an engine error code. */
+int cli_exit_status(int err);
+
+/* Commands (ui/cmd_*.c). */
+int cmd_inspect(int argc, char **argv);
+int cmd_wizard(int argc, char **argv);
+
+#endif
