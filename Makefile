@@ -61,9 +61,13 @@ DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libw
 
 all: $(BIN) $(MO) $(TOOL_BIN)
 
+# V=1 shows the full compiler command lines.
+Q = $(if $(V),,@)
+
 $(BUILD)/%.o: %.c src/winrescue.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 -include $(ENGINE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(TEST_HELPER_OBJ:.o=.d)
 
