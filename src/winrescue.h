@@ -167,6 +167,14 @@ int wr_prog_report(wr_progress_fn fn, void *ctx, enum wr_prog_msg msg,
 void wr_strv_free(char **v);
 size_t wr_strv_len(char *const *v);
 
+/* A source of bytes that may not be a host file: a file inside an unmounted NTFS
+ * volume, say.  read_at returns WR_OK after reading exactly len bytes, else an error. */
+struct wr_reader {
+	int (*read_at)(void *ctx, uint64_t offset, void *buf, size_t len);
+	uint64_t size;
+	void *ctx;
+};
+
 /* ------------------------------------------------------------------------- */
 /* blockdev: naming a target.  A target is a block device, a volume image file, */
 /* or partition N of a whole-disk image file (or of a disk device).            */
@@ -304,6 +312,11 @@ int wr_ntfs_copy_out(struct wr_ntfs *vol, const char *path, const char *host_pat
 int wr_ntfs_list(struct wr_ntfs *vol, const char *path, char ***names_out,
 		 struct wr_detail *d);
 void wr_ntfs_list_free(char **names);
+/* A reader for a file inside the volume (valid until wr_ntfs_reader_close or
+ * wr_ntfs_close); lets wimlib-free code read a WIM's header and XML in place. */
+int wr_ntfs_reader_open(struct wr_ntfs *vol, const char *path, struct wr_reader *r,
+			struct wr_detail *d);
+void wr_ntfs_reader_close(struct wr_reader *r);
 /* Sum of the sizes of all files under path (not following reparse points). */
 int wr_ntfs_tree_size(struct wr_ntfs *vol, const char *path, uint64_t *bytes,
 		      uint64_t *files, struct wr_detail *d);
@@ -502,6 +515,10 @@ struct wr_wim_info {
  * when the file has one (slow on large files). */
 int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info **out,
 		     struct wr_detail *d);
+/* The same from a WIM that is not a host file (inside an NTFS volume): reads the
+ * header and the XML resource only.  name is used for messages and info->path. */
+int wr_wim_read_info_from(const struct wr_reader *r, const char *name,
+			  struct wr_wim_info **out, struct wr_detail *d);
 void wr_wim_info_free(struct wr_wim_info *info);
 
 /* ------------------------------------------------------------------------- */
