@@ -51,7 +51,7 @@ MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/winrescue.mo)
 
 # Debian packages the build, the tests and the demo need.
 DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libwim-dev \
-       wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libxml2-dev libxml2-utils \
+       wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
        libjson-c-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \
        clang-format util-linux coreutils
