@@ -197,6 +197,17 @@ int wr_blockdev_resolve(const char *path, unsigned partition, struct wr_extent *
  * the image file).  WR_OK otherwise. */
 int wr_blockdev_check_unmounted(const struct wr_extent *ext, struct wr_detail *d);
 
+/* An exclusive hold on a target, so two winrescues never work on one volume.  It is
+ * a flock() on the device node or image file (the whole file, even for one partition
+ * of a disk image), kept until wr_blockdev_unlock; for block devices, an O_EXCL open
+ * first checks that nothing (a mount, another program) holds the device.
+ * WR_ERR_LOCKED when another winrescue holds it, WR_ERR_MOUNTED when the kernel says
+ * the device is busy.  The hold does not stop this process from opening the target. */
+struct wr_blockdev_lock;
+int wr_blockdev_lock(const struct wr_extent *ext, struct wr_blockdev_lock **out,
+		     struct wr_detail *d);
+void wr_blockdev_unlock(struct wr_blockdev_lock *lock);	/* NULL is fine */
+
 /* ------------------------------------------------------------------------- */
 /* disk: partition tables and partitions (libparted, libblkid).              */
 /* ------------------------------------------------------------------------- */
@@ -253,6 +264,17 @@ int wr_disk_list(char ***paths_out, struct wr_detail *d);
 void wr_disk_list_free(char **paths);
 const char *wr_part_role_name(enum wr_part_role role);	/* "esp", "msr", ... */
 
+/* What filesystem (libblkid) is in the extent: fstype "ntfs", "vfat", "BitLocker"
+ * (including BitLocker To Go) or "" when none is recognised; label and uuid may be
+ * NULL.  Read-only. */
+struct wr_fs_info {
+	char fstype[32];
+	char label[128];
+	char uuid[64];
+};
+int wr_disk_probe_fs(const struct wr_extent *ext, struct wr_fs_info *out,
+		     struct wr_detail *d);
+
 /* ------------------------------------------------------------------------- */
 /* ntfs: libntfs-3g in-process.                                              */
 /* ------------------------------------------------------------------------- */
@@ -294,8 +316,11 @@ struct wr_ntfs_stat {
 	bool is_reparse;	/* junction, symlink or other reparse point */
 	uint64_t size;		/* unnamed $DATA size */
 	uint32_t attributes;	/* FILE_ATTRIBUTE_* */
-	uint64_t mft_ref;
-	unsigned nlink;
+	uint64_t mft_ref;	/* MFT record number (without the sequence number) */
+	unsigned nlink;		/* hard links (names, DOS-only names not counted) */
+	uint32_t reparse_tag;	/* IO_REPARSE_TAG_*, 0 when not a reparse point */
+	/* NTFS times: 100 ns ticks since 1601-01-01 (standard information). */
+	uint64_t creation_time, modification_time, mft_change_time, access_time;
 };
 
 /* Paths use '/' or '\\' separators and are relative to the volume root. */
@@ -320,6 +345,63 @@ void wr_ntfs_reader_close(struct wr_reader *r);
 /* Sum of the sizes of all files under path (not following reparse points). */
 int wr_ntfs_tree_size(struct wr_ntfs *vol, const char *path, uint64_t *bytes,
 		      uint64_t *files, struct wr_detail *d);
+
+/* --- writing (volume opened with WR_NTFS_RDWR) ---
+ * Paths name existing parents; names are compared case-insensitively, as Windows
+ * does.  None of these follows a reparse point. */
+
+/* Create a directory (WR_ERR_EXISTS when the name exists in any case). */
+int wr_ntfs_mkdir(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
+/* Rename/move a file or directory within the volume: link under the new name, then
+ * delete the old name.  Only metadata changes: inode number, streams, security
+ * descriptor, times and other hard links stay.  The Win32+DOS name pair is kept when
+ * the old name had one (a new DOS name is generated for the new long name).  Refuses
+ * an existing destination (WR_ERR_EXISTS, compared case-insensitively, except a
+ * case-only rename of the same file) and moving a directory into itself
+ * (WR_ERR_INVALID_ARG).  On failure the old name is left in place. */
+int wr_ntfs_move(struct wr_ntfs *vol, const char *from, const char *to,
+		 struct wr_detail *d);
+/* Remove one name of a file, or an empty directory, or a reparse point (the link
+ * itself, never its target). */
+int wr_ntfs_unlink(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
+/* Remove a directory and everything below it; reparse points inside are removed as
+ * links, never followed.  WR_ERR_NOT_FOUND when path does not exist. */
+int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
+/* Create or replace (truncate) a file with len bytes of buf. */
+int wr_ntfs_write_file(struct wr_ntfs *vol, const char *path, const void *buf,
+		       size_t len, struct wr_detail *d);
+/* Clear the dirty flag (what ntfsfix -d does).  Only with the person's consent. */
+int wr_ntfs_clear_dirty(struct wr_ntfs *vol, struct wr_detail *d);
+
+/* --- walking a tree, for checkers and inventories --- */
+struct wr_ntfs_stream {
+	char name[256];		/* UTF-8; "" for the unnamed $DATA stream */
+	uint64_t size;
+};
+
+struct wr_ntfs_entry {
+	const char *path;		/* "/Users/Alice/x.txt" (root is "/") */
+	const char *name;		/* last component ("" for the root) */
+	struct wr_ntfs_stat st;
+	size_t nstreams;
+	const struct wr_ntfs_stream *streams;	/* unnamed first when present */
+	const void *security;		/* self-relative security descriptor */
+	size_t security_len;		/* 0 when the volume gave none */
+	void *priv;			/* for wr_ntfs_entry_read */
+};
+
+/* Read len bytes at offset from stream number idx of the entry (only during the
+ * callback).  *got is how many were read (less at the end of the stream). */
+int wr_ntfs_entry_read(const struct wr_ntfs_entry *e, size_t idx, uint64_t offset,
+		       void *buf, size_t len, size_t *got, struct wr_detail *d);
+
+/* Called once per name, parents before children, children in the directory's index
+ * order; return WR_OK to go on, anything else stops the walk and is returned. */
+typedef int (*wr_ntfs_walk_fn)(const struct wr_ntfs_entry *e, void *ctx);
+
+/* Walk path and everything below it (reparse points are reported, never entered). */
+int wr_ntfs_walk(struct wr_ntfs *vol, const char *path, wr_ntfs_walk_fn fn, void *ctx,
+		 struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* hive: registry hives (hivex), opened from host files.                     */
