@@ -55,6 +55,7 @@ static const struct {
 	[WR_ERR_NO_SOURCE] = { "WR_ERR_NO_SOURCE", N_("No suitable Windows image was found; insert installation media of the same Windows version.") },
 	[WR_ERR_INTERRUPTED] = { "WR_ERR_INTERRUPTED", N_("An earlier operation on this volume was interrupted; run resume to finish it.") },
 	[WR_ERR_DIRTY] = { "WR_ERR_DIRTY", N_("The volume is marked as needing a disk check.") },
+	[WR_ERR_NO_SUCH_IMAGE] = { "WR_ERR_NO_SUCH_IMAGE", N_("The Windows image file has no image with that number; choose one of the listed images.") },
 };
 
 const char *wr_strerror(int err)

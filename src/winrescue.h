@@ -68,6 +68,7 @@ enum wr_err {
 	WR_ERR_NO_SOURCE = 36,		/* no usable image source was found */
 	WR_ERR_INTERRUPTED = 37,	/* an earlier operation did not finish: resume */
 	WR_ERR_DIRTY = 38,		/* the NTFS volume is marked dirty */
+	WR_ERR_NO_SUCH_IMAGE = 39,	/* the WIM has no image with that index */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
