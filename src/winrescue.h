@@ -69,6 +69,8 @@ enum wr_err {
 	WR_ERR_INTERRUPTED = 37,	/* an earlier operation did not finish: resume */
 	WR_ERR_DIRTY = 38,		/* the NTFS volume is marked dirty */
 	WR_ERR_NO_SUCH_IMAGE = 39,	/* the WIM has no image with that index */
+	WR_ERR_BAD_OUTPUT = 40,		/* a helper program's output cannot be understood */
+	WR_ERR_DEVICE_GONE = 41,	/* the disk stopped answering or was disconnected */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
@@ -410,24 +412,100 @@ int wr_ntfs_walk(struct wr_ntfs *vol, const char *path, wr_ntfs_walk_fn fn, void
 
 struct wr_hive;	/* opaque */
 
-/* Open a hive file read-only (write = false) or for editing. */
+/* Registry value types (the numbers stored in the hive). */
+enum wr_reg_type {
+	WR_REG_NONE = 0,
+	WR_REG_SZ = 1,
+	WR_REG_EXPAND_SZ = 2,
+	WR_REG_BINARY = 3,
+	WR_REG_DWORD = 4,
+	WR_REG_DWORD_BIG_ENDIAN = 5,
+	WR_REG_LINK = 6,
+	WR_REG_MULTI_SZ = 7,
+	WR_REG_QWORD = 11,
+};
+
+/* Every value is untrusted: a getter refuses a value larger than this with
+ * WR_ERR_TOO_LARGE instead of allocating it. */
+#define WR_HIVE_MAX_VALUE (1u << 20)
+
+/* Open a hive file read-only (write = false) or for editing (changes stay in memory
+ * until wr_hive_commit).  A missing file gives WR_ERR_OPEN; a file hivex cannot parse
+ * (empty, truncated, random bytes, damaged) gives WR_ERR_HIVE_CORRUPT with hivex's
+ * errno in d->lib_code and d->sys_errno.  Opening never changes the file.  A dirty
+ * hive (sequence numbers differ) is opened as its base file says: its .LOG1/.LOG2
+ * transaction logs are NOT replayed. */
 int wr_hive_open(const char *host_path, bool write, struct wr_hive **out,
 		 struct wr_detail *d);
+/* Close without writing (uncommitted changes are dropped).  NULL is fine. */
 void wr_hive_close(struct wr_hive *h);
-/* Key paths use '\\' and are relative to the hive root ("Microsoft\\Windows NT\\..."). */
+/* The root key's name ("ROOT", "CMI-CreateHive{...}", "Software"); malloc'd. */
+int wr_hive_root_name(struct wr_hive *h, char **out, struct wr_detail *d);
+
+/* Key paths use '\\' and are relative to the hive root ("Microsoft\\Windows NT\\...");
+ * "" is the root.  Names match case-insensitively (ASCII, Latin-1, Greek, Cyrillic).
+ * Value name "" or NULL is the key's default value ("@").
+ * Getters return WR_ERR_NOT_FOUND when the key or value is absent, WR_ERR_HIVE when
+ * the value has another type (the type is in d->lib_msg), WR_ERR_TOO_LARGE above
+ * WR_HIVE_MAX_VALUE, WR_ERR_HIVE_CORRUPT when hivex fails on the hive's cells. */
 bool wr_hive_key_exists(struct wr_hive *h, const char *key);
-/* REG_SZ / REG_EXPAND_SZ as UTF-8 (stops at the first NUL); malloc'd. */
+/* REG_SZ / REG_EXPAND_SZ / REG_LINK as UTF-8, decoded from UTF-16LE: stops at the first
+ * NUL (real hives carry garbage after it), lone surrogates become U+FFFD; malloc'd.
+ * REG_EXPAND_SZ is returned unexpanded. */
 int wr_hive_get_string(struct wr_hive *h, const char *key, const char *value, char **out,
 		       struct wr_detail *d);
-/* REG_MULTI_SZ as a NULL-terminated array of malloc'd UTF-8 strings. */
+/* REG_MULTI_SZ as a NULL-terminated array of malloc'd UTF-8 strings (stops at the
+ * empty string that ends the list). */
 int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *value,
 			     char ***out, struct wr_detail *d);
+/* REG_DWORD (and REG_DWORD_BIG_ENDIAN). */
 int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value,
 		      uint32_t *out, struct wr_detail *d);
+/* REG_QWORD. */
 int wr_hive_get_qword(struct wr_hive *h, const char *key, const char *value,
 		      uint64_t *out, struct wr_detail *d);
+/* Raw data of a value of any type (malloc'd, *len bytes; *type may be NULL).  Some
+ * keys store data in the type field itself (SAM's Names\\<user> default value's type
+ * is the account's RID): wr_hive_get_type reads that. */
+int wr_hive_get_binary(struct wr_hive *h, const char *key, const char *value, void **out,
+		       size_t *len, uint32_t *type, struct wr_detail *d);
+int wr_hive_get_type(struct wr_hive *h, const char *key, const char *value,
+		     uint32_t *type, size_t *len, struct wr_detail *d);
 /* Names of the subkeys of key: NULL-terminated array of malloc'd UTF-8 strings. */
 int wr_hive_subkeys(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d);
+/* Names of the values of key ("" for the default value); same shape. */
+int wr_hive_values(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d);
+/* Decode UTF-16LE bytes (len bytes, an odd last byte ignored) to a malloc'd UTF-8
+ * string, stopping at the first NUL; lone surrogates become U+FFFD.  For strings
+ * found inside binary values (SAM's V). */
+int wr_hive_utf16_to_utf8(const void *buf, size_t len, char **out);
+
+/* Editing (hive opened with write = true; WR_ERR_INVALID_ARG otherwise).  Changes are
+ * made in memory; wr_hive_commit writes them. */
+/* Create key and any missing parents (an existing key is fine). */
+int wr_hive_add_key(struct wr_hive *h, const char *key, struct wr_detail *d);
+/* Delete key with all its subkeys and values (the root cannot be deleted). */
+int wr_hive_delete_key(struct wr_hive *h, const char *key, struct wr_detail *d);
+/* Set (create or replace) a value.  The key must exist.  Strings are UTF-8 (invalid
+ * UTF-8 gives WR_ERR_INVALID_ARG) and are stored as UTF-16LE with the final NUL. */
+int wr_hive_set_string(struct wr_hive *h, const char *key, const char *value,
+		       const char *str, bool expand, struct wr_detail *d);
+int wr_hive_set_multi_string(struct wr_hive *h, const char *key, const char *value,
+			     char *const *strv, struct wr_detail *d);
+int wr_hive_set_dword(struct wr_hive *h, const char *key, const char *value, uint32_t v,
+		      struct wr_detail *d);
+int wr_hive_set_qword(struct wr_hive *h, const char *key, const char *value, uint64_t v,
+		      struct wr_detail *d);
+/* Any type, raw bytes (type may be a number that is not a wr_reg_type). */
+int wr_hive_set_binary(struct wr_hive *h, const char *key, const char *value,
+		       uint32_t type, const void *buf, size_t len, struct wr_detail *d);
+/* Remove one value; WR_ERR_NOT_FOUND when it is not there. */
+int wr_hive_delete_value(struct wr_hive *h, const char *key, const char *value,
+			 struct wr_detail *d);
+/* Write the changes safely: the new hive goes to "<path>.wr-new" in the same folder,
+ * is flushed (fsync) and renamed over the original, so a crash leaves the old or the
+ * new hive, never half of one. */
+int wr_hive_commit(struct wr_hive *h, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* regf: the hive file format itself, where hivex has no API (blank hives,     */
@@ -478,11 +556,38 @@ struct wr_reagent {
 	char winre_bcd_id[64];	/* WinreBCD id */
 	int install_state;	/* InstallState state: 1 = WinRE enabled, -1 when absent */
 	bool winre_enabled;
+	struct wr_reagent_location image;		/* ImageLocation (WinRE staging) */
+	int custom_image_available;	/* CustomImageAvailable state, -1 when absent */
+	int os_install_available;	/* OsInstallAvailable state, -1 when absent */
+	int auto_repair_on;		/* IsAutoRepairOn state, -1 when absent */
+	char os_build_version[128];	/* OsBuildVersion path: "9600.16384.amd64fre..." */
 };
 
-/* Parse ReAgent.xml bytes (UTF-8 or UTF-16 with BOM). */
+/* ReAgent.xml files larger than this are refused (WR_ERR_TOO_LARGE); real ones are
+ * about 2 KiB. */
+#define WR_REAGENT_MAX_SIZE (1024 * 1024)
+
+/* Parse ReAgent.xml bytes (UTF-8 with or without BOM, or UTF-16 with BOM), versions
+ * 1.0 (Windows 8: the factory image is in OsInstallLocation) and 2.0 (8.1 and 10:
+ * PBRImageLocation).  Untrusted input: no network, no DTD, no entity expansion; a
+ * document with a DOCTYPE, or whose root is not WindowsRE, or with a number
+ * attribute that is not a number, gives WR_ERR_XML (libxml2's message in
+ * d->lib_msg).  A location whose path is empty has present = false. */
 int wr_reagent_parse(const void *buf, size_t len, struct wr_reagent *out,
 		     struct wr_detail *d);
+
+/* Register or deregister the custom refresh image (what "recimg /setcurrent" and
+ * "image set / deregister" do): from the existing ReAgent.xml bytes (buf may be NULL
+ * or len 0: start from the blank 2.0 layout Windows 8.1 writes), make a whole new
+ * document with PBRCustomImageLocation set to loc (path = the folder holding
+ * CustomRefresh.wim, guid, offset, id, index) and CustomImageAvailable state 1; loc
+ * NULL or !loc->present clears it (empty path, zero GUID, state 0).  Every other
+ * element is kept as it was.  *out (malloc'd, UTF-8 with an XML declaration, as
+ * Windows writes it) is written back by the caller as a whole; the input is never
+ * changed.  Bad input gives the same errors as wr_reagent_parse. */
+int wr_reagent_set_custom_image(const void *buf, size_t len,
+				const struct wr_reagent_location *loc, char **out,
+				size_t *out_len, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* winsys: facts about a Windows installation.                               */
@@ -583,6 +688,8 @@ struct wr_image_info {
 	char languages[256];		/* comma-separated, default first */
 	uint64_t total_bytes;		/* expanded size */
 	uint64_t file_count;
+	bool is_windows;		/* the image's XML has a WINDOWS element */
+	char default_language[32];	/* WINDOWS/LANGUAGES/DEFAULT, or "" */
 };
 
 struct wr_wim_info {
@@ -599,10 +706,64 @@ struct wr_wim_info {
 int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info **out,
 		     struct wr_detail *d);
 /* The same from a WIM that is not a host file (inside an NTFS volume): reads the
- * header and the XML resource only.  name is used for messages and info->path. */
+ * header and the XML resource only.  name is used for messages and info->path.
+ * Gives the same struct as wr_wim_read_info for the same file (without the integrity
+ * check).  A pipable WIM (its XML is at the end) gives WR_ERR_UNSUPPORTED. */
 int wr_wim_read_info_from(const struct wr_reader *r, const char *name,
 			  struct wr_wim_info **out, struct wr_detail *d);
+/* The same from the bytes of a WIM header (>= 208 bytes) and its XML resource, for
+ * callers and fuzzers that already hold them. */
+int wr_wim_info_from_xml(const void *hdr, size_t hdr_len, const void *xml,
+			 size_t xml_len, const char *name, struct wr_wim_info **out,
+			 struct wr_detail *d);
 void wr_wim_info_free(struct wr_wim_info *info);
+
+/* Size of a WIM header; the XML resources of real WIMs are far below WR_WIM_XML_MAX. */
+#define WR_WIM_HEADER_SIZE 208
+#define WR_WIM_XML_MAX (32u * 1024 * 1024)
+
+/* Names of the entries at the root of image index (1-based) of a host WIM/ESD/SWM:
+ * a NULL-terminated array of UTF-8 names (free with wr_strv_free).  A name that is
+ * not a single safe path component ("", ".", "..", or holding '/' or '\') gives
+ * WR_ERR_UNSAFE_PATH.  WR_ERR_NO_SUCH_IMAGE when index does not exist. */
+int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
+		     struct wr_detail *d);
+
+/* Apply image index of a host WIM/ESD/SWM (other .swm parts are found next to it) to
+ * the root of the NTFS volume at ntfs_target (a volume image file or block device,
+ * not mounted) in wimlib's NTFS mode.  Before anything is written every name in the
+ * image is checked (WR_ERR_UNSAFE_PATH: nothing written).  A root name the image
+ * creates that already exists on the volume makes wimlib stop with WR_ERR_EXISTS —
+ * and what it created before stays (no rollback): check with wr_wim_list_root first.
+ * Progress: WR_PROG_BYTES (bytes of file data written of the total), about every 1 %.
+ * The callback may return ABORT (WR_ERR_ABORTED); the volume then holds a partly
+ * applied image that the caller must remove. */
+int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target,
+		 wr_progress_fn fn, void *ctx, struct wr_detail *d);
+
+struct wr_wim_capture_opts {
+	const char *name;		/* image name (required, unique in the WIM) */
+	const char *description;	/* may be NULL */
+	/* Paths excluded from the capture, relative to the volume root with '\'
+	 * or '/' ("\pagefile.sys", "\Users\*"); wimlib wildcards; matched
+	 * case-insensitively.  NULL-terminated, may be NULL. */
+	const char *const *exclusions;
+	/* Paths kept although an exclusion matches ("\Users\Default"). */
+	const char *const *exceptions;
+	bool integrity;			/* write an integrity table */
+};
+
+/* Capture the NTFS volume at ntfs_source (image file or block device, not mounted;
+ * only read) in wimlib's NTFS mode into wim_path.  When wim_path exists, the new
+ * image is appended and only file data the WIM does not hold yet is written
+ * (deduplication); an existing WIM that fails to open or fails its integrity check
+ * is refused (WR_ERR_WIM_CORRUPT) and left unchanged.  Progress: WR_PROG_BYTES while
+ * file data is read (total = bytes to read); ABORT gives WR_ERR_ABORTED with an
+ * existing WIM unchanged and a new one removed.  *index_out (may be NULL) gets the
+ * new image's index. */
+int wr_wim_capture(const char *ntfs_source, const char *wim_path,
+		   const struct wr_wim_capture_opts *opts, wr_progress_fn fn, void *ctx,
+		   unsigned *index_out, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* sources: where a refresh/reset image can come from.                       */
@@ -644,6 +805,161 @@ int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
 		    const char *const *extra_paths, struct wr_source_list *out,
 		    struct wr_detail *d);
 void wr_source_list_release(struct wr_source_list *list);
+
+/* One reason an image cannot refresh an installation, as an English sentence for
+ * the front end: printf(_(r.msgid), r.image_value, r.system_value).  msgid is
+ * marked N_() and uses positional arguments: %1$s is the image's value, %2$s the
+ * installation's ("Windows 8", "Windows 8.1"; "x64"; "Core"; "9200"). */
+struct wr_mismatch_reason {
+	unsigned bit;			/* one WR_MISMATCH_* */
+	const char *msgid;
+	char image_value[128];
+	char system_value[128];
+};
+/* Fill out[] (room for 5) with one reason per bit set in mismatch, most important
+ * first; returns how many. */
+size_t wr_sources_explain(unsigned mismatch, const struct wr_windows *w,
+			  const struct wr_image_info *img, struct wr_mismatch_reason *out);
+/* "Windows 8" for 6.2, "Windows 8.1" for 6.3, "Windows 10" for 10.0, else
+ * "Windows <major>.<minor>", into buf. */
+const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf,
+				    size_t size);
+
+/* ------------------------------------------------------------------------- */
+/* smart: disk health from smartmontools (`smartctl --json=c -a`, json-c).    */
+/* ------------------------------------------------------------------------- */
+
+/* Whether health data could be read at all.  A disk without SMART is a state, not an
+ * error: image files, loop devices, USB bridges that do not pass SMART through. */
+enum wr_smart_state {
+	WR_SMART_AVAILABLE,	/* smartctl read the health data */
+	WR_SMART_UNAVAILABLE,	/* the device has no SMART (or does not let it through) */
+	WR_SMART_NO_TOOL,	/* smartctl is not installed */
+};
+
+/* Counters are -1 when the disk does not report them. */
+struct wr_smart {
+	enum wr_smart_state state;
+	char reason[256];	/* why UNAVAILABLE/NO_TOOL: smartctl's own English words */
+	int exit_status;	/* smartctl's exit status bits (see smartctl(8)) */
+	char protocol[16];	/* "ATA", "NVMe", "SCSI", or "" */
+	char device_type[32];	/* smartctl's -d type: "sat", "nvme", "usbjmicron", ... */
+	char model[128];
+	char serial[64];
+	char firmware[32];
+	uint64_t capacity;	/* bytes, 0 unknown */
+	bool verdict_known;	/* smart_status.passed was reported */
+	bool passed;		/* the drive's own overall verdict */
+	int64_t reallocated;	/* ATA 5 raw */
+	int64_t pending;	/* ATA 197 raw */
+	int64_t offline_uncorrectable;	/* ATA 198 raw */
+	int64_t reported_uncorrectable;	/* ATA 187 raw */
+	int64_t power_on_hours;
+	int64_t temperature;	/* degrees Celsius */
+	unsigned failing_now;	/* ATA attributes at or below threshold now (when_failed "now") */
+	unsigned failed_past;	/* ... at some time in the past */
+	bool is_nvme;
+	int64_t nvme_critical_warning;	/* bit field, 0 = none */
+	int64_t nvme_media_errors;
+	int64_t nvme_percentage_used;	/* may exceed 100 */
+	int64_t nvme_available_spare;	/* percent */
+	int64_t nvme_available_spare_threshold;
+};
+
+/* Parse smartctl's JSON (`--json` or `--json=c`, -a or -x) into out.  A JSON envelope
+ * that reports no device data gives state UNAVAILABLE with smartctl's message as
+ * reason.  Input that is not smartctl JSON gives WR_ERR_BAD_OUTPUT.  Never reads past
+ * len; json need not be NUL-terminated. */
+int wr_smart_parse(const char *json, size_t len, struct wr_smart *out, struct wr_detail *d);
+
+/* Run smartctl on device (argv array, 60 s timeout, its stderr to the log) and parse
+ * the result.  The program is $WINRESCUE_SMARTCTL when set, else smartctl from PATH,
+ * /usr/sbin or /sbin; when there is none, out->state is WR_SMART_NO_TOOL and WR_OK is
+ * returned.  WR_ERR_OPEN when device does not exist. */
+int wr_smart_read(const char *device, struct wr_smart *out, struct wr_detail *d);
+
+/* "available", "unavailable", "no-tool": for --json output. */
+const char *wr_smart_state_name(enum wr_smart_state s);
+
+/* ------------------------------------------------------------------------- */
+/* surface: read-only surface scan with read-latency classes (Victoria/MHDD).  */
+/* Opens the device O_RDONLY (O_DIRECT when it can) and never writes.         */
+/* ------------------------------------------------------------------------- */
+
+/* A block's read time falls into one class: < 5, < 20, < 50, < 200, < 600 ms,
+ * >= 600 ms, or it had an unreadable sector. */
+enum wr_latency {
+	WR_LAT_5, WR_LAT_20, WR_LAT_50, WR_LAT_200, WR_LAT_600, WR_LAT_SLOWER, WR_LAT_ERROR,
+	WR_LAT__COUNT
+};
+/* Upper bound of class c in milliseconds (5, 20, 50, 200, 600); 0 for SLOWER, ERROR. */
+unsigned wr_latency_limit_ms(enum wr_latency c);
+/* "lt5ms", "lt20ms", "lt50ms", "lt200ms", "lt600ms", "ge600ms", "error". */
+const char *wr_latency_name(enum wr_latency c);
+
+struct wr_surface_options {
+	uint32_t block_size;	/* bytes per read; 0 = 4 MiB.  Rounded to the sector size */
+	uint64_t start;		/* first byte to read (rounded down to a sector) */
+	uint64_t length;	/* bytes to read from start; 0 = to the end */
+	unsigned slow_ms;	/* blocks at least this slow are listed; 0 = 200 */
+	unsigned gone_after;	/* this many whole blocks in a row unreadable = the disk
+				 * is gone (WR_ERR_DEVICE_GONE); 0 = 8 */
+	bool no_direct;		/* use buffered reads (with POSIX_FADV_DONTNEED) */
+};
+
+/* A run of sectors.  Sector numbers count logical sectors from the start of the
+ * device (not of the scanned range). */
+struct wr_surface_range {
+	uint64_t sector;
+	uint64_t count;
+	unsigned ms;		/* slow ranges: the block's read time; bad ranges: 0 */
+	int sys_errno;		/* bad ranges: the read error (EIO, ...) */
+};
+
+/* Filled as the scan goes, so a progress callback given the same pointer as ctx may
+ * read it; kept as it was on cancel or when the device disappears. */
+struct wr_surface_result {
+	char path[4096];
+	uint64_t device_size;	/* bytes */
+	uint64_t start, length;	/* the scanned range in bytes */
+	unsigned sector_size;	/* logical sector size used for narrowing */
+	uint32_t block_size;
+	bool direct_io;		/* O_DIRECT was used */
+	bool complete;		/* the whole range was read */
+	uint64_t bytes_done;	/* bytes from start that were tried */
+	uint64_t blocks[WR_LAT__COUNT];	/* histogram: blocks per class (they add up to
+					 * the number of blocks tried) */
+	uint64_t bad_sectors;	/* sum of the bad ranges' counts */
+	size_t nbad;
+	struct wr_surface_range *bad;	/* unreadable sectors, ascending, merged */
+	size_t nslow;
+	struct wr_surface_range *slow;	/* blocks at or above slow_ms */
+	unsigned max_ms;	/* slowest block */
+	double seconds;		/* time spent reading */
+};
+
+/* Scan path (block device or image file).  Progress: WR_PROG_BYTES with done/total
+ * bytes (at least every 1 % and every 250 ms; speed and time left follow from these);
+ * returning ABORT stops it at once with WR_ERR_ABORTED.  Unreadable sectors are not an
+ * error: the result lists them and the return is WR_OK.  A device that disappears
+ * (ENODEV, ENXIO, ENOMEDIUM, or a storm of unreadable blocks) gives
+ * WR_ERR_DEVICE_GONE.  In every case result holds what was found so far; release it
+ * with wr_surface_result_release.  opts may be NULL. */
+int wr_surface_scan(const char *path, const struct wr_surface_options *opts,
+		    wr_progress_fn fn, void *ctx, struct wr_surface_result *result,
+		    struct wr_detail *d);
+void wr_surface_result_release(struct wr_surface_result *result);
+
+/* Where a sector of a scanned disk lies. */
+struct wr_surface_location {
+	unsigned partition;	/* 1-based partition number, 0 = outside every partition */
+	uint64_t offset;	/* byte offset inside that partition (or the disk) */
+	char file[1024];	/* the file holding it on NTFS ("Windows\\System32\\..."), or ""
+				 * (unknown, free space, or not mapped yet: see surface.c) */
+};
+/* Locate sector (of size sector_size) on disk (from wr_disk_read). */
+void wr_surface_locate(const struct wr_disk *disk, uint64_t sector, unsigned sector_size,
+		       struct wr_surface_location *loc);
 
 #ifdef __cplusplus
 }
