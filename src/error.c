@@ -56,6 +56,8 @@ static const struct {
 	[WR_ERR_INTERRUPTED] = { "WR_ERR_INTERRUPTED", N_("An earlier operation on this volume was interrupted; run resume to finish it.") },
 	[WR_ERR_DIRTY] = { "WR_ERR_DIRTY", N_("The volume is marked as needing a disk check.") },
 	[WR_ERR_NO_SUCH_IMAGE] = { "WR_ERR_NO_SUCH_IMAGE", N_("The Windows image file has no image with that number; choose one of the listed images.") },
+	[WR_ERR_BAD_OUTPUT] = { "WR_ERR_BAD_OUTPUT", N_("A helper program gave an answer winrescue cannot understand.") },
+	[WR_ERR_DEVICE_GONE] = { "WR_ERR_DEVICE_GONE", N_("The disk stopped responding or was disconnected; the results found so far were kept.") },
 };
 
 const char *wr_strerror(int err)
