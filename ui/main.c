@@ -34,9 +34,11 @@ int main(int argc, char **argv)
 	/* Scan --lang first so even usage errors come out in the chosen language. */
 	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--lang") && i + 1 < argc)
-			lang = argv[i + 1];
+			lang = argv[++i];
 		else if (!strncmp(argv[i], "--lang=", 7))
 			lang = argv[i] + 7;
+		else if (!strcmp(argv[i], "--log"))
+			i++;	/* skip its argument */
 	}
 	i18n_init(i18n_is_supported(lang) ? lang : NULL, argv[0]);
 
