@@ -826,6 +826,57 @@ const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf,
 				    size_t size);
 
 /* ------------------------------------------------------------------------- */
+/* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
+/* the wizard's "Your PC" screen both stand on it).  A failure in one part is   */
+/* recorded where it happened and the rest of the inspection goes on.          */
+/* ------------------------------------------------------------------------- */
+
+/* One volume: a partition of a disk, or a whole volume image. */
+struct wr_volume_report {
+	struct wr_extent ext;
+	int probe_err;			/* wr_ntfs_probe result */
+	struct wr_detail probe_detail;
+	struct wr_volume_state state;
+	int windows_err;		/* WR_ERR_NO_WINDOWS when it holds none */
+	struct wr_detail windows_detail;
+	struct wr_windows *windows;	/* NULL unless an installation was read */
+	int apps_err;
+	struct wr_detail apps_detail;
+	struct wr_app_list apps;
+	int sources_err;
+	struct wr_detail sources_detail;
+	struct wr_source_list sources;
+};
+
+struct wr_disk_report {
+	char path[4096];
+	int err;			/* wr_disk_read result */
+	struct wr_detail detail;
+	struct wr_disk *disk;		/* NULL when err; table WR_TABLE_NONE: a bare volume */
+	size_t nvolumes;		/* disk->nparts, or 1 for a bare volume */
+	struct wr_volume_report *volumes; /* same order as disk->parts */
+};
+
+struct wr_inspection {
+	size_t ndisks;
+	struct wr_disk_report *disks;
+};
+
+enum wr_inspect_flags {
+	WR_INSPECT_NO_APPS = 1 << 0,	/* skip desktop apps */
+	WR_INSPECT_NO_SOURCES = 1 << 1,	/* skip image sources */
+};
+
+/* Inspect paths (disk devices, whole-disk images or volume images; NULL or empty =
+ * every disk of the machine).  extra_sources are files or folders holding Windows
+ * images (see wr_sources_find).  Progress: WR_PROG_ITEMS, one per volume.  Returns
+ * an error only when nothing could be inspected at all; out is set either way. */
+int wr_inspect(const char *const *paths, const char *const *extra_sources, unsigned flags,
+	       wr_progress_fn fn, void *ctx, struct wr_inspection **out,
+	       struct wr_detail *d);
+void wr_inspection_free(struct wr_inspection *in);
+
+/* ------------------------------------------------------------------------- */
 /* smart: disk health from smartmontools (`smartctl --json=c -a`, json-c).    */
 /* ------------------------------------------------------------------------- */
 
