@@ -631,15 +631,60 @@ struct wr_windows {
 	bool has_reagent;
 	struct wr_reagent reagent;
 	bool winre_present;		/* a WinRE image exists where ReAgent says */
+	char control_set[16];		/* "ControlSet001": Select\Current */
+	char machine_sid[192];		/* "S-1-5-21-a-b-c" from SAM, or "" */
+	/* A hive that could not be read (missing config folder, damaged SOFTWARE or
+	 * SYSTEM): wr_winsys_read still returns WR_OK with what it found (architecture,
+	 * users from the Users folder, Store apps, ReAgent) and records the first
+	 * registry failure here; WR_OK when every hive was read. */
+	int registry_err;
+	char registry_subject[256];	/* the hive's path on the volume */
 };
 
-/* Inspect the installation on an open volume (root must hold Windows\System32). */
+/* Inspect the installation on an open volume (root must hold Windows\System32,
+ * else WR_ERR_NO_WINDOWS).  Reads the hives from private copies in a temporary
+ * folder (removed afterwards); never writes to the volume.  *out is freed with
+ * wr_windows_free. */
 int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detail *d);
 void wr_windows_free(struct wr_windows *w);
-/* The parts that only need hives (software, system; sam may be NULL). */
+/* Free what an embedded (zero-initialised) struct holds; it can be reused. */
+void wr_windows_release(struct wr_windows *w);
+/* The parts that only need hives.  Any hive may be NULL (that part is skipped);
+ * w must be zero-initialised (or released).  Fills the version fields from SOFTWARE
+ * Microsoft\Windows NT\CurrentVersion (WR_ERR_NO_WINDOWS when that key is missing),
+ * users from its ProfileList (names from SAM), Store apps from Appx\AppxAllUserStore,
+ * and computer name, time zone, languages, Fast Startup and hibernation from
+ * SYSTEM's current control set.  Values that are absent stay empty / 0. */
 int wr_winsys_from_hives(struct wr_hive *software, struct wr_hive *system,
 			 struct wr_hive *sam, struct wr_windows *w, struct wr_detail *d);
-/* PE machine of a DLL's bytes. */
+/* The version fields (product_name, edition, installation_type, version, major,
+ * minor, build, ubr, display_version, marketing_name, install_date) from a key shaped
+ * like CurrentVersion - also SYSTEM's Setup\Source OS (Updated on ...) copies. */
+int wr_winsys_version_from_key(struct wr_hive *h, const char *key, struct wr_windows *w,
+			       struct wr_detail *d);
+/* "Windows 8" (6.2), "Windows 8.1" (6.3), "Windows 10" (10.0), "Windows 11" (10.0,
+ * build 22000 or later), "Windows 7", ... ; server versions by their own names. */
+const char *wr_winsys_marketing_name(unsigned major, unsigned minor, unsigned build,
+				     const char *installation_type);
+/* keyboard from the DEFAULT hive (Keyboard Layout\Preload "1"): "0411:00000411". */
+int wr_winsys_keyboard_from_hive(struct wr_hive *def, struct wr_windows *w,
+				 struct wr_detail *d);
+
+/* A local account from the SAM hive. */
+struct wr_sam_account {
+	uint32_t rid;			/* 500 Administrator, 501 Guest, 1000+ people */
+	char name[256];			/* account name (UTF-8) */
+	char full_name[256];		/* "" when none */
+	bool disabled;			/* ACB flag 0x0001 in the F value */
+};
+/* The accounts of SAM\Domains\Account\Users (Names\<name>, whose default value's
+ * type is the RID, and Users\<RID>\V, parsed with bounds checks); sorted by RID.
+ * *out is malloc'd (free()); machine_sid (may be NULL, 192 bytes) receives the
+ * machine's SID from SAM\Domains\Account\V, or "". */
+int wr_winsys_sam_accounts(struct wr_hive *sam, struct wr_sam_account **out, size_t *n,
+			   char *machine_sid, struct wr_detail *d);
+/* PE machine of a DLL's bytes (MZ, e_lfanew, "PE\0\0", machine; bounds-checked):
+ * 0x14c x86, 0x8664 x64, 0x1c4 arm, 0xaa64 arm64; WR_ARCH_UNKNOWN otherwise. */
 enum wr_arch wr_winsys_pe_arch(const void *buf, size_t len);
 
 /* ------------------------------------------------------------------------- */
