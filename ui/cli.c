@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "i18n.h"
@@ -88,6 +90,18 @@ int cli_fail(const char *what, int err, const struct wr_detail *d)
 	else
 		cli_error("%s", _(wr_strerror(err)));
 	return cli_exit_status(err);
+}
+
+bool cli_is_image_source(const char *path)
+{
+	static const char *const exts[] = { ".wim", ".esd", ".swm", ".iso" };
+	size_t len = strlen(path);
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (len > 4 && !strcasecmp(path + len - 4, exts[i]))
+			return true;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 static int cmd_not_built(int argc, char **argv)

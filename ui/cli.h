@@ -38,6 +38,10 @@ int cli_fail(const char *what, int err, const struct wr_detail *d);
 /* Exit status for an engine error code. */
 int cli_exit_status(int err);
 
+/* true when path is a Windows image file (.wim, .esd, .swm, .iso) or a folder of
+ * installation media (holding sources/install.*), rather than a disk or volume. */
+bool cli_is_image_source(const char *path);
+
 /* Commands (ui/cmd_*.c). */
 int cmd_inspect(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
