@@ -29,7 +29,7 @@ endif
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(NTFS_DEFS) \
              -I/usr/include/libxml2 -DLOCALEDIR='"$(LOCALEDIR)"' $(CFLAGS)
 # wimlib's .pc file names fuse and fails on Debian 12: link -lwim directly.
-LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lpthread
+LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -lpthread
 UI_LIBS = -lncursesw -ltinfo
 
 ENGINE_SRC = $(sort $(wildcard src/*.c))
@@ -52,7 +52,7 @@ MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/winrescue.mo)
 # Debian packages the build, the tests and the demo need.
 DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libwim-dev \
        wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
-       libjson-c-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
+       libjson-c-dev zlib1g-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \
        clang-format util-linux coreutils
 

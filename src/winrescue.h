@@ -871,6 +871,37 @@ const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf,
 				    size_t size);
 
 /* ------------------------------------------------------------------------- */
+/* journal: the operation journal's records (format and reader).  The operation */
+/* that owns the journal stores it on the target volume and appends whole       */
+/* records; the reader trusts records up to the first torn or damaged one.      */
+/* ------------------------------------------------------------------------- */
+
+struct wr_journal_record {
+	unsigned seq;		/* 1, 2, 3, ... without gaps */
+	char kind[16];		/* "plan", "begin", "end", ... */
+	size_t nfields;
+	char **fields;		/* UTF-8, may be "" */
+};
+
+struct wr_journal {
+	size_t n;
+	struct wr_journal_record *v;
+	bool torn_tail;		/* bytes after the last good record (a crash mid-write) */
+};
+
+/* One record as a line ending in '\n' (malloc'd).  kind: 1-15 printable characters;
+ * fields: NULL-terminated, at most 32, any bytes but NUL. */
+int wr_journal_format(unsigned seq, const char *kind, const char *const *fields,
+		      char **line_out, size_t *len_out, struct wr_detail *d);
+/* Parse a journal's bytes: every good record up to the first bad one. */
+int wr_journal_parse(const void *buf, size_t len, struct wr_journal *out,
+		     struct wr_detail *d);
+void wr_journal_release(struct wr_journal *j);
+/* The last record of kind whose first fields equal field0 and field1 (NULL = any). */
+const struct wr_journal_record *wr_journal_find(const struct wr_journal *j, const char *kind,
+						const char *field0, const char *field1);
+
+/* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
 /* the wizard's "Your PC" screen both stand on it).  A failure in one part is   */
 /* recorded where it happened and the rest of the inspection goes on.          */
