@@ -1,0 +1,368 @@
+/*
+ * blockdev.c - naming a target, checking that nothing mounts it, holding it.
+ *
+ * A target is a block device (/dev/sda3), a volume image file, or partition N of a
+ * whole-disk image file or disk device.  Symlinks (/dev/disk/by-id/...) are resolved
+ * with realpath() and the real device is what the extent and every message name.
+ *
+ * "Is it mounted?" reads /proc/self/mountinfo.  Every mounted block device is mapped
+ * to what really holds its bytes - a whole disk and a byte range on it, or, for a
+ * loop device (and its partitions loopNpM), the backing file and a byte range in it
+ * (/sys/block/loopN/loop/backing_file and offset) - and compared with the target's.
+ * FUSE mounts (ntfs-3g) name their source in mountinfo; a source that is the target
+ * file or device counts too.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "winrescue.h"
+
+/* Where bytes live: a whole disk (block device number) or a host file (dev, inode),
+ * and a byte range in it.  size 0 means "to the end". */
+struct place {
+	bool is_file;
+	dev_t dev;
+	ino_t ino;
+	uint64_t start, size;
+};
+
+static int read_sys(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
+}
+
+static uint64_t read_sys_u64(const char *path)
+{
+	char buf[64];
+
+	if (read_sys(path, buf, sizeof(buf)))
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
+/* Map block device rdev to its place.  Returns -1 when sysfs does not know it. */
+static int place_of_blockdev(dev_t rdev, struct place *pl)
+{
+	char sys[PATH_MAX], real[PATH_MAX], buf[PATH_MAX + 64], name[256];
+	char *slash;
+	struct stat st;
+
+	memset(pl, 0, sizeof(*pl));
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
+	if (!realpath(sys, real))
+		return -1;
+	pl->dev = rdev;
+	pl->size = read_sys_u64((snprintf(buf, sizeof(buf), "%s/size", real), buf)) * 512;
+	snprintf(buf, sizeof(buf), "%s/partition", real);
+	if (!access(buf, F_OK)) {
+		/* A partition: its parent directory is the whole disk. */
+		pl->start = read_sys_u64((snprintf(buf, sizeof(buf), "%s/start", real), buf)) * 512;
+		slash = strrchr(real, '/');
+		if (!slash)
+			return -1;
+		*slash = '\0';
+		snprintf(buf, sizeof(buf), "%s/dev", real);
+		if (read_sys(buf, name, sizeof(name)))
+			return -1;
+		unsigned ma, mi;
+
+		if (sscanf(name, "%u:%u", &ma, &mi) != 2)
+			return -1;
+		pl->dev = makedev(ma, mi);
+	}
+	/* A loop device (or a partition of one, whose parent is now in real): the
+	 * bytes are in its backing file. */
+	snprintf(buf, sizeof(buf), "%s/loop/backing_file", real);
+	if (!read_sys(buf, name, sizeof(name))) {
+		uint64_t off = read_sys_u64((snprintf(buf, sizeof(buf), "%s/loop/offset", real), buf));
+
+		if (!stat(name, &st) && S_ISREG(st.st_mode)) {
+			pl->is_file = true;
+			pl->dev = st.st_dev;
+			pl->ino = st.st_ino;
+			pl->start += off;
+		}
+	}
+	return 0;
+}
+
+static bool overlaps(const struct place *a, const struct place *b)
+{
+	uint64_t a_end = a->size ? a->start + a->size : UINT64_MAX;
+	uint64_t b_end = b->size ? b->start + b->size : UINT64_MAX;
+
+	if (a->is_file != b->is_file || a->dev != b->dev || (a->is_file && a->ino != b->ino))
+		return false;
+	return a->start < b_end && b->start < a_end;
+}
+
+static int place_of_extent(const struct wr_extent *ext, struct place *pl,
+			   struct wr_detail *d)
+{
+	struct stat st;
+
+	if (stat(ext->path, &st))
+		return wr_detail_set(d, WR_ERR_OPEN, errno, ext->path);
+	if (S_ISBLK(st.st_mode)) {
+		if (place_of_blockdev(st.st_rdev, pl)) {
+			memset(pl, 0, sizeof(*pl));
+			pl->dev = st.st_rdev;
+		}
+		pl->start += ext->offset;
+		pl->size = ext->size;
+	} else {
+		memset(pl, 0, sizeof(*pl));
+		pl->is_file = true;
+		pl->dev = st.st_dev;
+		pl->ino = st.st_ino;
+		pl->start = ext->offset;
+		pl->size = ext->size;
+	}
+	return WR_OK;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+int wr_blockdev_check_unmounted(const struct wr_extent *ext, struct wr_detail *d)
+{
+	struct place target;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	int ret;
+
+	if (!ext || !ext->path[0])
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, EINVAL, NULL);
+	ret = place_of_extent(ext, &target, d);
+	if (ret)
+		return ret;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return wr_detail_set(d, WR_ERR_OPEN, errno, "/proc/self/mountinfo");
+	while (getline(&line, &cap, f) > 0) {
+		/* id parent major:minor root mountpoint options ... - fstype source super */
+		char mnt[PATH_MAX] = "", src[PATH_MAX] = "", fstype[64] = "";
+		unsigned ma, mi;
+		char *sep = strstr(line, " - ");
+		struct place pl;
+		struct stat st;
+		bool hit = false;
+
+		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, mnt) != 3)
+			continue;
+		if (sscanf(sep + 3, "%63s %4095s", fstype, src) < 1)
+			continue;
+		unescape(mnt);
+		unescape(src);
+		if (ma != 0 && !place_of_blockdev(makedev(ma, mi), &pl) && overlaps(&pl, &target))
+			hit = true;
+		if (!hit && src[0] == '/' && !stat(src, &st)) {
+			if (S_ISBLK(st.st_mode) && !place_of_blockdev(st.st_rdev, &pl))
+				hit = overlaps(&pl, &target);
+			else if (S_ISREG(st.st_mode)) {
+				memset(&pl, 0, sizeof(pl));
+				pl.is_file = true;
+				pl.dev = st.st_dev;
+				pl.ino = st.st_ino;
+				hit = overlaps(&pl, &target);
+			}
+		}
+		if (hit) {
+			char subj[1024];
+
+			snprintf(subj, sizeof(subj), "%.500s", mnt);
+			wr_log(WR_LOG_WARN, "blockdev: '%s' is mounted on '%s' (%s from %s)",
+			       ext->path, mnt, fstype, src);
+			ret = wr_detail_setf(d, WR_ERR_MOUNTED, EBUSY, subj, "%s mounted on %s (%s)",
+					     src, mnt, fstype);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+
+static uint64_t fd_size(int fd, const struct stat *st)
+{
+	uint64_t sz = 0;
+
+	if (S_ISBLK(st->st_mode)) {
+		if (ioctl(fd, BLKGETSIZE64, &sz))
+			sz = 0;
+		return sz;
+	}
+	return (uint64_t)st->st_size;
+}
+
+int wr_blockdev_resolve(const char *path, unsigned partition, struct wr_extent *out,
+			struct wr_detail *d)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	memset(out, 0, sizeof(*out));
+	if (!path || !*path)
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, EINVAL, path);
+	if (!realpath(path, real))
+		return wr_detail_set(d, WR_ERR_OPEN, errno, path);
+	if (strcmp(real, path))
+		wr_log(WR_LOG_INFO, "blockdev: '%s' is '%s'", path, real);
+	fd = open(real, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return wr_detail_set(d, WR_ERR_OPEN, errno, real);
+	if (fstat(fd, &st)) {
+		int e = errno;
+
+		close(fd);
+		return wr_detail_set(d, WR_ERR_OPEN, e, real);
+	}
+	if (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return wr_detail_setf(d, WR_ERR_OPEN, ENODEV, real,
+				      "neither a block device nor a file");
+	}
+	snprintf(out->path, sizeof(out->path), "%s", real);
+	out->is_block_device = S_ISBLK(st.st_mode);
+	out->size = fd_size(fd, &st);
+	close(fd);
+	if (partition) {
+		struct wr_disk *disk = NULL;
+		int ret = wr_disk_read(real, &disk, d);
+		const struct wr_partition *p = NULL;
+
+		if (ret)
+			return ret;
+		if (disk->table == WR_TABLE_NONE) {
+			wr_disk_free(disk);
+			return wr_detail_setf(d, WR_ERR_NO_PARTITION_TABLE, 0, real,
+					      "no partition table");
+		}
+		for (size_t i = 0; i < disk->nparts; i++)
+			if (disk->parts[i].number == partition)
+				p = &disk->parts[i];
+		if (!p) {
+			wr_disk_free(disk);
+			return wr_detail_setf(d, WR_ERR_NO_SUCH_PARTITION, 0, real,
+					      "no partition %u", partition);
+		}
+		if (p->start + p->size > out->size) {
+			wr_disk_free(disk);
+			return wr_detail_setf(d, WR_ERR_CORRUPT, 0, real,
+					      "partition %u ends past the end of the disk",
+					      partition);
+		}
+		out->offset = p->start;
+		out->size = p->size;
+		out->partition = partition;
+		wr_disk_free(disk);
+	}
+	/* The detail names the real device, so a message can show it. */
+	wr_detail_set(d, WR_OK, 0, real);
+	return WR_OK;
+}
+
+/* ------------------------------------------------------------------------- */
+
+struct wr_blockdev_lock {
+	int fd;
+	char path[4096];
+};
+
+int wr_blockdev_lock(const struct wr_extent *ext, struct wr_blockdev_lock **out,
+		     struct wr_detail *d)
+{
+	struct wr_blockdev_lock *l;
+	int fd;
+
+	*out = NULL;
+	if (!ext || !ext->path[0])
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, EINVAL, NULL);
+	if (ext->is_block_device) {
+		/* The kernel refuses O_EXCL while the device (or, for a whole disk, any
+		 * of its partitions) is mounted or claimed by another program. */
+		fd = open(ext->path, O_RDONLY | O_EXCL | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EBUSY)
+				return wr_detail_setf(d, WR_ERR_MOUNTED, errno, ext->path,
+						      "device busy (mounted or in use)");
+			return wr_detail_set(d, WR_ERR_OPEN, errno, ext->path);
+		}
+		close(fd);
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, ext->path);
+	l->fd = open(ext->path, O_RDONLY | O_CLOEXEC);
+	if (l->fd < 0) {
+		int e = errno;
+
+		free(l);
+		return wr_detail_set(d, WR_ERR_OPEN, e, ext->path);
+	}
+	if (flock(l->fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+
+		close(l->fd);
+		free(l);
+		if (e == EWOULDBLOCK)
+			return wr_detail_setf(d, WR_ERR_LOCKED, e, ext->path,
+					      "held by another process");
+		return wr_detail_set(d, WR_ERR_OPEN, e, ext->path);
+	}
+	snprintf(l->path, sizeof(l->path), "%s", ext->path);
+	wr_log(WR_LOG_INFO, "blockdev: holding '%s'", l->path);
+	*out = l;
+	return WR_OK;
+}
+
+void wr_blockdev_unlock(struct wr_blockdev_lock *l)
+{
+	if (!l)
+		return;
+	flock(l->fd, LOCK_UN);
+	close(l->fd);
+	wr_log(WR_LOG_INFO, "blockdev: released '%s'", l->path);
+	free(l);
+}
