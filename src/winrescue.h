@@ -212,6 +212,17 @@ int wr_blockdev_lock(const struct wr_extent *ext, struct wr_blockdev_lock **out,
 void wr_blockdev_unlock(struct wr_blockdev_lock *lock);	/* NULL is fine */
 
 /* ------------------------------------------------------------------------- */
+/* loopdev: a loop device for a partition inside a disk image, for wimlib's NTFS */
+/* mode, which can only open a path.  Needs root (WR_ERR_NOT_ROOT otherwise).     */
+/* ------------------------------------------------------------------------- */
+
+struct wr_loopdev;
+int wr_loopdev_attach(const struct wr_extent *ext, bool read_only, struct wr_loopdev **out,
+		      struct wr_detail *d);
+const char *wr_loopdev_path(const struct wr_loopdev *l);	/* "/dev/loopN" */
+void wr_loopdev_detach(struct wr_loopdev *l);	/* NULL is fine */
+
+/* ------------------------------------------------------------------------- */
 /* disk: partition tables and partitions (libparted, libblkid).              */
 /* ------------------------------------------------------------------------- */
 
