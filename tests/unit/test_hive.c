@@ -1,0 +1,645 @@
+/*
+ * test_hive.c - the hive layer on real Windows hives (../shared/testdata/hives),
+ * cross-checked with hivex's own command-line reader (hivexget, hivexregedit), and on
+ * damaged input: the corrupted hive, an empty file, truncated and random-byte hives
+ * must give errors, never crashes, and stay byte-identical.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <hivex.h>
+
+#include "winrescue.h"
+
+extern char **environ;
+
+static char tmpdir[64];
+
+/* Run argv with stdout into out_path (or /dev/null); returns the exit status. */
+static int run(const char *const argv[], const char *out_path)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* Decompress testdata/hives/<name>.xz into the temp dir; returns the path. */
+static char *hive_path(const char *name)
+{
+	static char path[4][512];
+	static int slot;
+	char src[1024], *p = path[slot++ % 4];
+	const char *td = getenv("WINRESCUE_TESTDATA");
+
+	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	if (access(p, F_OK) == 0)
+		return p;
+	const char *argv[] = { "xz", "-dc", src, NULL };
+	assert_int_equal(run(argv, p), 0);
+	return p;
+}
+
+/* Output of a command (first line, newline removed) into buf. */
+static void capture(const char *const argv[], char *buf, size_t size)
+{
+	char out[600];
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/capture.txt", tmpdir);
+	assert_int_equal(run(argv, out), 0);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+/* FNV-1a over a whole file: inputs must be unchanged after a failed open. */
+static uint64_t file_hash(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+	unsigned char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 1099511628211ULL;
+	fclose(f);
+	return h;
+}
+
+static void copy_prefix(const char *from, const char *to, size_t len)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while (len && (n = fread(buf, 1, len < sizeof(buf) ? len : sizeof(buf), in)) > 0) {
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+		len -= n;
+	}
+	fclose(in);
+	fclose(out);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *td = getenv("WINRESCUE_TESTDATA");
+	char probe[1024];
+
+	snprintf(probe, sizeof(probe), "%s/hives/regipy_SYSTEM.xz", td ? td : "../shared/testdata");
+	if (access(probe, R_OK)) {
+		printf("testdata not found: %s\n", probe);
+		exit(77);
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-hive-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+
+	run(argv, NULL);
+	return 0;
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = (struct wr_hive *)1;
+	char path[600];
+
+	assert_int_equal(wr_hive_open("/nonexistent/SYSTEM", false, &h, &d), WR_ERR_OPEN);
+	assert_null(h);
+	assert_int_equal(d.sys_errno, ENOENT);
+
+	/* An empty file. */
+	snprintf(path, sizeof(path), "%s/empty", tmpdir);
+	fclose(fopen(path, "w"));
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(wr_hive_open(path, false, &h, &d), WR_ERR_HIVE_CORRUPT);
+	assert_null(h);
+	assert_string_equal(d.subject, path);
+}
+
+static void test_corrupted_hive(void **state)
+{
+	(void)state;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	char *p = hive_path("regipy_corrupted_system_hive");
+	uint64_t before = file_hash(p);
+
+	assert_int_equal(wr_hive_open(p, false, &h, &d), WR_ERR_HIVE_CORRUPT);
+	assert_null(h);
+	assert_true(d.lib_code != 0);	/* hivex's errno */
+	assert_int_equal(d.lib_code, d.sys_errno);
+	assert_non_null(strstr(d.lib_msg, "hivex"));
+	/* Opening for writing fails the same way and writes nothing. */
+	assert_int_equal(wr_hive_open(p, true, &h, &d), WR_ERR_HIVE_CORRUPT);
+	assert_true(file_hash(p) == before);
+}
+
+/* Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced. */
+static void write_random(const char *path, size_t len, uint64_t seed, const char *head,
+			 size_t head_len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	if (head)
+		assert_int_equal(fwrite(head, 1, head_len, f), head_len);
+	for (size_t i = head_len; i < len; i++) {
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		fputc((int)(seed & 0xff), f);
+	}
+	fclose(f);
+}
+
+/* Whatever a damaged hive opens as, reading must not crash: walk two levels and
+ * read every value of every key as string, dword and binary. */
+static void walk_some(struct wr_hive *h)
+{
+	char **keys = NULL;
+
+	if (wr_hive_subkeys(h, "", &keys, NULL) != WR_OK)
+		return;
+	for (size_t i = 0; keys[i] && i < 50; i++) {
+		char **vals = NULL;
+
+		if (wr_hive_values(h, keys[i], &vals, NULL) == WR_OK) {
+			for (size_t k = 0; vals[k] && k < 50; k++) {
+				char *s = NULL;
+				uint32_t dw;
+				void *b = NULL;
+				size_t len;
+
+				wr_hive_get_string(h, keys[i], vals[k], &s, NULL);
+				free(s);
+				wr_hive_get_dword(h, keys[i], vals[k], &dw, NULL);
+				wr_hive_get_binary(h, keys[i], vals[k], &b, &len, NULL, NULL);
+				free(b);
+			}
+			wr_strv_free(vals);
+		}
+	}
+	wr_strv_free(keys);
+}
+
+static void test_truncated_and_random(void **state)
+{
+	(void)state;
+	char *sys = hive_path("regipy_SYSTEM_2");
+	static const size_t cuts[] = { 1, 100, 4095, 4096, 4100, 8192, 65536, 1 << 20 };
+	char path[600], head[4096];
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		struct wr_hive *h = NULL;
+		struct wr_detail d = WR_DETAIL_INIT;
+		uint64_t before;
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/trunc-%zu", tmpdir, cuts[i]);
+		copy_prefix(sys, path, cuts[i]);
+		before = file_hash(path);
+		ret = wr_hive_open(path, false, &h, &d);
+		if (cuts[i] <= 4096) {
+			/* No hbin at all: nothing to read. */
+			assert_int_equal(ret, WR_ERR_HIVE_CORRUPT);
+		} else if (ret == WR_OK) {
+			walk_some(h);
+			wr_hive_close(h);
+		} else {
+			assert_int_equal(ret, WR_ERR_HIVE_CORRUPT);
+		}
+		assert_true(file_hash(path) == before);
+	}
+
+	/* Random bytes; and random bytes behind a real base block. */
+	f = fopen(sys, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+	fclose(f);
+	for (uint64_t seed = 1; seed <= 8; seed++) {
+		struct wr_hive *h = NULL;
+		uint64_t before;
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/random-%llu", tmpdir, (unsigned long long)seed);
+		write_random(path, 65536, seed * 0x9e3779b97f4a7c15ULL, NULL, 0);
+		before = file_hash(path);
+		assert_int_equal(wr_hive_open(path, false, &h, NULL), WR_ERR_HIVE_CORRUPT);
+		assert_true(file_hash(path) == before);
+
+		write_random(path, 65536, seed, head, sizeof(head));
+		before = file_hash(path);
+		ret = wr_hive_open(path, false, &h, NULL);
+		if (ret == WR_OK) {
+			walk_some(h);
+			wr_hive_close(h);
+		} else {
+			assert_int_equal(ret, WR_ERR_HIVE_CORRUPT);
+		}
+		assert_true(file_hash(path) == before);
+	}
+}
+
+static void test_win7_system_strings(void **state)
+{
+	(void)state;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	char *p = hive_path("regipy_SYSTEM"), ref[256];
+	uint64_t before = file_hash(p);
+	char *s = NULL, **v = NULL;
+	uint32_t dw;
+	void *bin = NULL;
+	size_t len;
+	uint32_t type;
+
+	assert_int_equal(wr_hive_open(p, false, &h, &d), WR_OK);
+	/* Garbage follows the NUL in this value: decoding must stop at the NUL. */
+	assert_int_equal(wr_hive_get_string(h, "ControlSet001\\Control\\TimeZoneInformation",
+					    "TimeZoneKeyName", &s, &d), WR_OK);
+	assert_string_equal(s, "Eastern Standard Time");
+	{
+		const char *argv[] = { "hivexget", p, "\\ControlSet001\\Control\\TimeZoneInformation",
+				 "TimeZoneKeyName", NULL };
+
+		capture(argv, ref, sizeof(ref));
+		assert_string_equal(s, ref);
+	}
+	free(s);
+	/* The raw value really is longer than the string. */
+	assert_int_equal(wr_hive_get_binary(h, "ControlSet001\\Control\\TimeZoneInformation",
+					    "TimeZoneKeyName", &bin, &len, &type, &d), WR_OK);
+	assert_int_equal(type, WR_REG_SZ);
+	assert_true(len > 2 * (strlen("Eastern Standard Time") + 1));
+	free(bin);
+
+	/* Case-insensitive keys and values; cross-checked with hivexget. */
+	assert_int_equal(wr_hive_get_string(h, "controlset001\\CONTROL\\computername\\COMPUTERNAME",
+					    "computername", &s, &d), WR_OK);
+	assert_string_equal(s, "WKS-WIN732BITA");
+	{
+		const char *argv[] = { "hivexget", p, "\\ControlSet001\\Control\\ComputerName\\ComputerName",
+				 "ComputerName", NULL };
+
+		capture(argv, ref, sizeof(ref));
+		assert_string_equal(s, ref);
+	}
+	free(s);
+	/* Leading backslashes and doubled separators are tolerated. */
+	assert_true(wr_hive_key_exists(h, "\\ControlSet001\\\\Control"));
+	assert_false(wr_hive_key_exists(h, "ControlSet001\\NoSuchKey"));
+
+	/* REG_MULTI_SZ. */
+	assert_int_equal(wr_hive_get_multi_string(h, "ControlSet001\\Control\\Session Manager",
+						  "BootExecute", &v, &d), WR_OK);
+	assert_int_equal(wr_strv_len(v), 1);
+	assert_string_equal(v[0], "autocheck autochk *");
+	wr_strv_free(v);
+
+	/* DWORD and type checks. */
+	assert_int_equal(wr_hive_get_dword(h, "Select", "Current", &dw, &d), WR_OK);
+	assert_int_equal(dw, 1);
+	assert_int_equal(wr_hive_get_dword(h, "Select", "LastKnownGood", &dw, &d), WR_OK);
+	assert_int_equal(dw, 2);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(wr_hive_get_dword(h, "ControlSet001\\Control\\TimeZoneInformation",
+					   "TimeZoneKeyName", &dw, &d), WR_ERR_HIVE);
+	assert_non_null(strstr(d.lib_msg, "type 1"));
+	assert_int_equal(wr_hive_get_string(h, "Select", "Current", &s, &d), WR_ERR_HIVE);
+	assert_null(s);
+	assert_int_equal(wr_hive_get_qword(h, "Select", "Current", &(uint64_t){ 0 }, &d),
+			 WR_ERR_HIVE);
+	assert_int_equal(wr_hive_get_multi_string(h, "Select", "Current", &v, &d), WR_ERR_HIVE);
+	assert_int_equal(wr_hive_get_string(h, "Select", "NoSuchValue", &s, &d),
+			 WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_hive_get_string(h, "NoSuchKey", "x", &s, &d), WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_hive_subkeys(h, "NoSuchKey", &v, &d), WR_ERR_NOT_FOUND);
+
+	/* Subkeys and value names. */
+	assert_int_equal(wr_hive_subkeys(h, "", &v, &d), WR_OK);
+	assert_true(wr_strv_len(v) >= 3);
+	{
+		bool found = false;
+
+		for (size_t i = 0; v[i]; i++)
+			found |= !strcmp(v[i], "ControlSet002");
+		assert_true(found);
+	}
+	wr_strv_free(v);
+	assert_int_equal(wr_hive_values(h, "Select", &v, &d), WR_OK);
+	assert_int_equal(wr_strv_len(v), 4);
+	wr_strv_free(v);
+	assert_int_equal(wr_hive_root_name(h, &s, &d), WR_OK);
+	assert_true(strlen(s) > 0);
+	free(s);
+
+	/* Read-only: setters refuse. */
+	assert_int_equal(wr_hive_set_dword(h, "Select", "Current", 2, &d), WR_ERR_INVALID_ARG);
+	assert_int_equal(wr_hive_commit(h, &d), WR_ERR_INVALID_ARG);
+	wr_hive_close(h);
+	assert_true(file_hash(p) == before);
+}
+
+static void test_qword_and_value_name_case(void **state)
+{
+	(void)state;
+	struct wr_hive *h = NULL;
+	char *p = hive_path("regipy_SYSTEM_WIN_10_1709");
+	uint64_t q;
+	char *s;
+
+	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
+	/* InstallTime is a REG_QWORD FILETIME: ab,12,59,0f,df,fa,d2,01. */
+	assert_int_equal(wr_hive_get_qword(h, "Setup\\Source OS (Updated on 1/6/2019 02:18:37)",
+					   "InstallTime", &q, NULL), WR_OK);
+	assert_true(q == 0x01d2fadf0f5912abULL);
+	wr_hive_close(h);
+
+	/* OneDrive writes "UrlUpdateInfo"; value names match case-insensitively. */
+	p = hive_path("regipy_ntuser_software_partial");
+	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
+	assert_int_equal(wr_hive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+					    "OneDriveSetup.exe", "URLUPDATEINFO", &s, NULL), WR_OK);
+	assert_string_equal(s, "http://go.microsoft.com/fwlink/?LinkID=223554");
+	free(s);
+	assert_int_equal(wr_hive_root_name(h, &s, NULL), WR_OK);
+	assert_string_equal(s, "Software");
+	free(s);
+	wr_hive_close(h);
+}
+
+static void test_dirty_hive_opens(void **state)
+{
+	(void)state;
+	struct wr_hive *h = NULL;
+	char *p = hive_path("museum_Win11_NTUSER.DAT");
+	uint64_t before = file_hash(p);
+	char *s = NULL;
+
+	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
+	assert_int_equal(wr_hive_get_string(h, "Software\\Microsoft\\Windows\\CurrentVersion\\"
+					    "Uninstall\\OneDriveSetup.exe", "DisplayName", &s, NULL),
+			 WR_OK);
+	assert_string_equal(s, "Microsoft OneDrive");
+	free(s);
+	wr_hive_close(h);
+	assert_true(file_hash(p) == before);
+}
+
+static void test_utf16(void **state)
+{
+	(void)state;
+	/* "A", lone high surrogate, "B", pair for U+1F600, lone low surrogate, NUL, junk */
+	static const unsigned char in[] = { 'A', 0, 0x00, 0xd8, 'B', 0, 0x3d, 0xd8, 0x00, 0xde,
+					    0x00, 0xdc, 0, 0, 'X', 0, 'Y' };
+	char *s = NULL;
+
+	assert_int_equal(wr_hive_utf16_to_utf8(in, sizeof(in), &s), WR_OK);
+	assert_string_equal(s, "A\xef\xbf\xbd" "B\xf0\x9f\x98\x80\xef\xbf\xbd");
+	free(s);
+	/* Odd length: the last byte is ignored; no NUL at all is fine. */
+	assert_int_equal(wr_hive_utf16_to_utf8("H\0i\0!", 5, &s), WR_OK);
+	assert_string_equal(s, "Hi");
+	free(s);
+	assert_int_equal(wr_hive_utf16_to_utf8(NULL, 0, &s), WR_OK);
+	assert_string_equal(s, "");
+	free(s);
+	/* A high surrogate as the very last unit. */
+	assert_int_equal(wr_hive_utf16_to_utf8("a\0\x01\xd8", 4, &s), WR_OK);
+	assert_string_equal(s, "a\xef\xbf\xbd");
+	free(s);
+}
+
+static void test_edit_and_commit(void **state)
+{
+	(void)state;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	char *src = hive_path("regipy_ntuser_software_partial");
+	char path[600], tmp[620], out[620], line[4096];
+	char *s = NULL, **v = NULL;
+	char m1[] = "one", m2[] = "два", m3[] = "三";
+	char *multi[] = { m1, m2, m3, NULL };
+	uint32_t dw;
+	uint64_t q;
+	struct stat st;
+	FILE *f;
+	bool seen_key = false, seen_val = false;
+
+	snprintf(path, sizeof(path), "%s/edit.hive", tmpdir);
+	copy_prefix(src, path, SIZE_MAX);
+	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
+	assert_int_equal(wr_hive_add_key(h, "Winrescue\\Тарас\\Sub", &d), WR_OK);
+	/* Existing keys are fine; non-ASCII names match case-insensitively. */
+	assert_int_equal(wr_hive_add_key(h, "WINRESCUE\\ТАРАС", &d), WR_OK);
+	assert_true(wr_hive_key_exists(h, "winrescue\\тарас\\sub"));
+	assert_int_equal(wr_hive_set_string(h, "Winrescue\\Тарас", "Name", "山田太郎", false, &d),
+			 WR_OK);
+	assert_int_equal(wr_hive_set_string(h, "Winrescue\\Тарас", "", "default", false, &d),
+			 WR_OK);
+	assert_int_equal(wr_hive_set_string(h, "Winrescue\\Тарас", "Path", "%SystemDrive%\\x",
+					    true, &d), WR_OK);
+	assert_int_equal(wr_hive_set_dword(h, "Winrescue", "D", 0xdeadbeef, &d), WR_OK);
+	assert_int_equal(wr_hive_set_qword(h, "Winrescue", "Q", 0x0123456789abcdefULL, &d), WR_OK);
+	assert_int_equal(wr_hive_set_multi_string(h, "Winrescue", "M", multi, &d), WR_OK);
+	assert_int_equal(wr_hive_set_dword(h, "Winrescue", "Gone", 1, &d), WR_OK);
+	assert_int_equal(wr_hive_delete_value(h, "Winrescue", "Gone", &d), WR_OK);
+	assert_int_equal(wr_hive_delete_value(h, "Winrescue", "Gone", &d), WR_ERR_NOT_FOUND);
+	/* Bad input changes nothing. */
+	assert_int_equal(wr_hive_set_string(h, "Winrescue", "Bad", "\xff\xfe", false, &d),
+			 WR_ERR_INVALID_ARG);
+	assert_int_equal(wr_hive_set_dword(h, "NoSuchKey", "x", 1, &d), WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_hive_delete_key(h, "", &d), WR_ERR_INVALID_ARG);
+	assert_int_equal(wr_hive_add_key(h, "Winrescue\\Doomed\\Child", &d), WR_OK);
+	assert_int_equal(wr_hive_delete_key(h, "Winrescue\\Doomed", &d), WR_OK);
+	assert_int_equal(wr_hive_commit(h, &d), WR_OK);
+	wr_hive_close(h);
+	snprintf(tmp, sizeof(tmp), "%s.wr-new", path);
+	assert_int_equal(stat(tmp, &st), -1);
+
+	/* Read back through our reader. */
+	assert_int_equal(wr_hive_open(path, false, &h, &d), WR_OK);
+	assert_int_equal(wr_hive_get_string(h, "Winrescue\\Тарас", "Name", &s, &d), WR_OK);
+	assert_string_equal(s, "山田太郎");
+	free(s);
+	assert_int_equal(wr_hive_get_string(h, "Winrescue\\Тарас", NULL, &s, &d), WR_OK);
+	assert_string_equal(s, "default");
+	free(s);
+	assert_int_equal(wr_hive_get_type(h, "Winrescue\\Тарас", "Path", &dw, NULL, &d), WR_OK);
+	assert_int_equal(dw, WR_REG_EXPAND_SZ);
+	assert_int_equal(wr_hive_get_dword(h, "Winrescue", "D", &dw, &d), WR_OK);
+	assert_true(dw == 0xdeadbeef);
+	assert_int_equal(wr_hive_get_qword(h, "Winrescue", "Q", &q, &d), WR_OK);
+	assert_true(q == 0x0123456789abcdefULL);
+	assert_int_equal(wr_hive_get_multi_string(h, "Winrescue", "M", &v, &d), WR_OK);
+	assert_int_equal(wr_strv_len(v), 3);
+	assert_string_equal(v[1], "два");
+	assert_string_equal(v[2], "三");
+	wr_strv_free(v);
+	assert_int_equal(wr_hive_get_dword(h, "Winrescue", "Gone", &dw, &d), WR_ERR_NOT_FOUND);
+	assert_false(wr_hive_key_exists(h, "Winrescue\\Doomed"));
+	/* The real data is still there. */
+	assert_int_equal(wr_hive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+					    "gitkraken", "Publisher", &s, &d), WR_OK);
+	assert_string_equal(s, "Axosoft, LLC");
+	free(s);
+	wr_hive_close(h);
+
+	/* And through hivex's own exporter, an independent reader. */
+	snprintf(out, sizeof(out), "%s/export.reg", tmpdir);
+	{
+		const char *argv[] = { "hivexregedit", "--export", path, "Winrescue", NULL };
+
+		assert_int_equal(run(argv, out), 0);
+	}
+	f = fopen(out, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		seen_key |= strstr(line, "[\\Winrescue\\Тарас]") != NULL;
+		seen_val |= strstr(line, "\"D\"=dword:deadbeef") != NULL;
+	}
+	fclose(f);
+	assert_true(seen_key);
+	assert_true(seen_val);
+}
+
+/* File offset of the vk record of a root value: hivex's value handle is the file
+ * offset of the cell, whose 4-byte size precedes the record. */
+static long find_vk(const char *path, const char *name)
+{
+	hive_h *hx = hivex_open(path, 0);
+	hive_value_h vh;
+
+	assert_non_null(hx);
+	vh = hivex_node_get_value(hx, hivex_root(hx), name);
+	hivex_close(hx);
+	assert_true(vh != 0);
+	return (long)vh + 4;
+}
+
+static void test_too_large(void **state)
+{
+	(void)state;
+	char *src = hive_path("regipy_ntuser_software_partial");
+	size_t big = WR_HIVE_MAX_VALUE + 4096;
+	char path[600], *buf = calloc(1, big), *s = NULL;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	unsigned char len_field[4] = { 0, 0, 0x20, 0 };	/* 2 MiB */
+	hive_set_value sv;
+	hive_h *hx;
+	void *b = NULL;
+	size_t len;
+	long vk;
+	FILE *f;
+
+	assert_non_null(buf);
+	snprintf(path, sizeof(path), "%s/big.hive", tmpdir);
+	copy_prefix(src, path, SIZE_MAX);
+	/* Our setter refuses such a value. */
+	assert_int_equal(wr_hive_open(path, true, &h, NULL), WR_OK);
+	assert_int_equal(wr_hive_set_binary(h, "", "Huge", WR_REG_SZ, buf, big, NULL),
+			 WR_ERR_TOO_LARGE);
+	wr_hive_close(h);
+	free(buf);
+	/* A hostile hive declares one anyway: write a small value with hivex itself, then
+	 * patch its declared length to 2 MiB. */
+	hx = hivex_open(path, HIVEX_OPEN_WRITE);
+	assert_non_null(hx);
+	sv.key = (char *)"Huge";
+	sv.t = hive_t_REG_SZ;
+	sv.len = 64;
+	sv.value = (char *)calloc(1, 64);
+	assert_int_equal(hivex_node_set_value(hx, hivex_root(hx), &sv, 0), 0);
+	sv.key = (char *)"Small";
+	memset(sv.value, 'a', 62);
+	assert_int_equal(hivex_node_set_value(hx, hivex_root(hx), &sv, 0), 0);
+	free(sv.value);
+	assert_int_equal(hivex_commit(hx, NULL, 0), 0);
+	hivex_close(hx);
+	vk = find_vk(path, "Huge");
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	{
+		char sig[2];
+
+		assert_int_equal(fseek(f, vk, SEEK_SET), 0);
+		assert_int_equal(fread(sig, 1, 2, f), 2);
+		assert_memory_equal(sig, "vk", 2);
+	}
+	assert_int_equal(fseek(f, vk + 4, SEEK_SET), 0);
+	assert_int_equal(fwrite(len_field, 1, 4, f), 4);
+	fclose(f);
+
+	assert_int_equal(wr_hive_open(path, false, &h, &d), WR_OK);
+	assert_int_equal(wr_hive_get_string(h, "", "Huge", &s, &d), WR_ERR_TOO_LARGE);
+	assert_null(s);
+	assert_int_equal(wr_hive_get_binary(h, "", "Huge", &b, &len, NULL, &d), WR_ERR_TOO_LARGE);
+	assert_null(b);
+	assert_int_equal(wr_hive_get_type(h, "", "Huge", &(uint32_t){ 0 }, &len, &d), WR_OK);
+	assert_int_equal(len, 2u << 20);
+	/* Its neighbour is unaffected. */
+	assert_int_equal(wr_hive_get_string(h, "", "Small", &s, &d), WR_OK);
+	/* 62 bytes of 'a' are 31 UTF-16 units U+6161 '慡', 3 UTF-8 bytes each. */
+	assert_int_equal(strlen(s), 93);
+	assert_memory_equal(s, "慡", 3);
+	free(s);
+	wr_hive_close(h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_corrupted_hive),
+		cmocka_unit_test(test_truncated_and_random),
+		cmocka_unit_test(test_win7_system_strings),
+		cmocka_unit_test(test_qword_and_value_name_case),
+		cmocka_unit_test(test_dirty_hive_opens),
+		cmocka_unit_test(test_utf16),
+		cmocka_unit_test(test_edit_and_commit),
+		cmocka_unit_test(test_too_large),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
