@@ -876,6 +876,10 @@ struct wr_mismatch_reason {
  * first; returns how many. */
 size_t wr_sources_explain(unsigned mismatch, const struct wr_windows *w,
 			  const struct wr_image_info *img, struct wr_mismatch_reason *out);
+/* The first source (in list order, best first) with an image that can refresh the
+ * installation, and that image's index; WR_ERR_NO_SOURCE when there is none. */
+int wr_sources_best(const struct wr_source_list *list, const struct wr_source **src,
+		    unsigned *index);
 /* "Windows 8" for 6.2, "Windows 8.1" for 6.3, "Windows 10" for 10.0, else
  * "Windows <major>.<minor>", into buf. */
 const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf,
@@ -911,6 +915,120 @@ void wr_journal_release(struct wr_journal *j);
 /* The last record of kind whose first fields equal field0 and field1 (NULL = any). */
 const struct wr_journal_record *wr_journal_find(const struct wr_journal *j, const char *kind,
 						const char *field0, const char *field1);
+
+/* ------------------------------------------------------------------------- */
+/* report: "Removed Apps.html", the page a refresh leaves on each user's       */
+/* Desktop (what Windows 8's own Refresh leaves): the desktop apps that were    */
+/* removed, with their publishers' websites.                                    */
+/* ------------------------------------------------------------------------- */
+
+/* The words of the page in the person's language.  The engine does not translate:
+ * wr_report_texts_init() fills the English msgids (marked N_()), the front end
+ * passes each through gettext.  Texts are plain text (escaped when written); a NULL
+ * member takes the English default. */
+struct wr_report_texts {
+	const char *title;	/* "Removed Apps": <title> and the heading */
+	const char *intro;	/* what happened and what to do */
+	/* "This list was made for %1$s on %2$s.": %1$s the user, %2$s the date.  Only
+	 * %1$s, %2$s and %% are substituted (not printf: a broken translation cannot
+	 * crash); the sentence is left out unless both user and date are given. */
+	const char *made_for;
+	const char *col_name;
+	const char *col_version;
+	const char *col_publisher;
+	const char *col_link;	/* the column of publishers' web pages */
+	const char *none;	/* the sentence shown instead of an empty table */
+};
+void wr_report_texts_init(struct wr_report_texts *t);
+
+struct wr_report_params {
+	/* <html lang>: "en", "ja", "ru" (any well-formed BCP 47 tag of letters, digits
+	 * and '-'); NULL or anything else gives "en" (and a log line). */
+	const char *lang;
+	const char *user;	/* the person the page is for (shown), or NULL */
+	const char *date;	/* the date, formatted for the language by the caller */
+	/* NULL: list every app of the list.  Else only machine-wide apps (user NULL)
+	 * and the apps whose wr_app.user equals this string exactly. */
+	const char *apps_of;
+	const struct wr_report_texts *texts;	/* NULL: English */
+};
+
+/* Longest field shown, in characters; longer registry strings are cut and end
+ * with "…". */
+#define WR_REPORT_FIELD_MAX 1024
+
+/* Write "Removed Apps.html" for apps into a malloc'd buffer (*out, NUL-terminated,
+ * *out_len bytes without the NUL): a complete HTML5 document in UTF-8 that is also
+ * well-formed XML, with a title, the explanation, and a table (name, version,
+ * publisher, website) sorted by name (ASCII case folded, then bytes, then list order:
+ * the same in every locale), or the "none" sentence when no app is listed.
+ * Every string (registry values and texts alike) is escaped (& < > " '); control
+ * characters, bidirectional overrides and noncharacters are dropped (tab, CR and LF
+ * become spaces); invalid UTF-8 becomes U+FFFD.  A link becomes a clickable
+ * <a href rel="noopener noreferrer"> only when, after trimming surrounding ASCII
+ * whitespace, it starts with http:// or https:// (any case) and holds no whitespace,
+ * control, quote, '<', '>', '\\' or '`' character (a link starting "www." is taken as
+ * http://www...); any other link is shown as plain text.  Errors: WR_ERR_INVALID_ARG
+ * (apps or out NULL), WR_ERR_NOMEM. */
+int wr_report_removed_apps(const struct wr_app_list *apps, const struct wr_report_params *p,
+			   char **out, size_t *out_len, struct wr_detail *d);
+
+/* Whether link would be made clickable, and the href it would get (http(s) only);
+ * href_out (may be NULL) receives a malloc'd copy.  For tests and the front end. */
+bool wr_report_safe_link(const char *link, char **href_out);
+
+/* ------------------------------------------------------------------------- */
+/* unattend: the answer file Windows\Panther\unattend.xml written by a refresh,   */
+/* so the first boot of the new system asks nothing the old one already knew:   */
+/* language, keyboard, time zone, computer name (libxml2's xmlTextWriter).       */
+/* ------------------------------------------------------------------------- */
+
+/* The settings an answer file can carry (bits). */
+enum wr_unattend_field {
+	WR_UNATTEND_INPUT_LOCALE = 1 << 0,	/* oobeSystem International-Core */
+	WR_UNATTEND_SYSTEM_LOCALE = 1 << 1,
+	WR_UNATTEND_UI_LANGUAGE = 1 << 2,
+	WR_UNATTEND_USER_LOCALE = 1 << 3,
+	WR_UNATTEND_COMPUTER_NAME = 1 << 4,	/* specialize Shell-Setup */
+	WR_UNATTEND_TIME_ZONE = 1 << 5,		/* oobeSystem Shell-Setup */
+};
+
+struct wr_unattend_opts {
+	/* The new system's architecture (the image's); WR_ARCH_UNKNOWN = w->arch. */
+	enum wr_arch arch;
+	/* The new image's languages, comma-separated (wr_image_info.languages);
+	 * UILanguage is left out when the old default language is not among them.
+	 * NULL or "" = not checked. */
+	const char *image_languages;
+};
+
+/* Build the answer file from the old installation's facts (default_language,
+ * keyboard, time_zone, computer_name; the arch from opts or w): UTF-8 with an XML
+ * declaration, namespace urn:schemas-microsoft-com:unattend, components for
+ * processorArchitecture x86/amd64/arm/arm64.  Each value is checked first and left
+ * out (with a log line saying why) when it is not valid: then Windows asks for it
+ * or picks a default, exactly as without an answer file.  *written (may be NULL)
+ * gets the wr_unattend_field bits that were written.  Errors: WR_ERR_INVALID_ARG
+ * (w or out NULL), WR_ERR_UNSUPPORTED (architecture unknown), WR_ERR_NOMEM.  The
+ * fixed-size strings of w need not be NUL-terminated (unterminated = invalid). */
+int wr_unattend_build(const struct wr_windows *w, const struct wr_unattend_opts *opts,
+		      char **out, size_t *out_len, unsigned *written, struct wr_detail *d);
+
+/* The checks wr_unattend_build applies (s may be NULL: false). */
+/* 1-15 ASCII letters, digits, '-' or '_', not only digits (the characters the
+ * unattend reference allows, without multi-byte ones). */
+bool wr_unattend_valid_computer_name(const char *s);
+/* A Windows time zone id ("Tokyo Standard Time", "UTC+12"): 1-64 ASCII letters,
+ * digits, spaces and . + - ( ) _, no leading or trailing space. */
+bool wr_unattend_valid_time_zone(const char *s);
+/* A locale name ("ja-JP", "sr-Latn-RS", "es-419"): 2-3 letters, then up to three
+ * subtags of 2-8 letters or digits, joined by '-'; at most 84 characters. */
+bool wr_unattend_valid_locale(const char *s);
+/* An input locale: "0411:00000411", "0411:{GUID}{GUID}" (an IME), or a locale name;
+ * up to five joined by ';'. */
+bool wr_unattend_valid_input_locale(const char *s);
+/* "x86", "amd64", "arm", "arm64" for the answer file, NULL for other values. */
+const char *wr_unattend_arch_name(enum wr_arch a);
 
 /* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */

@@ -1,0 +1,514 @@
+/*
+ * sources.c - where a refresh or reset image can come from, and whether each image
+ * can refresh the installation.
+ *
+ * Priority, best first (what Windows 8's own refresh uses, then what a person brings):
+ *   1. the registered custom image: ReAgent.xml PBRCustomImageLocation, a folder
+ *      holding CustomRefresh.wim on the partition at that byte offset;
+ *   2. the OEM factory image: ReAgent.xml PBRImageLocation (2.0) or
+ *      OsInstallLocation (1.0), a folder holding install.wim / install.esd; else
+ *      \RecoveryImage\install.wim on each recovery partition;
+ *   3. installation media: sources\install.wim, install.esd or install.swm on each
+ *      NTFS volume of the disk, and the paths the person gives (files or folders).
+ * Images inside partitions are read in place (wr_ntfs_reader_open +
+ * wr_wim_read_info_from): nothing is mounted, nothing is written.
+ *
+ * ISO files: Windows ISOs keep install.wim in UDF, and no UDF reader is linked into
+ * the engine; an .iso is listed with WR_ERR_UNSUPPORTED (loop-mount it and give the
+ * folder instead).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "winrescue.h"
+#include "intl.h"
+
+/* ------------------------------------------------------------------------- */
+/* Matching                                                                  */
+/* ------------------------------------------------------------------------- */
+
+unsigned wr_sources_match(const struct wr_windows *w, const struct wr_image_info *img)
+{
+	unsigned m = WR_MATCH_OK;
+
+	if (!w || !img)
+		return WR_MISMATCH_NOT_WINDOWS;
+	if (!img->is_windows)
+		return WR_MISMATCH_NOT_WINDOWS;
+	/* An unknown value on either side cannot be shown to match: safety first. */
+	if (img->arch == WR_ARCH_UNKNOWN || w->arch == WR_ARCH_UNKNOWN || img->arch != w->arch)
+		m |= WR_MISMATCH_ARCH;
+	if (!img->edition[0] || !w->edition[0] || strcasecmp(img->edition, w->edition))
+		m |= WR_MISMATCH_EDITION;
+	if (img->major != w->major || img->minor != w->minor)
+		m |= WR_MISMATCH_VERSION;
+	else if (img->build < w->build)
+		m |= WR_MISMATCH_OLDER_BUILD;
+	return m;
+}
+
+const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf, size_t size)
+{
+	if (major == 6 && minor == 2)
+		snprintf(buf, size, "Windows 8");
+	else if (major == 6 && minor == 3)
+		snprintf(buf, size, "Windows 8.1");
+	else if (major == 6 && minor == 1)
+		snprintf(buf, size, "Windows 7");
+	else if (major == 10 && minor == 0)
+		snprintf(buf, size, "Windows 10");
+	else
+		snprintf(buf, size, "Windows %u.%u", major, minor);
+	return buf;
+}
+
+static const char *arch_str(enum wr_arch a)
+{
+	switch (a) {
+	case WR_ARCH_X86:
+		return "x86 (32-bit)";
+	case WR_ARCH_X64:
+		return "x64 (64-bit)";
+	case WR_ARCH_ARM:
+		return "ARM";
+	case WR_ARCH_ARM64:
+		return "ARM64";
+	default:
+		return "?";
+	}
+}
+
+size_t wr_sources_explain(unsigned mismatch, const struct wr_windows *w,
+			  const struct wr_image_info *img, struct wr_mismatch_reason *out)
+{
+	size_t n = 0;
+	struct wr_mismatch_reason *r;
+
+	if (!out)
+		return 0;
+	if (mismatch & WR_MISMATCH_NOT_WINDOWS) {
+		r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->bit = WR_MISMATCH_NOT_WINDOWS;
+		r->msgid = N_("This image does not contain a Windows installation, so it cannot "
+			      "refresh Windows.");
+		return n;
+	}
+	if (!w || !img)
+		return 0;
+	if (mismatch & WR_MISMATCH_VERSION) {
+		r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->bit = WR_MISMATCH_VERSION;
+		/* TRANSLATORS: %1$s is the image's Windows version ("Windows 8"), %2$s the
+		 * installed one ("Windows 8.1").  This is the trap that makes people give
+		 * up: say plainly that the versions must be the same. */
+		r->msgid = N_("A %1$s image cannot refresh %2$s: the image must be the same "
+			      "Windows version as the installed system.");
+		wr_sources_version_name(img->major, img->minor, r->image_value,
+					sizeof(r->image_value));
+		wr_sources_version_name(w->major, w->minor, r->system_value,
+					sizeof(r->system_value));
+	}
+	if (mismatch & WR_MISMATCH_ARCH) {
+		r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->bit = WR_MISMATCH_ARCH;
+		/* TRANSLATORS: %1$s is the image's processor type, %2$s the installed
+		 * Windows' one, such as "x86 (32-bit)" or "x64 (64-bit)". */
+		r->msgid = N_("This image is for %1$s processors, but the installed Windows is "
+			      "%2$s; a refresh needs an image of the same kind.");
+		snprintf(r->image_value, sizeof(r->image_value), "%s", arch_str(img->arch));
+		snprintf(r->system_value, sizeof(r->system_value), "%s", arch_str(w->arch));
+	}
+	if (mismatch & WR_MISMATCH_EDITION) {
+		r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->bit = WR_MISMATCH_EDITION;
+		/* TRANSLATORS: %1$s is the image's edition, %2$s the installed one, as
+		 * Windows names them ("Core", "Professional"). */
+		r->msgid = N_("This image holds the %1$s edition, but the installed Windows is "
+			      "the %2$s edition; a refresh needs the same edition.");
+		snprintf(r->image_value, sizeof(r->image_value), "%s",
+			 img->edition[0] ? img->edition : "?");
+		snprintf(r->system_value, sizeof(r->system_value), "%s",
+			 w->edition[0] ? w->edition : "?");
+	}
+	if (mismatch & WR_MISMATCH_OLDER_BUILD) {
+		r = &out[n++];
+		memset(r, 0, sizeof(*r));
+		r->bit = WR_MISMATCH_OLDER_BUILD;
+		/* TRANSLATORS: %1$s is the image's build number ("9200"), %2$s the
+		 * installed Windows' build number ("9600"). */
+		r->msgid = N_("This image is build %1$s, older than the installed build %2$s; "
+			      "a refresh needs an image at least as new as the installed "
+			      "Windows.");
+		snprintf(r->image_value, sizeof(r->image_value), "%u", img->build);
+		snprintf(r->system_value, sizeof(r->system_value), "%u", w->build);
+	}
+	return n;
+}
+
+int wr_sources_best(const struct wr_source_list *list, const struct wr_source **src,
+		    unsigned *index)
+{
+	if (src)
+		*src = NULL;
+	if (index)
+		*index = 0;
+	for (size_t i = 0; list && i < list->n; i++) {
+		const struct wr_source *s = &list->v[i];
+
+		if (s->err || !s->info || !s->mismatch)
+			continue;
+		for (unsigned k = 0; k < s->info->image_count; k++) {
+			if (s->mismatch[k] == WR_MATCH_OK) {
+				if (src)
+					*src = s;
+				if (index)
+					*index = s->info->images[k].index;
+				return WR_OK;
+			}
+		}
+	}
+	return WR_ERR_NO_SOURCE;
+}
+
+/* ------------------------------------------------------------------------- */
+/* The list                                                                  */
+/* ------------------------------------------------------------------------- */
+
+void wr_source_list_release(struct wr_source_list *list)
+{
+	if (!list)
+		return;
+	for (size_t i = 0; i < list->n; i++) {
+		wr_wim_info_free(list->v[i].info);
+		free(list->v[i].mismatch);
+	}
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+static bool already_listed(const struct wr_source_list *l, const char *path, const char *where)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcasecmp(l->v[i].path, path) && !strcmp(l->v[i].where, where))
+			return true;
+	return false;
+}
+
+/* Add a source; takes info.  Sets its per-image mismatch when w is known. */
+static int add_source(struct wr_source_list *l, enum wr_source_kind kind, const char *path,
+		      const char *where, int err, struct wr_wim_info *info,
+		      const struct wr_windows *w)
+{
+	struct wr_source *v = realloc(l->v, (l->n + 1) * sizeof(*v)), *s;
+
+	if (!v) {
+		wr_wim_info_free(info);
+		return WR_ERR_NOMEM;
+	}
+	l->v = v;
+	s = &v[l->n];
+	memset(s, 0, sizeof(*s));
+	s->kind = kind;
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->where, sizeof(s->where), "%s", where);
+	s->err = err;
+	s->info = err ? NULL : info;
+	if (err)
+		wr_wim_info_free(info);
+	if (s->info && w) {
+		s->mismatch = calloc(s->info->image_count ? s->info->image_count : 1,
+				     sizeof(*s->mismatch));
+		if (!s->mismatch) {
+			wr_wim_info_free(s->info);
+			return WR_ERR_NOMEM;
+		}
+		for (unsigned k = 0; k < s->info->image_count; k++)
+			s->mismatch[k] = wr_sources_match(w, &s->info->images[k]);
+	}
+	l->n++;
+	wr_log(WR_LOG_INFO, "image source: %s on %s: %s", path, where, wr_err_name(err));
+	return WR_OK;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Images inside partitions                                                  */
+/* ------------------------------------------------------------------------- */
+
+struct part_vol {
+	const struct wr_partition *part;
+	struct wr_ntfs *vol;
+	int err;
+	char where[256];
+};
+
+static void part_where(const struct wr_disk *disk, const struct wr_partition *p, char *buf,
+		       size_t size)
+{
+	snprintf(buf, size, "%.200s partition %u", disk->path, p->number);
+}
+
+static int open_part(const struct wr_disk *disk, const struct wr_partition *p,
+		     struct part_vol *pv)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_extent ext;
+
+	pv->part = p;
+	pv->vol = NULL;
+	part_where(disk, p, pv->where, sizeof(pv->where));
+	pv->err = wr_blockdev_resolve(disk->path, p->number, &ext, &d);
+	if (!pv->err)
+		pv->err = wr_ntfs_open(&ext, WR_NTFS_RDONLY, &pv->vol, &d);
+	if (pv->err)
+		wr_log_err("open partition for image sources", pv->err, &d);
+	return pv->err;
+}
+
+/* Read the WIM at path inside an open volume.  WR_ERR_NOT_FOUND when it is not
+ * there (not an error for the caller's list). */
+static int read_in_volume(struct wr_ntfs *vol, const char *path, const char *where,
+			  struct wr_wim_info **info)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_ntfs_stat st;
+	struct wr_reader r;
+	char name[512];
+	int ret;
+
+	*info = NULL;
+	ret = wr_ntfs_stat(vol, path, &st, &d);
+	if (ret)
+		return ret;
+	if (st.is_dir)
+		return WR_ERR_NOT_FOUND;
+	ret = wr_ntfs_reader_open(vol, path, &r, &d);
+	if (ret)
+		return ret;
+	snprintf(name, sizeof(name), "%.250s:%.250s", where, path);
+	ret = wr_wim_read_info_from(&r, name, info, &d);
+	if (ret)
+		wr_log_err("read image source", ret, &d);
+	wr_ntfs_reader_close(&r);
+	if (!ret)
+		snprintf((*info)->path, sizeof((*info)->path), "%s", path);
+	return ret;
+}
+
+/* Try folder\name for each name; add the first that exists (found or damaged).
+ * Returns true when one was added. */
+static bool try_names(struct wr_source_list *l, enum wr_source_kind kind, struct part_vol *pv,
+		      const char *folder, const char *const *names, const struct wr_windows *w,
+		      int *nomem)
+{
+	for (const char *const *n = names; *n; n++) {
+		struct wr_wim_info *info = NULL;
+		char path[1200];
+		int ret;
+
+		snprintf(path, sizeof(path), "%.1000s%s%s", folder,
+			 folder[0] && folder[strlen(folder) - 1] != '\\' ? "\\" : "", *n);
+		if (already_listed(l, path, pv->where))
+			return true;
+		ret = read_in_volume(pv->vol, path, pv->where, &info);
+		if (ret == WR_ERR_NOT_FOUND)
+			continue;
+		if (add_source(l, kind, path, pv->where, ret, info, w))
+			*nomem = 1;
+		return true;
+	}
+	return false;
+}
+
+static struct part_vol *find_by_offset(struct part_vol *pvs, size_t n, uint64_t offset)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pvs[i].part->start == offset)
+			return &pvs[i];
+	return NULL;
+}
+
+static const char *const custom_names[] = { "CustomRefresh.wim", NULL };
+static const char *const oem_names[] = { "install.wim", "install.esd", NULL };
+static const char *const media_names[] = { "install.wim", "install.esd", "install.swm", NULL };
+
+/* A location ReAgent.xml names: on the partition at its offset. */
+static int add_reagent_location(struct wr_source_list *l, enum wr_source_kind kind,
+				const struct wr_reagent_location *loc, struct part_vol *pvs,
+				size_t npv, const char *const *names,
+				const struct wr_windows *w)
+{
+	struct part_vol *pv = find_by_offset(pvs, npv, loc->offset);
+	char where[256], path[1200];
+	int nomem = 0;
+
+	if (!pv || pv->err || !pv->vol) {
+		int err = !pv ? WR_ERR_NO_SUCH_PARTITION : pv->err ? pv->err : WR_ERR_NOT_NTFS;
+
+		snprintf(where, sizeof(where), "partition at offset %llu",
+			 (unsigned long long)loc->offset);
+		snprintf(path, sizeof(path), "%.1000s\\%s", loc->path, names[0]);
+		return add_source(l, kind, path, pv ? pv->where : where, err, NULL, w);
+	}
+	if (!try_names(l, kind, pv, loc->path, names, w, &nomem)) {
+		snprintf(path, sizeof(path), "%.1000s\\%s", loc->path, names[0]);
+		return add_source(l, kind, path, pv->where, WR_ERR_NOT_FOUND, NULL, w);
+	}
+	return nomem ? WR_ERR_NOMEM : WR_OK;
+}
+
+static int find_on_disk(const struct wr_windows *w, const struct wr_disk *disk,
+			struct wr_source_list *l)
+{
+	struct part_vol *pvs = calloc(disk->nparts ? disk->nparts : 1, sizeof(*pvs));
+	int nomem = 0, ret = WR_OK;
+
+	if (!pvs)
+		return WR_ERR_NOMEM;
+	for (size_t i = 0; i < disk->nparts; i++) {
+		const struct wr_partition *p = &disk->parts[i];
+
+		pvs[i].part = p;
+		part_where(disk, p, pvs[i].where, sizeof(pvs[i].where));
+		/* Only NTFS volumes hold these images; an unknown fstype is tried too. */
+		if (p->role == WR_ROLE_ESP || p->role == WR_ROLE_MSR ||
+		    (p->fstype[0] && strcmp(p->fstype, "ntfs"))) {
+			pvs[i].err = WR_ERR_NOT_NTFS;
+			continue;
+		}
+		open_part(disk, p, &pvs[i]);
+	}
+
+	/* 1. The registered custom image, 2. the factory image ReAgent names. */
+	if (w && w->has_reagent) {
+		const struct wr_reagent *r = &w->reagent;
+
+		if (r->pbr_custom.present &&
+		    (ret = add_reagent_location(l, WR_SOURCE_CUSTOM, &r->pbr_custom, pvs,
+						disk->nparts, custom_names, w)))
+			goto out;
+		if (r->pbr.present &&
+		    (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->pbr, pvs, disk->nparts,
+						oem_names, w)))
+			goto out;
+		if (!r->pbr.present && r->os_install.present &&
+		    (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->os_install, pvs,
+						disk->nparts, oem_names, w)))
+			goto out;
+	}
+	/* 2b. \RecoveryImage on every recovery partition. */
+	for (size_t i = 0; i < disk->nparts; i++)
+		if (pvs[i].vol && pvs[i].part->role == WR_ROLE_RECOVERY)
+			try_names(l, WR_SOURCE_OEM, &pvs[i], "\\RecoveryImage", oem_names, w, &nomem);
+	/* 3. Installation media copied onto a volume. */
+	for (size_t i = 0; i < disk->nparts; i++)
+		if (pvs[i].vol)
+			try_names(l, WR_SOURCE_MEDIA, &pvs[i], "\\sources", media_names, w, &nomem);
+	if (nomem)
+		ret = WR_ERR_NOMEM;
+out:
+	for (size_t i = 0; i < disk->nparts; i++)
+		if (pvs[i].vol)
+			wr_ntfs_close(pvs[i].vol);
+	free(pvs);
+	return ret;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Host paths                                                                */
+/* ------------------------------------------------------------------------- */
+
+/* The entry of dir whose name equals name case-insensitively (media copied to a
+ * case-sensitive file system may say "Sources" or "INSTALL.WIM"). */
+static bool find_ci(const char *dir, const char *name, char *out, size_t size)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	if (!dh)
+		return false;
+	while ((e = readdir(dh))) {
+		if (!strcasecmp(e->d_name, name)) {
+			found = (size_t)snprintf(out, size, "%s/%s", dir, e->d_name) < size;
+			break;
+		}
+	}
+	closedir(dh);
+	return found;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && !strcasecmp(s + n - k, suffix);
+}
+
+static int add_host_file(struct wr_source_list *l, enum wr_source_kind kind, const char *path,
+			 const struct wr_windows *w)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_wim_info *info = NULL;
+	int ret;
+
+	if (already_listed(l, path, path))
+		return WR_OK;
+	if (has_suffix(path, ".iso"))
+		return add_source(l, kind, path, path, WR_ERR_UNSUPPORTED, NULL, w);
+	ret = wr_wim_read_info(path, false, &info, &d);
+	if (ret)
+		wr_log_err("read image source", ret, &d);
+	return add_source(l, kind, path, path, ret, info, w);
+}
+
+static int add_host_path(struct wr_source_list *l, const char *path,
+			 const struct wr_windows *w)
+{
+	char sources[4096], file[4096];
+	struct stat st;
+
+	if (stat(path, &st))
+		return add_source(l, WR_SOURCE_GIVEN, path, path,
+				  errno == ENOENT ? WR_ERR_NOT_FOUND : WR_ERR_OPEN, NULL, w);
+	if (!S_ISDIR(st.st_mode))
+		return add_host_file(l, WR_SOURCE_GIVEN, path, w);
+	/* A folder: the root of installation media, or its sources folder. */
+	for (const char *const *n = media_names; *n; n++) {
+		if ((find_ci(path, "sources", sources, sizeof(sources)) &&
+		     find_ci(sources, *n, file, sizeof(file))) ||
+		    find_ci(path, *n, file, sizeof(file)))
+			return add_host_file(l, WR_SOURCE_MEDIA, file, w);
+	}
+	return add_source(l, WR_SOURCE_MEDIA, path, path, WR_ERR_NOT_FOUND, NULL, w);
+}
+
+int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
+		    const char *const *extra_paths, struct wr_source_list *out,
+		    struct wr_detail *d)
+{
+	int ret = WR_OK;
+
+	if (!out)
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "sources");
+	out->n = 0;
+	out->v = NULL;
+	if (disk)
+		ret = find_on_disk(w, disk, out);
+	for (const char *const *p = extra_paths; !ret && p && *p; p++)
+		ret = add_host_path(out, *p, w);
+	if (ret) {
+		wr_source_list_release(out);
+		return wr_detail_set(d, ret, ret == WR_ERR_NOMEM ? ENOMEM : 0, "sources");
+	}
+	return WR_OK;
+}
