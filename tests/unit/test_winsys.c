@@ -1,0 +1,506 @@
+/*
+ * test_winsys.c - installation facts from real hives (../shared/testdata/hives):
+ * SYSTEM of Windows 7, 8/8.1 and 10 1709, the Windows 7 SAM, a real NTUSER.DAT; the
+ * SOFTWARE side on a copy of a real hive given CurrentVersion / ProfileList keys
+ * (no SOFTWARE hive is in testdata).  Values are cross-checked with hivexget.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "winrescue.h"
+
+extern char **environ;
+
+#define MACHINE_SID "S-1-5-21-1760460187-1592185332-161725925"	/* of regipy_SAM */
+
+static char tmpdir[64];
+
+static int run(const char *const argv[], const char *out_path)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static char *hive_path(const char *name)
+{
+	static char path[8][512];
+	static int slot;
+	char src[1024], *p = path[slot++ % 8];
+	const char *td = getenv("WINRESCUE_TESTDATA");
+
+	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
+	snprintf(p, 512, "%s/%s", tmpdir, name);
+	if (access(p, F_OK) == 0)
+		return p;
+	const char *argv[] = { "xz", "-dc", src, NULL };
+	assert_int_equal(run(argv, p), 0);
+	return p;
+}
+
+/* hivexget's answer for a string value (the independent reader). */
+static void hivexget(const char *hive, const char *key, const char *value, char *buf,
+		     size_t size)
+{
+	char out[600];
+	const char *argv[] = { "hivexget", hive, key, value, NULL };
+	FILE *f;
+
+	snprintf(out, sizeof(out), "%s/hivexget.txt", tmpdir);
+	assert_int_equal(run(argv, out), 0);
+	f = fopen(out, "r");
+	assert_non_null(f);
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	const char *td = getenv("WINRESCUE_TESTDATA");
+	char probe[1024];
+
+	snprintf(probe, sizeof(probe), "%s/hives/regipy_SAM.xz", td ? td : "../shared/testdata");
+	if (access(probe, R_OK)) {
+		printf("testdata not found: %s\n", probe);
+		exit(77);
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-winsys-XXXXXX");
+	assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+
+	run(argv, NULL);
+	return 0;
+}
+
+static struct wr_hive *open_hive(const char *name)
+{
+	struct wr_hive *h = NULL;
+	struct wr_detail d = WR_DETAIL_INIT;
+
+	assert_int_equal(wr_hive_open(hive_path(name), false, &h, &d), WR_OK);
+	return h;
+}
+
+static void test_system_win81(void **state)
+{
+	(void)state;
+	struct wr_hive *sys = open_hive("regipy_SYSTEM_2");
+	struct wr_windows w = { 0 };
+	char ref[256];
+
+	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
+	assert_string_equal(w.control_set, "ControlSet001");
+	assert_string_equal(w.computer_name, "SENSEI");
+	hivexget(hive_path("regipy_SYSTEM_2"), "\\ControlSet001\\Control\\ComputerName\\ComputerName",
+		 "ComputerName", ref, sizeof(ref));
+	assert_string_equal(w.computer_name, ref);
+	assert_true(w.fast_startup_enabled);	/* HiberbootEnabled = 1 */
+	assert_true(w.hibernate_enabled);
+	assert_string_equal(w.time_zone, "Pacific Standard Time");
+	assert_string_equal(w.default_language, "en-US");
+	assert_non_null(w.languages);
+	assert_string_equal(w.languages[0], "en-US");
+	assert_null(w.languages[1]);
+	/* No SOFTWARE given: no version, no users. */
+	assert_string_equal(w.product_name, "");
+	assert_int_equal(w.nusers, 0);
+	wr_windows_release(&w);
+	wr_hive_close(sys);
+}
+
+static void test_system_win7(void **state)
+{
+	(void)state;
+	struct wr_hive *sys = open_hive("regipy_SYSTEM");
+	struct wr_windows w = { 0 };
+
+	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
+	assert_string_equal(w.computer_name, "WKS-WIN732BITA");
+	assert_true(w.hibernate_enabled);
+	assert_false(w.fast_startup_enabled);	/* Windows 7 has no HiberbootEnabled */
+	/* Garbage follows the NUL of this value in this hive. */
+	assert_string_equal(w.time_zone, "Eastern Standard Time");
+	assert_string_equal(w.default_language, "en-US");
+	wr_windows_release(&w);
+	wr_hive_close(sys);
+}
+
+static void test_system_win10_and_source_os(void **state)
+{
+	(void)state;
+	struct wr_hive *sys = open_hive("regipy_SYSTEM_WIN_10_1709");
+	struct wr_windows w = { 0 };
+	struct wr_detail d = WR_DETAIL_INIT;
+
+	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
+	assert_string_equal(w.computer_name, "DESKTOP-2KGM189");
+	assert_true(w.fast_startup_enabled);
+	assert_false(w.hibernate_enabled);	/* HibernateEnabled = 0 */
+	assert_string_equal(w.time_zone, "Pacific Standard Time");
+
+	/* The Setup\Source OS copies are real CurrentVersion blocks of Windows 10:
+	 * CurrentVersion says "6.3", CurrentMajorVersionNumber says 10. */
+	assert_int_equal(wr_winsys_version_from_key(
+				 sys, "Setup\\Source OS (Updated on 1/6/2019 02:18:37)", &w, &d),
+			 WR_OK);
+	assert_string_equal(w.product_name, "Windows 10 Pro");
+	assert_string_equal(w.edition, "Professional");
+	assert_string_equal(w.installation_type, "Client");
+	assert_string_equal(w.version, "6.3");
+	assert_int_equal(w.major, 10);
+	assert_int_equal(w.minor, 0);
+	assert_int_equal(w.build, 15063);
+	assert_int_equal(w.ubr, 0x56b);
+	assert_string_equal(w.display_version, "1703");
+	assert_string_equal(w.marketing_name, "Windows 10");
+	assert_int_equal(w.install_date, 0x5965cd44);
+
+	assert_int_equal(wr_winsys_version_from_key(
+				 sys, "setup\\source os (updated on 5/16/2019 00:55:20)", &w, &d),
+			 WR_OK);
+	assert_int_equal(w.build, 17134);
+	assert_int_equal(w.ubr, 0x2fd);
+	assert_string_equal(w.display_version, "1803");
+	assert_int_equal(w.install_date, 0x5c4d8a64);
+
+	assert_int_equal(wr_winsys_version_from_key(sys, "Setup\\NoSuchKey", &w, &d),
+			 WR_ERR_NO_WINDOWS);
+	wr_windows_release(&w);
+	wr_hive_close(sys);
+}
+
+static void test_sam_accounts(void **state)
+{
+	(void)state;
+	struct wr_hive *sam = open_hive("regipy_SAM");
+	struct wr_sam_account *acc = NULL;
+	char sid[192];
+	size_t n = 0;
+
+	assert_int_equal(wr_winsys_sam_accounts(sam, &acc, &n, sid, NULL), WR_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(acc[0].rid, 500);
+	assert_string_equal(acc[0].name, "Administrator");
+	assert_int_equal(acc[1].rid, 501);
+	assert_string_equal(acc[1].name, "Guest");
+	assert_true(acc[1].disabled);
+	assert_int_equal(acc[2].rid, 1000);
+	assert_string_equal(acc[2].name, "Preston");
+	assert_false(acc[2].disabled);
+	assert_string_equal(sid, MACHINE_SID);
+	free(acc);
+	wr_hive_close(sam);
+
+	/* A hive without SAM keys. */
+	sam = open_hive("regipy_SYSTEM_2");
+	assert_int_equal(wr_winsys_sam_accounts(sam, &acc, &n, NULL, NULL), WR_ERR_NOT_FOUND);
+	assert_null(acc);
+	wr_hive_close(sam);
+}
+
+/* A SOFTWARE hive for the tests: a copy of a real hive given the keys Windows keeps
+ * in SOFTWARE. */
+static char *make_software(const char *name, const char *version, unsigned major,
+			   const char *build, const char *display, const char *product)
+{
+	static char path[600];
+	const char *src = hive_path("regipy_ntuser_software_partial");
+	const char *cp[] = { "cp", src, path, NULL };
+	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
+	const char *pl = "Microsoft\\Windows NT\\CurrentVersion\\ProfileList";
+	static const struct { const char *sid, *path; } profiles[] = {
+		{ "S-1-5-18", "%systemroot%\\system32\\config\\systemprofile" },
+		{ "S-1-5-19", "%systemroot%\\ServiceProfiles\\LocalService" },
+		{ "S-1-5-20", "%systemroot%\\ServiceProfiles\\NetworkService" },
+		{ MACHINE_SID "-500", "%SystemDrive%\\Users\\Admin" },
+		{ MACHINE_SID "-1000", "C:\\Users\\Preston" },
+		{ MACHINE_SID "-1000.bak", "C:\\Users\\Preston" },
+		{ "S-1-5-21-11-22-33-1000", "C:\\Users\\jdoe.CORP" },
+		{ "S-1-5-21-11-22-33-1001", "C:\\Users\\山田太郎" },
+	};
+	struct wr_hive *h = NULL;
+	struct wr_detail d = WR_DETAIL_INIT;
+	char key[256];
+
+	snprintf(path, sizeof(path), "%s/SOFTWARE-%s", tmpdir, name);
+	assert_int_equal(run(cp, NULL), 0);
+	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
+	assert_int_equal(wr_hive_add_key(h, cv, &d), WR_OK);
+	assert_int_equal(wr_hive_set_string(h, cv, "ProductName", product, false, &d), WR_OK);
+	assert_int_equal(wr_hive_set_string(h, cv, "EditionID", "Professional", false, &d), WR_OK);
+	assert_int_equal(wr_hive_set_string(h, cv, "InstallationType", "Client", false, &d), WR_OK);
+	assert_int_equal(wr_hive_set_string(h, cv, "CurrentVersion", version, false, &d), WR_OK);
+	assert_int_equal(wr_hive_set_string(h, cv, "CurrentBuildNumber", build, false, &d), WR_OK);
+	assert_int_equal(wr_hive_set_dword(h, cv, "InstallDate", 1400000000, &d), WR_OK);
+	if (major) {
+		assert_int_equal(wr_hive_set_dword(h, cv, "CurrentMajorVersionNumber", major, &d),
+				 WR_OK);
+		assert_int_equal(wr_hive_set_dword(h, cv, "CurrentMinorVersionNumber", 0, &d),
+				 WR_OK);
+		assert_int_equal(wr_hive_set_string(h, cv, "CurrentBuild", build, false, &d), WR_OK);
+		assert_int_equal(wr_hive_set_dword(h, cv, "UBR", 3803, &d), WR_OK);
+	}
+	if (display)
+		assert_int_equal(wr_hive_set_string(h, cv, "DisplayVersion", display, false, &d),
+				 WR_OK);
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
+		snprintf(key, sizeof(key), "%s\\%s", pl, profiles[i].sid);
+		assert_int_equal(wr_hive_add_key(h, key, &d), WR_OK);
+		assert_int_equal(wr_hive_set_string(h, key, "ProfileImagePath", profiles[i].path,
+						    true, &d), WR_OK);
+	}
+	snprintf(key, sizeof(key), "Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\"
+		 "Applications\\Microsoft.BingWeather_3.0.1.174_x64__8wekyb3d8bbwe");
+	assert_int_equal(wr_hive_add_key(h, key, &d), WR_OK);
+	assert_int_equal(wr_hive_commit(h, &d), WR_OK);
+	wr_hive_close(h);
+	return path;
+}
+
+static const struct wr_user *find_user(const struct wr_windows *w, const char *sid)
+{
+	for (size_t i = 0; i < w->nusers; i++)
+		if (!strcmp(w->users[i].sid, sid))
+			return &w->users[i];
+	return NULL;
+}
+
+static void test_software_win81_users(void **state)
+{
+	(void)state;
+	char *swp = make_software("81", "6.3", 0, "9600", NULL, "Windows 8.1 Pro");
+	struct wr_hive *sw = NULL, *sys = open_hive("regipy_SYSTEM_2"), *sam = open_hive("regipy_SAM");
+	struct wr_windows w = { 0 };
+	struct wr_detail d = WR_DETAIL_INIT;
+	const struct wr_user *u;
+
+	assert_int_equal(wr_hive_open(swp, false, &sw, &d), WR_OK);
+	assert_int_equal(wr_winsys_from_hives(sw, sys, sam, &w, &d), WR_OK);
+	assert_string_equal(w.product_name, "Windows 8.1 Pro");
+	assert_string_equal(w.version, "6.3");
+	assert_int_equal(w.major, 6);
+	assert_int_equal(w.minor, 3);
+	assert_int_equal(w.build, 9600);
+	assert_int_equal(w.ubr, 0);
+	assert_string_equal(w.display_version, "");
+	assert_string_equal(w.marketing_name, "Windows 8.1");
+	assert_int_equal(w.install_date, 1400000000);
+	assert_string_equal(w.machine_sid, MACHINE_SID);
+	assert_string_equal(w.computer_name, "SENSEI");
+
+	/* Users: the .bak copy is skipped. */
+	assert_int_equal(w.nusers, 7);
+	u = find_user(&w, "S-1-5-18");
+	assert_non_null(u);
+	assert_true(u->special);
+	assert_string_equal(u->profile_path, "C:\\Windows\\system32\\config\\systemprofile");
+	assert_non_null(find_user(&w, "S-1-5-19"));
+	assert_true(find_user(&w, "S-1-5-20")->special);
+	u = find_user(&w, MACHINE_SID "-1000");
+	assert_non_null(u);
+	assert_false(u->special);
+	assert_string_equal(u->name, "Preston");	/* from SAM */
+	assert_string_equal(u->profile_path, "C:\\Users\\Preston");
+	assert_true(u->profile_bytes == UINT64_MAX);	/* no volume: unknown */
+	u = find_user(&w, MACHINE_SID "-500");
+	assert_string_equal(u->name, "Administrator");	/* SAM name, not the folder */
+	assert_string_equal(u->profile_path, "C:\\Users\\Admin");
+	/* Same RID in another domain: not the local Preston. */
+	u = find_user(&w, "S-1-5-21-11-22-33-1000");
+	assert_string_equal(u->name, "jdoe.CORP");
+	assert_string_equal(find_user(&w, "S-1-5-21-11-22-33-1001")->name, "山田太郎");
+
+	assert_int_equal(w.nstore_apps, 1);
+	assert_string_equal(w.store_apps[0], "Microsoft.BingWeather_3.0.1.174_x64__8wekyb3d8bbwe");
+	wr_windows_release(&w);
+	assert_null(w.users);
+	wr_hive_close(sw);
+	wr_hive_close(sys);
+	wr_hive_close(sam);
+}
+
+static void test_software_versions(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *tag, *version;
+		unsigned major;
+		const char *build, *display, *product;
+		unsigned want_major, want_minor, want_build;
+		const char *marketing;
+	} cases[] = {
+		{ "8", "6.2", 0, "9200", NULL, "Windows 8", 6, 2, 9200, "Windows 8" },
+		{ "10", "6.3", 10, "19045", "22H2", "Windows 10 Pro", 10, 0, 19045, "Windows 10" },
+		/* Windows 11 still calls itself "Windows 10 Pro" in ProductName. */
+		{ "11", "6.3", 10, "22631", "23H2", "Windows 10 Pro", 10, 0, 22631, "Windows 11" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = make_software(cases[i].tag, cases[i].version, cases[i].major,
+					cases[i].build, cases[i].display, cases[i].product);
+		struct wr_hive *sw = NULL;
+		struct wr_windows w = { 0 };
+
+		assert_int_equal(wr_hive_open(p, false, &sw, NULL), WR_OK);
+		assert_int_equal(wr_winsys_from_hives(sw, NULL, NULL, &w, NULL), WR_OK);
+		assert_string_equal(w.version, cases[i].version);
+		assert_int_equal(w.major, cases[i].want_major);
+		assert_int_equal(w.minor, cases[i].want_minor);
+		assert_int_equal(w.build, cases[i].want_build);
+		assert_string_equal(w.marketing_name, cases[i].marketing);
+		assert_string_equal(w.display_version, cases[i].display ? cases[i].display : "");
+		assert_int_equal(w.ubr, cases[i].major ? 3803 : 0);
+		/* No SAM: names are the profile folders. */
+		assert_string_equal(find_user(&w, MACHINE_SID "-500")->name, "Admin");
+		wr_windows_release(&w);
+		wr_hive_close(sw);
+	}
+	/* A hive without CurrentVersion is not a SOFTWARE hive. */
+	{
+		struct wr_hive *h = open_hive("regipy_NTUSER.DAT");
+		struct wr_windows w = { 0 };
+
+		assert_int_equal(wr_winsys_from_hives(h, NULL, NULL, &w, NULL), WR_ERR_NO_WINDOWS);
+		wr_windows_release(&w);
+		wr_hive_close(h);
+	}
+}
+
+static void test_marketing_names(void **state)
+{
+	(void)state;
+	assert_string_equal(wr_winsys_marketing_name(6, 2, 9200, "Client"), "Windows 8");
+	assert_string_equal(wr_winsys_marketing_name(6, 3, 9600, "Client"), "Windows 8.1");
+	assert_string_equal(wr_winsys_marketing_name(10, 0, 10240, "Client"), "Windows 10");
+	assert_string_equal(wr_winsys_marketing_name(10, 0, 22000, "Client"), "Windows 11");
+	assert_string_equal(wr_winsys_marketing_name(6, 1, 7601, "Client"), "Windows 7");
+	assert_string_equal(wr_winsys_marketing_name(6, 0, 6002, NULL), "Windows Vista");
+	assert_string_equal(wr_winsys_marketing_name(6, 3, 9600, "Server"),
+			    "Windows Server 2012 R2");
+	assert_string_equal(wr_winsys_marketing_name(6, 3, 9600, "Server Core"),
+			    "Windows Server 2012 R2");
+	assert_string_equal(wr_winsys_marketing_name(7, 0, 0, "Client"), "");
+}
+
+static void test_keyboard(void **state)
+{
+	(void)state;
+	/* A real NTUSER.DAT has the same Keyboard Layout\Preload key as DEFAULT. */
+	struct wr_hive *h = open_hive("regipy_NTUSER.DAT");
+	struct wr_windows w = { 0 };
+	char ref[64];
+
+	assert_int_equal(wr_winsys_keyboard_from_hive(h, &w, NULL), WR_OK);
+	hivexget(hive_path("regipy_NTUSER.DAT"), "\\Keyboard Layout\\Preload", "1", ref,
+		 sizeof(ref));
+	assert_string_equal(ref, "00000409");
+	assert_string_equal(w.keyboard, "0409:00000409");
+	wr_hive_close(h);
+	h = open_hive("regipy_SYSTEM_2");
+	assert_int_equal(wr_winsys_keyboard_from_hive(h, &w, NULL), WR_ERR_NOT_FOUND);
+	wr_hive_close(h);
+}
+
+static void put16(unsigned char *b, size_t at, unsigned v)
+{
+	b[at] = v & 0xff;
+	b[at + 1] = (v >> 8) & 0xff;
+}
+
+static void put32(unsigned char *b, size_t at, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b[at + i] = (v >> (8 * i)) & 0xff;
+}
+
+static void test_pe_arch(void **state)
+{
+	(void)state;
+	static const struct { unsigned machine; enum wr_arch arch; } m[] = {
+		{ 0x14c, WR_ARCH_X86 }, { 0x8664, WR_ARCH_X64 }, { 0x1c4, WR_ARCH_ARM },
+		{ 0xaa64, WR_ARCH_ARM64 }, { 0x200, WR_ARCH_UNKNOWN },
+	};
+	unsigned char b[512];
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		memset(b, 0, sizeof(b));
+		b[0] = 'M', b[1] = 'Z';
+		put32(b, 0x3c, 0xe8);
+		memcpy(b + 0xe8, "PE\0\0", 4);
+		put16(b, 0xec, m[i].machine);
+		assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), m[i].arch);
+		/* Cut right after the machine field: still fine; one byte less: unknown. */
+		assert_int_equal(wr_winsys_pe_arch(b, 0xee), m[i].arch);
+		assert_int_equal(wr_winsys_pe_arch(b, 0xed), WR_ARCH_UNKNOWN);
+	}
+	/* e_lfanew pointing past the end, at the very end, or wrapping around. */
+	put32(b, 0x3c, 0xfffffffe);
+	assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), WR_ARCH_UNKNOWN);
+	put32(b, 0x3c, sizeof(b));
+	assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), WR_ARCH_UNKNOWN);
+	put32(b, 0x3c, sizeof(b) - 4);
+	assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), WR_ARCH_UNKNOWN);
+	/* Not MZ, too short, NULL, no PE signature. */
+	put32(b, 0x3c, 0xe8);
+	b[0] = 'Z';
+	assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), WR_ARCH_UNKNOWN);
+	b[0] = 'M';
+	assert_int_equal(wr_winsys_pe_arch(b, 0x3f), WR_ARCH_UNKNOWN);
+	assert_int_equal(wr_winsys_pe_arch(NULL, 100), WR_ARCH_UNKNOWN);
+	b[0xe9] = 'X';
+	assert_int_equal(wr_winsys_pe_arch(b, sizeof(b)), WR_ARCH_UNKNOWN);
+
+	assert_string_equal(wr_arch_name(WR_ARCH_X64), "x64");
+	assert_string_equal(wr_arch_name(WR_ARCH_X86), "x86");
+	assert_string_equal(wr_arch_name(WR_ARCH_ARM), "arm");
+	assert_string_equal(wr_arch_name(WR_ARCH_ARM64), "arm64");
+	assert_string_equal(wr_arch_name(WR_ARCH_UNKNOWN), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_system_win81),
+		cmocka_unit_test(test_system_win7),
+		cmocka_unit_test(test_system_win10_and_source_os),
+		cmocka_unit_test(test_sam_accounts),
+		cmocka_unit_test(test_software_win81_users),
+		cmocka_unit_test(test_software_versions),
+		cmocka_unit_test(test_marketing_names),
+		cmocka_unit_test(test_keyboard),
+		cmocka_unit_test(test_pe_arch),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
