@@ -717,13 +717,27 @@ struct wr_app_list {
 	struct wr_app *v;
 };
 
-/* Append the visible apps under key (an Uninstall key) of hive h. */
+/* Append the visible apps under key (an Uninstall key) of hive h, filtered the way
+ * Programs and Features filters them: an entry is hidden when it has no (or an empty)
+ * DisplayName, SystemComponent = 1, a ParentKeyName (an update of another entry), a
+ * ReleaseType of "Security Update", "Update Rollup", "Hotfix", "Update" or
+ * "ServicePack", or no UninstallString - except WindowsInstaller = 1 entries, which
+ * are shown when their key is a product code ({GUID}) and hidden otherwise.
+ * An entry equal to one already in list (name, version, publisher, user; case-
+ * insensitive) is not added again (the same app seen under two registry views).
+ * WR_ERR_NOT_FOUND when key does not exist; list is unchanged on any error. */
 int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user,
 		      unsigned bits, struct wr_app_list *list, struct wr_detail *d);
-/* Every desktop app of the installation: HKLM, Wow6432Node, each user's NTUSER.DAT. */
+/* Every desktop app of the installation: HKLM Uninstall (64-bit on x64/arm64),
+ * Wow6432Node (32-bit), and each non-special user's NTUSER.DAT (HKCU) Uninstall, read
+ * from private copies in a temporary folder; sorted by name.  A user hive that cannot
+ * be read is logged and skipped; a SOFTWARE hive that cannot be read is an error.
+ * Dirty hives are read as their base file says (logs are not replayed). */
 int wr_apps_read(struct wr_ntfs *vol, const struct wr_windows *w,
 		 struct wr_app_list *list, struct wr_detail *d);
-/* Apps in old that new lacks (same name and scope). */
+/* Apps in old that new lacks, matched by name and publisher (case-insensitive),
+ * ignoring version, scope and bits (an app updated or moved to all users is not
+ * "removed").  out receives copies (release it with wr_app_list_release). */
 int wr_apps_removed(const struct wr_app_list *old_list, const struct wr_app_list *new_list,
 		    struct wr_app_list *out, struct wr_detail *d);
 void wr_app_list_release(struct wr_app_list *list);
