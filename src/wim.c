@@ -319,7 +319,11 @@ static void fill_image(prop_fn get, void *ctx, unsigned index, struct wr_image_i
 	get(ctx, index, "DESCRIPTION", img->description, sizeof(img->description));
 	img->total_bytes = prop_u64(get, ctx, index, "TOTALBYTES");
 	img->file_count = prop_u64(get, ctx, index, "FILECOUNT");
-	img->is_windows = get(ctx, index, "WINDOWS", buf, sizeof(buf));
+	/* WINDOWS itself holds no text: it is there when any of its parts is. */
+	img->is_windows = get(ctx, index, "WINDOWS/ARCH", buf, sizeof(buf)) ||
+			  get(ctx, index, "WINDOWS/PRODUCTNAME", buf, sizeof(buf)) ||
+			  get(ctx, index, "WINDOWS/EDITIONID", buf, sizeof(buf)) ||
+			  get(ctx, index, "WINDOWS/VERSION/MAJOR", buf, sizeof(buf));
 	get(ctx, index, "WINDOWS/PRODUCTNAME", img->product_name, sizeof(img->product_name));
 	get(ctx, index, "WINDOWS/EDITIONID", img->edition, sizeof(img->edition));
 	get(ctx, index, "WINDOWS/INSTALLATIONTYPE", img->installation_type,
@@ -400,14 +404,15 @@ static bool xml_prop(void *ctx, unsigned index, const char *prop, char *buf, siz
 	}
 	if (!n)
 		return false;
-	/* wimlib gives the element's text content (its first text child). */
+	/* wimlib gives the element's text content (its first text child), and
+	 * nothing for an element without text. */
 	for (xmlNode *c = n->children; c; c = c->next) {
 		if (c->type == XML_TEXT_NODE && c->content) {
 			snprintf(buf, size, "%s", (const char *)c->content);
-			break;
+			return true;
 		}
 	}
-	return true;
+	return false;
 }
 
 /* UTF-16LE (with or without BOM) to a malloc'd, NUL-terminated UTF-8 string;

@@ -104,9 +104,9 @@ static void copy(const char *from, const char *to)
 
 static char *tpath(const char *name)
 {
-	static char bufs[8][1024];
+	static char bufs[64][1024];
 	static int next;
-	char *b = bufs[next++ % 8];
+	char *b = bufs[next++ % 64];
 
 	snprintf(b, 1024, "%s/%s", tmpdir, name);
 	return b;
