@@ -1007,26 +1007,24 @@ enum wr_unattend_field {
 	WR_UNATTEND_TIME_ZONE = 1 << 5,		/* oobeSystem Shell-Setup */
 };
 
-struct wr_unattend_opts {
-	/* The new system's architecture (the image's); WR_ARCH_UNKNOWN = w->arch. */
-	enum wr_arch arch;
-	/* The new image's languages, comma-separated (wr_image_info.languages);
-	 * UILanguage is left out when the old default language is not among them.
-	 * NULL or "" = not checked. */
-	const char *image_languages;
-};
-
-/* Build the answer file from the old installation's facts (default_language,
- * keyboard, time_zone, computer_name; the arch from opts or w): UTF-8 with an XML
- * declaration, namespace urn:schemas-microsoft-com:unattend, components for
- * processorArchitecture x86/amd64/arm/arm64.  Each value is checked first and left
- * out (with a log line saying why) when it is not valid: then Windows asks for it
- * or picks a default, exactly as without an answer file.  *written (may be NULL)
- * gets the wr_unattend_field bits that were written.  Errors: WR_ERR_INVALID_ARG
- * (w or out NULL), WR_ERR_UNSUPPORTED (architecture unknown), WR_ERR_NOMEM.  The
- * fixed-size strings of w need not be NUL-terminated (unterminated = invalid). */
-int wr_unattend_build(const struct wr_windows *w, const struct wr_unattend_opts *opts,
-		      char **out, size_t *out_len, unsigned *written, struct wr_detail *d);
+/* Build the answer file for the new system from the old installation's facts
+ * (default_language, keyboard, time_zone, computer_name): UTF-8 with an XML
+ * declaration, namespace urn:schemas-microsoft-com:unattend, components for the
+ * new system's architecture arch (the image's; WR_ARCH_UNKNOWN = w->arch):
+ * processorArchitecture x86/amd64/arm/arm64.  image_languages is the new image's
+ * languages, comma-separated (wr_image_info.languages): UILanguage is left out when
+ * the old default language is not among them (NULL or "" = not checked).  Each value
+ * is checked first and left out (with a log line saying why) when it is not valid:
+ * then Windows asks for it or picks a default, exactly as without an answer file.
+ * A missing or invalid keyboard falls back to the default language's own keyboard
+ * (InputLocale = the locale name).  *written (may be NULL) gets the
+ * wr_unattend_field bits that were written.  *out is malloc'd, NUL-terminated,
+ * *out_len bytes.  Errors: WR_ERR_INVALID_ARG (w or out NULL), WR_ERR_UNSUPPORTED
+ * (architecture unknown), WR_ERR_NOMEM.  The fixed-size strings of w need not be
+ * NUL-terminated (unterminated = invalid, left out). */
+int wr_unattend_build(const struct wr_windows *w, enum wr_arch arch,
+		      const char *image_languages, char **out, size_t *out_len,
+		      unsigned *written, struct wr_detail *d);
 
 /* The checks wr_unattend_build applies (s may be NULL: false). */
 /* 1-15 ASCII letters, digits, '-' or '_', not only digits (the characters the
