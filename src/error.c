@@ -58,6 +58,7 @@ static const struct {
 	[WR_ERR_NO_SUCH_IMAGE] = { "WR_ERR_NO_SUCH_IMAGE", N_("The Windows image file has no image with that number; choose one of the listed images.") },
 	[WR_ERR_BAD_OUTPUT] = { "WR_ERR_BAD_OUTPUT", N_("A helper program gave an answer winrescue cannot understand.") },
 	[WR_ERR_DEVICE_GONE] = { "WR_ERR_DEVICE_GONE", N_("The disk stopped responding or was disconnected; the results found so far were kept.") },
+	[WR_ERR_NOTHING_TO_RESUME] = { "WR_ERR_NOTHING_TO_RESUME", N_("The interrupted operation had not changed anything yet; start it again.") },
 };
 
 const char *wr_strerror(int err)

@@ -71,6 +71,7 @@ enum wr_err {
 	WR_ERR_NO_SUCH_IMAGE = 39,	/* the WIM has no image with that index */
 	WR_ERR_BAD_OUTPUT = 40,		/* a helper program's output cannot be understood */
 	WR_ERR_DEVICE_GONE = 41,	/* the disk stopped answering or was disconnected */
+	WR_ERR_NOTHING_TO_RESUME = 42,	/* the interrupted run had changed nothing yet */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
