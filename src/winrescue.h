@@ -1044,6 +1044,68 @@ bool wr_unattend_valid_input_locale(const char *s);
 const char *wr_unattend_arch_name(enum wr_arch a);
 
 /* ------------------------------------------------------------------------- */
+/* refresh: "keep my files" -- reinstall Windows on the same volume, keeping the  */
+/* profiles, accounts and (8/8.1) Store apps; the old system stays in           */
+/* \\Windows.old.  Journaled on the target and resumable after any interruption. */
+/* ------------------------------------------------------------------------- */
+
+#define WR_REFRESH_STEPS 7
+
+struct wr_refresh_opts {
+	const char *target;		/* device, volume image, or disk image + partition */
+	unsigned partition;		/* 0: target is the volume itself */
+	const char *source;		/* WIM/ESD/SWM; NULL: the best source found */
+	unsigned index;			/* 0: the first image that matches */
+	bool discard_hibernation;	/* the person agreed to lose the hibernated session */
+	bool allow_mismatch;		/* the person accepts an image that does not match */
+	const char *language;		/* "ja", "ru", "en": Removed Apps.html's language */
+	const struct wr_report_texts *report_texts;	/* translated texts, NULL: English */
+};
+
+/* What a refresh will do, from preflight (wr_refresh_plan writes nothing). */
+struct wr_refresh_plan {
+	struct wr_extent ext;
+	struct wr_volume_state state;
+	bool dirty_warning;		/* the volume is marked dirty: warn, go on */
+	struct wr_windows *windows;	/* the installation (from the journal on resume) */
+	struct wr_app_list old_apps;	/* its desktop apps (empty on resume) */
+	char source[4096];
+	unsigned index;
+	struct wr_image_info image;
+	unsigned mismatch;		/* wr_sources_match bits (allowed by allow_mismatch) */
+	uint64_t needed_bytes;		/* image size + 20 % */
+	char old_dir[32];		/* "Windows.old" */
+	char rename_existing_old[32];	/* an earlier Windows.old goes here, or "" */
+	char **move_aside;		/* root entries moved into old_dir */
+	size_t nmove_aside;
+	char **stay;			/* root entries left where they are (\\Data) */
+	size_t nstay;
+	char **delete_files;		/* pagefile.sys, swapfile.sys */
+	size_t ndelete_files;
+	char **image_root;		/* names the image creates at the root */
+	size_t nimage_root;
+};
+
+/* Preflight: nothing is written.  Refuses (WR_ERR_BITLOCKER, _HIBERNATED, _FAST_STARTUP,
+ * _MISMATCH, _NO_SPACE, _SOURCE_ON_TARGET, _MOUNTED, _INTERRUPTED when an earlier
+ * refresh must be resumed) with the reason in d. */
+int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		    struct wr_detail *d);
+/* Run the plan.  Progress: WR_PROG_STEP_BEGIN/END for steps 1..WR_REFRESH_STEPS and
+ * WR_PROG_BYTES during the apply.  Aborting is safe only before step 2 begins; after
+ * that an abort or any failure leaves a journal that wr_refresh_resume finishes. */
+int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		   wr_progress_fn fn, void *ctx, struct wr_detail *d);
+/* Finish an interrupted refresh from its journal (o->target and o->partition; the
+ * other options are taken from the journal).  WR_ERR_NOT_FOUND: no journal;
+ * WR_ERR_NOTHING_TO_RESUME: it had changed nothing (the journal is removed). */
+int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		      wr_progress_fn fn, void *ctx, struct wr_detail *d);
+void wr_refresh_plan_release(struct wr_refresh_plan *p);
+/* English name of step 1..WR_REFRESH_STEPS (marked N_()). */
+const char *wr_refresh_step_name(unsigned step);
+
+/* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
 /* the wizard's "Your PC" screen both stand on it).  A failure in one part is   */
 /* recorded where it happened and the rest of the inspection goes on.          */

@@ -1,0 +1,1419 @@
+/*
+ * refresh.c - "Refresh your PC" (keep my files): the journaled, resumable sequence
+ * Windows PE runs, done from Linux.
+ *
+ *   0 preflight   nothing written: state, source, space, plan
+ *   1 move aside  system root entries -> \Windows.old (rename only: link + delete)
+ *   2 apply       the new system, wimlib NTFS mode
+ *   3 move back   profiles, Public (file by file), Store apps
+ *   4 accounts    SAM + SECURITY carried, the boot key into the new SYSTEM,
+ *                 ProfileList into the new SOFTWARE, answer file
+ *   5 apps list   Removed Apps.html on each desktop
+ *   6 finish      pristine hives removed, journal closed
+ *
+ * Invariant: user data never leaves the volume and is only renamed.  At every
+ * instant each user file is reachable at exactly one of its old path, its
+ * \Windows.old path, or its final path.
+ *
+ * The journal lives on the target in \$WinRescue\journal\, one record per file
+ * (000001, 000002, ...), each a line of journal.c's format written whole with
+ * wr_ntfs_write_file: creating a small new file is the one write libntfs-3g does
+ * that cannot damage an earlier record, and a torn one fails its checksum.  Every
+ * step is written "begin" before and "end" after, and every step is idempotent, so
+ * resume simply runs the plan again, skipping steps that ended.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "winrescue.h"
+#include "intl.h"
+
+#define JOURNAL_DIR "/$WinRescue/journal"
+#define STATE_DIR "/$WinRescue"
+#define CONFIG "Windows/System32/config"
+
+/* Root entries that belong to Windows (moved aside even when the image lacks them). */
+static const char *const system_entries[] = {
+	"Windows", "Program Files", "Program Files (x86)", "ProgramData", "Users",
+	"Documents and Settings", "PerfLogs", "Recovery", "$Recycle.Bin",
+	"System Volume Information", "Config.Msi", "MSOCache", "$WINDOWS.~BT",
+	"$Windows.~WS", "Intel", "inetpub", NULL
+};
+
+/* Deleted, never moved: they only hold what the old session left in memory. */
+static const char *const transient_files[] = {
+	"pagefile.sys", "swapfile.sys", NULL
+};
+
+/* Root entries that never move: the boot files stay usable, our own state stays. */
+static const char *const fixed_entries[] = {
+	"$WinRescue", "bootmgr", "Boot", "BOOTNXT", "BOOTSECT.BAK", "hiberfil.sys", NULL
+};
+
+/* Profiles that come with the new system (never moved back over it). */
+static const char *const image_profiles[] = {
+	"Default", "Public", "All Users", "Default User", "desktop.ini", NULL
+};
+
+static bool in_list(const char *const *list, const char *name)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcasecmp(list[i], name))
+			return true;
+	return false;
+}
+
+static bool is_old_dir_name(const char *name)
+{
+	return !strncasecmp(name, "Windows.old", 11) &&
+	       (name[11] == '\0' || (name[11] == '.' && strlen(name) == 15));
+}
+
+static int strv_push(char ***v, size_t *n, const char *s)
+{
+	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
+
+	if (!nv)
+		return WR_ERR_NOMEM;
+	*v = nv;
+	nv[*n] = strdup(s);
+	if (!nv[*n])
+		return WR_ERR_NOMEM;
+	nv[++*n] = NULL;
+	return WR_OK;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* The journal on the target volume. */
+
+struct jrnl {
+	struct wr_ntfs *vol;
+	struct wr_journal j;	/* what is on disk, kept in step with appends */
+	unsigned fault_after;	/* tests: SIGKILL after this many appends (0 = never) */
+	unsigned appended;
+};
+
+static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail *d)
+{
+	char **names = NULL, *all = NULL;
+	size_t len = 0;
+	int ret;
+
+	memset(j, 0, sizeof(*j));
+	ret = wr_ntfs_list(vol, JOURNAL_DIR, &names, d);
+	if (ret)
+		return ret;
+	/* Names are zero-padded numbers: sorting them sorts the records. */
+	qsort(names, wr_strv_len(names), sizeof(*names),
+	      (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; names[i] && !ret; i++) {
+		char path[256];
+		void *buf = NULL;
+		size_t n = 0;
+		char *na;
+
+		snprintf(path, sizeof(path), "%s/%s", JOURNAL_DIR, names[i]);
+		ret = wr_ntfs_read_file(vol, path, 64 * 1024, &buf, &n, d);
+		if (ret)
+			break;
+		na = realloc(all, len + n + 1);
+		if (!na) {
+			free(buf);
+			ret = WR_ERR_NOMEM;
+			break;
+		}
+		all = na;
+		memcpy(all + len, buf, n);
+		len += n;
+		free(buf);
+	}
+	wr_ntfs_list_free(names);
+	if (!ret)
+		ret = wr_journal_parse(all ? all : "", len, j, d);
+	free(all);
+	return ret;
+}
+
+static int jrnl_append(struct jrnl *jr, const char *kind, const char *f0, const char *f1,
+		       struct wr_detail *d)
+{
+	const char *fields[3] = { f0, f0 ? f1 : NULL, NULL };
+	char *line = NULL, path[256];
+	size_t len;
+	struct wr_journal_record *nv;
+	int ret;
+
+	ret = wr_journal_format((unsigned)jr->j.n + 1, kind, fields, &line, &len, d);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%06zu", JOURNAL_DIR, jr->j.n + 1);
+	ret = wr_ntfs_write_file(jr->vol, path, line, len, d);
+	free(line);
+	if (ret)
+		return ret;
+	nv = realloc(jr->j.v, (jr->j.n + 1) * sizeof(*nv));
+	if (!nv)
+		return WR_ERR_NOMEM;
+	jr->j.v = nv;
+	memset(&nv[jr->j.n], 0, sizeof(nv[0]));
+	nv[jr->j.n].seq = (unsigned)jr->j.n + 1;
+	snprintf(nv[jr->j.n].kind, sizeof(nv[jr->j.n].kind), "%s", kind);
+	nv[jr->j.n].fields = calloc(3, sizeof(char *));
+	if (!nv[jr->j.n].fields)
+		return WR_ERR_NOMEM;
+	for (size_t i = 0; fields[i]; i++) {
+		nv[jr->j.n].fields[i] = strdup(fields[i]);
+		if (!nv[jr->j.n].fields[i])
+			return WR_ERR_NOMEM;
+		nv[jr->j.n].nfields++;
+	}
+	jr->j.n++;
+	wr_log(WR_LOG_INFO, "journal %zu: %s %s %s", jr->j.n, kind, f0 ? f0 : "",
+	       f0 && f1 ? f1 : "");
+	if (jr->fault_after && ++jr->appended >= jr->fault_after) {
+		/* Test switch (WINRESCUE_FAULT_AFTER): die here, as a power cut would. */
+		wr_log(WR_LOG_WARN, "fault injection: killed after journal record %zu", jr->j.n);
+		raise(SIGKILL);
+	}
+	return WR_OK;
+}
+
+static bool jrnl_ended(const struct jrnl *jr, const char *step, const char *arg)
+{
+	return wr_journal_find(&jr->j, "end", step, arg) != NULL;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* The plan: computed by preflight, written to the journal, read back on resume. */
+
+static void plan_release_lists(struct wr_refresh_plan *p)
+{
+	wr_strv_free(p->move_aside);
+	wr_strv_free(p->stay);
+	wr_strv_free(p->delete_files);
+	wr_strv_free(p->image_root);
+	p->move_aside = p->stay = p->delete_files = p->image_root = NULL;
+	p->nmove_aside = p->nstay = p->ndelete_files = p->nimage_root = 0;
+}
+
+void wr_refresh_plan_release(struct wr_refresh_plan *p)
+{
+	if (!p)
+		return;
+	plan_release_lists(p);
+	wr_windows_free(p->windows);
+	wr_app_list_release(&p->old_apps);
+	p->windows = NULL;
+}
+
+static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	char **root = NULL;
+	int ret;
+
+	ret = wr_ntfs_list(vol, "/", &root, d);
+	if (ret)
+		return ret;
+	/* \Windows.old: the first free name of Windows.old, Windows.old.000, .001, ... */
+	snprintf(p->old_dir, sizeof(p->old_dir), "Windows.old");
+	p->rename_existing_old[0] = '\0';
+	for (size_t i = 0; root[i] && !ret; i++) {
+		const char *name = root[i];
+		struct wr_ntfs_stat st;
+		char path[600];
+
+		snprintf(path, sizeof(path), "/%s", name);
+		if (name[0] == '$' && strcasecmp(name, "$Recycle.Bin") &&
+		    strcasecmp(name, "$WINDOWS.~BT") && strcasecmp(name, "$Windows.~WS")) {
+			continue;	/* NTFS metafiles ($MFT, ...) and our own $WinRescue */
+		}
+		if (in_list(fixed_entries, name))
+			continue;
+		if (in_list(transient_files, name)) {
+			ret = strv_push(&p->delete_files, &p->ndelete_files, name);
+			continue;
+		}
+		if (!strcasecmp(name, "Windows.old")) {
+			/* An earlier Windows.old is kept under the first free numbered name. */
+			for (unsigned n = 0; n < 1000; n++) {
+				char cand[32];
+				bool taken = false;
+
+				snprintf(cand, sizeof(cand), "Windows.old.%03u", n);
+				for (size_t k = 0; root[k]; k++)
+					taken |= !strcasecmp(root[k], cand);
+				if (!taken) {
+					snprintf(p->rename_existing_old,
+						 sizeof(p->rename_existing_old), "%s", cand);
+					break;
+				}
+			}
+			if (!p->rename_existing_old[0])
+				ret = wr_detail_set(d, WR_ERR_EXISTS, 0, "/Windows.old");
+			continue;
+		}
+		if (is_old_dir_name(name)) {
+			ret = strv_push(&p->stay, &p->nstay, name);
+			continue;
+		}
+		if (in_list(system_entries, name) ||
+		    in_list((const char *const *)p->image_root, name)) {
+			if (wr_ntfs_stat(vol, path, &st, NULL) == WR_OK && st.is_reparse &&
+			    !st.is_dir)
+				wr_log(WR_LOG_INFO, "moving reparse point '%s' as a link", path);
+			ret = strv_push(&p->move_aside, &p->nmove_aside, name);
+		} else {
+			ret = strv_push(&p->stay, &p->nstay, name);
+		}
+	}
+	wr_strv_free(root);
+	return ret;
+}
+
+static int choose_source(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+			 struct wr_detail *d)
+{
+	struct wr_wim_info *info = NULL;
+	unsigned best = 0;
+	int ret;
+
+	if (!o->source) {
+		/* The best source inspection finds: custom image, then the OEM image. */
+		struct wr_source_list list = { 0, NULL };
+
+		ret = wr_sources_find(p->windows, NULL, NULL, &list, d);
+		if (ret)
+			return ret;
+		for (size_t i = 0; i < list.n && !best; i++) {
+			const struct wr_source *s = &list.v[i];
+
+			/* Only images wimlib can open as host files for now; an image inside a
+			 * partition (the OEM recovery image) needs it mounted first. */
+			if (access(s->path, R_OK))
+				continue;
+			for (unsigned k = 0; !s->err && s->info && k < s->info->image_count; k++)
+				if (s->mismatch && !s->mismatch[k]) {
+					snprintf(p->source, sizeof(p->source), "%s", s->path);
+					best = s->info->images[k].index;
+					break;
+				}
+		}
+		wr_source_list_release(&list);
+		if (!best)
+			return wr_detail_set(d, WR_ERR_NO_SOURCE, 0, NULL);
+	} else {
+		snprintf(p->source, sizeof(p->source), "%s", o->source);
+	}
+	ret = wr_wim_read_info(p->source, false, &info, d);
+	if (ret)
+		return ret;
+	if (o->index) {
+		best = o->index;
+	} else if (!best) {
+		/* The first image that matches the installation, else image 1. */
+		for (unsigned k = 0; k < info->image_count && !best; k++)
+			if (!wr_sources_match(p->windows, &info->images[k]))
+				best = info->images[k].index;
+		if (!best)
+			best = info->image_count ? info->images[0].index : 1;
+	}
+	ret = WR_ERR_NO_SUCH_IMAGE;
+	for (unsigned k = 0; k < info->image_count; k++)
+		if (info->images[k].index == best) {
+			p->image = info->images[k];
+			ret = WR_OK;
+		}
+	p->index = best;
+	wr_wim_info_free(info);
+	if (ret)
+		return wr_detail_set(d, ret, 0, p->source);
+	p->mismatch = wr_sources_match(p->windows, &p->image);
+	return WR_OK;
+}
+
+/* The source must not live on the volume it would replace. */
+static int check_source_location(const struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	struct stat src, tgt;
+
+	if (stat(p->source, &src))
+		return wr_detail_set(d, WR_ERR_OPEN, errno, p->source);
+	if (stat(p->ext.path, &tgt))
+		return wr_detail_set(d, WR_ERR_OPEN, errno, p->ext.path);
+	/* The image file inside the target image file, or on a mounted copy of the target
+	 * device: same device node as the target, or the target is a regular file and the
+	 * source is that very file. */
+	if (S_ISBLK(tgt.st_mode) && src.st_dev == tgt.st_rdev)
+		return wr_detail_set(d, WR_ERR_SOURCE_ON_TARGET, 0, p->source);
+	if (S_ISREG(tgt.st_mode) && src.st_dev == tgt.st_dev && src.st_ino == tgt.st_ino)
+		return wr_detail_set(d, WR_ERR_SOURCE_ON_TARGET, 0, p->source);
+	return WR_OK;
+}
+
+int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		    struct wr_detail *d)
+{
+	struct wr_ntfs *vol = NULL;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
+	if (ret)
+		return ret;
+	ret = wr_blockdev_check_unmounted(&p->ext, d);
+	if (ret)
+		return ret;
+	ret = wr_ntfs_probe(&p->ext, &p->state, d);
+	if (ret)
+		return ret;
+	if (p->state.bitlocker)
+		return wr_detail_set(d, WR_ERR_BITLOCKER, 0, o->target);
+	if (!p->state.is_ntfs)
+		return wr_detail_set(d, WR_ERR_NOT_NTFS, 0, o->target);
+	if (p->state.hibernated && !o->discard_hibernation)
+		return wr_detail_set(d, WR_ERR_HIBERNATED, 0, o->target);
+	if (p->state.fast_startup && !o->discard_hibernation)
+		return wr_detail_set(d, WR_ERR_FAST_STARTUP, 0, o->target);
+	p->dirty_warning = p->state.dirty;
+
+	ret = wr_ntfs_open(&p->ext, WR_NTFS_RDONLY, &vol, d);
+	if (ret)
+		return ret;
+	{
+		struct wr_ntfs_stat st;
+
+		if (wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK) {
+			/* An earlier run was interrupted: it must be resumed, not redone. */
+			ret = wr_detail_set(d, WR_ERR_INTERRUPTED, 0, o->target);
+			goto out;
+		}
+	}
+	ret = wr_winsys_read(vol, &p->windows, d);
+	if (!ret)
+		ret = wr_apps_read(vol, p->windows, &p->old_apps, d);
+	if (ret)
+		goto out;
+	ret = choose_source(o, p, d);
+	if (ret)
+		goto out;
+	if (p->mismatch && !o->allow_mismatch) {
+		ret = wr_detail_set(d, WR_ERR_MISMATCH, 0, p->source);
+		goto out;
+	}
+	ret = check_source_location(p, d);
+	if (ret)
+		goto out;
+	/* Every name the image creates at the root must be moved aside first: wimlib stops
+	 * at the first existing name and has no rollback. */
+	ret = wr_wim_list_root(p->source, p->index, &p->image_root, d);
+	if (ret)
+		goto out;
+	p->nimage_root = wr_strv_len(p->image_root);
+	ret = plan_root(vol, p, d);
+	if (ret)
+		goto out;
+	p->needed_bytes = p->image.total_bytes + p->image.total_bytes / 5;
+	if (p->state.free < p->needed_bytes)
+		ret = wr_detail_set(d, WR_ERR_NO_SPACE, 0, o->target);
+out:
+	wr_ntfs_close(vol);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* Steps.  Each is idempotent: it looks at the volume and finishes what is half done. */
+
+/* Move from -> to, finishing a move a crash left half done. */
+static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to,
+			   struct wr_detail *d)
+{
+	struct wr_ntfs_stat sf, st;
+	bool have_from = wr_ntfs_stat(vol, from, &sf, NULL) == WR_OK;
+	bool have_to = wr_ntfs_stat(vol, to, &st, NULL) == WR_OK;
+
+	if (!have_from && have_to)
+		return WR_OK;	/* done before the crash */
+	if (have_from && have_to) {
+		if (sf.mft_ref == st.mft_ref)	/* linked under both names: drop the old */
+			return wr_ntfs_unlink(vol, from, d);
+		return wr_detail_set(d, WR_ERR_EXISTS, 0, to);
+	}
+	if (!have_from)
+		return wr_detail_set(d, WR_ERR_NOT_FOUND, 0, from);
+	return wr_ntfs_move(vol, from, to, d);
+}
+
+static int step_move(struct jrnl *jr, const char *from, const char *to, struct wr_detail *d)
+{
+	int ret;
+
+	if (jrnl_ended(jr, "move", from))
+		return WR_OK;
+	ret = jrnl_append(jr, "begin", "move", from, d);
+	if (!ret)
+		ret = move_idempotent(jr->vol, from, to, d);
+	if (!ret)
+		ret = jrnl_append(jr, "end", "move", from, d);
+	return ret;
+}
+
+static int ensure_dir(struct wr_ntfs *vol, const char *path, struct wr_detail *d)
+{
+	struct wr_ntfs_stat st;
+
+	if (wr_ntfs_stat(vol, path, &st, NULL) == WR_OK)
+		return st.is_dir ? WR_OK : wr_detail_set(d, WR_ERR_EXISTS, 0, path);
+	return wr_ntfs_mkdir(vol, path, d);
+}
+
+static int do_move_aside(struct jrnl *jr, const struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	char old[64], from[600], to[700];
+	int ret = WR_OK;
+
+	snprintf(old, sizeof(old), "/%s", p->old_dir);
+	if (p->rename_existing_old[0]) {
+		snprintf(to, sizeof(to), "/%s", p->rename_existing_old);
+		ret = step_move(jr, "/Windows.old", to, d);
+		if (ret)
+			return ret;
+	}
+	ret = ensure_dir(jr->vol, old, d);
+	for (size_t i = 0; !ret && i < p->nmove_aside; i++) {
+		snprintf(from, sizeof(from), "/%s", p->move_aside[i]);
+		snprintf(to, sizeof(to), "%s/%s", old, p->move_aside[i]);
+		ret = step_move(jr, from, to, d);
+	}
+	for (size_t i = 0; !ret && i < p->ndelete_files; i++) {
+		snprintf(from, sizeof(from), "/%s", p->delete_files[i]);
+		if (jrnl_ended(jr, "delete", from))
+			continue;
+		ret = jrnl_append(jr, "begin", "delete", from, d);
+		if (!ret) {
+			ret = wr_ntfs_unlink(jr->vol, from, d);
+			if (ret == WR_ERR_NOT_FOUND)
+				ret = WR_OK;
+		}
+		if (!ret)
+			ret = jrnl_append(jr, "end", "delete", from, d);
+	}
+	return ret;
+}
+
+/* Remove what a half-done apply created: only names the image has at its root, all of
+ * which were moved aside before the apply began, so none of them is the person's. */
+static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_plan *p,
+				struct wr_detail *d)
+{
+	for (size_t i = 0; i < p->nimage_root; i++) {
+		char path[600];
+		struct wr_ntfs_stat st;
+		int ret;
+
+		if (in_list((const char *const *)p->stay, p->image_root[i]) ||
+		    is_old_dir_name(p->image_root[i]) ||
+		    !strcasecmp(p->image_root[i], "$WinRescue"))
+			continue;	/* never: those are the person's or ours */
+		snprintf(path, sizeof(path), "/%s", p->image_root[i]);
+		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK)
+			continue;
+		wr_log(WR_LOG_INFO, "removing '%s' left by an interrupted apply", path);
+		ret = st.is_dir && !st.is_reparse ? wr_ntfs_delete_tree(vol, path, d)
+						  : wr_ntfs_unlink(vol, path, d);
+		if (ret)
+			return ret;
+	}
+	return WR_OK;
+}
+
+struct apply_ctx {
+	wr_progress_fn fn;
+	void *ctx;
+};
+
+static enum wr_prog_status apply_progress(enum wr_prog_msg msg, const union wr_prog_info *info,
+					  void *ctx)
+{
+	struct apply_ctx *a = ctx;
+
+	return a->fn ? a->fn(msg, info, a->ctx) : WR_PROG_CONTINUE;
+}
+
+/* The apply needs the volume closed (wimlib mounts it itself): the caller reopens. */
+static int do_apply(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refresh_plan *p,
+		    wr_progress_fn fn, void *ctx, struct wr_detail *d)
+{
+	struct wr_loopdev *loop = NULL;
+	struct apply_ctx a = { fn, ctx };
+	const char *target = p->ext.path;
+	int ret;
+
+	if (jrnl_ended(jr, "apply", p->source))
+		return WR_OK;
+	if (wr_journal_find(&jr->j, "begin", "apply", p->source)) {
+		ret = remove_partial_apply(*volp, p, d);
+		if (ret)
+			return ret;
+	}
+	ret = jrnl_append(jr, "begin", "apply", p->source, d);
+	if (ret)
+		return ret;
+	wr_ntfs_close(*volp);
+	*volp = NULL;
+	jr->vol = NULL;
+	if (p->ext.offset || p->ext.partition) {
+		ret = wr_loopdev_attach(&p->ext, false, &loop, d);
+		if (ret)
+			goto reopen;
+		target = wr_loopdev_path(loop);
+	}
+	ret = wr_wim_apply(p->source, p->index, target, apply_progress, &a, d);
+	wr_loopdev_detach(loop);
+reopen:
+	{
+		struct wr_detail d2 = WR_DETAIL_INIT;
+		int r2 = wr_ntfs_open(&p->ext, WR_NTFS_RDWR, volp, ret ? &d2 : d);
+
+		if (r2 && !ret)
+			return r2;
+		jr->vol = *volp;
+		if (ret || r2)
+			return ret ? ret : r2;
+	}
+	return jrnl_append(jr, "end", "apply", p->source, d);
+}
+
+/* Merge the old Public profile into the new one, entry by entry: what the new system
+ * already has wins, the old copy stays in Windows.old. */
+static int merge_dir(struct jrnl *jr, const char *from, const char *to, struct wr_detail *d)
+{
+	char **names = NULL;
+	int ret;
+
+	ret = wr_ntfs_list(jr->vol, from, &names, d);
+	if (ret)
+		return ret == WR_ERR_NOT_FOUND ? WR_OK : ret;
+	for (size_t i = 0; names[i] && !ret; i++) {
+		char f[2048], t[2048];
+		struct wr_ntfs_stat sf, st;
+
+		snprintf(f, sizeof(f), "%s/%s", from, names[i]);
+		snprintf(t, sizeof(t), "%s/%s", to, names[i]);
+		if (wr_ntfs_stat(jr->vol, f, &sf, NULL) != WR_OK)
+			continue;	/* moved before a crash */
+		if (wr_ntfs_stat(jr->vol, t, &st, NULL) != WR_OK) {
+			ret = step_move(jr, f, t, d);
+		} else if (sf.mft_ref == st.mft_ref) {
+			ret = step_move(jr, f, t, d);	/* half-done move */
+		} else if (sf.is_dir && st.is_dir && !sf.is_reparse && !st.is_reparse) {
+			ret = merge_dir(jr, f, t, d);
+		} else {
+			wr_log(WR_LOG_INFO, "kept '%s' in Windows.old: the new system has '%s'", f,
+			       t);
+		}
+	}
+	wr_ntfs_list_free(names);
+	return ret;
+}
+
+static int do_move_back(struct jrnl *jr, const struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	char old_users[128], from[1024], to[1024];
+	char **names = NULL;
+	int ret;
+
+	snprintf(old_users, sizeof(old_users), "/%s/Users", p->old_dir);
+	ret = wr_ntfs_list(jr->vol, old_users, &names, d);
+	if (ret == WR_ERR_NOT_FOUND)
+		return WR_OK;
+	if (ret)
+		return ret;
+	ret = ensure_dir(jr->vol, "/Users", d);
+	for (size_t i = 0; names[i] && !ret; i++) {
+		struct wr_ntfs_stat st;
+
+		if (in_list(image_profiles, names[i]))
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", old_users, names[i]);
+		snprintf(to, sizeof(to), "/Users/%s", names[i]);
+		if (wr_ntfs_stat(jr->vol, from, &st, NULL) == WR_OK && st.is_reparse &&
+		    !jrnl_ended(jr, "move", from)) {
+			wr_log(WR_LOG_INFO, "left reparse point '%s' in Windows.old", from);
+			continue;	/* a junction is not a profile: never followed */
+		}
+		ret = step_move(jr, from, to, d);
+	}
+	wr_ntfs_list_free(names);
+	if (ret)
+		return ret;
+	snprintf(from, sizeof(from), "%s/Public", old_users);
+	ret = merge_dir(jr, from, "/Users/Public", d);
+	if (ret)
+		return ret;
+	/* Store apps (Windows 8 and 8.1 keep them across a refresh). */
+	if (p->windows->major == 6 && p->windows->minor >= 2) {
+		snprintf(from, sizeof(from), "/%s/Program Files/WindowsApps", p->old_dir);
+		ret = ensure_dir(jr->vol, "/Program Files/WindowsApps", d);
+		if (!ret)
+			ret = merge_dir(jr, from, "/Program Files/WindowsApps", d);
+	}
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* Accounts and settings: hives edited on host copies, put in place whole. */
+
+struct hive_tmp {
+	char dir[64];
+};
+
+static int hive_path(const struct hive_tmp *t, const char *name, char *buf, size_t n)
+{
+	return snprintf(buf, n, "%s/%s", t->dir, name) >= (int)n ? WR_ERR_INVALID_ARG : WR_OK;
+}
+
+static int current_control_set(const char *system_hive, char *buf, size_t n,
+			       struct wr_detail *d)
+{
+	struct wr_hive *h = NULL;
+	uint32_t cur = 1;
+	int ret = wr_hive_open(system_hive, false, &h, d);
+
+	if (ret)
+		return ret;
+	if (wr_hive_get_dword(h, "Select", "Current", &cur, NULL) != WR_OK || !cur || cur > 999)
+		cur = 1;
+	wr_hive_close(h);
+	snprintf(buf, n, "ControlSet%03u", cur);
+	return WR_OK;
+}
+
+/* The boot key lives in the class names of four LSA keys; SAM's password hashes are
+ * encrypted with it, so the old SAM needs the old boot key in the new SYSTEM. */
+static int carry_boot_key(const char *old_system, const char *new_system, struct wr_detail *d)
+{
+	static const char *const parts[] = { "JD", "Skew1", "GBG", "Data" };
+	char old_cs[32], new_cs[32];
+	int ret;
+
+	ret = current_control_set(old_system, old_cs, sizeof(old_cs), d);
+	if (!ret)
+		ret = current_control_set(new_system, new_cs, sizeof(new_cs), d);
+	for (size_t i = 0; !ret && i < 4; i++) {
+		char okey[128], nkey[128], *cls = NULL;
+
+		snprintf(okey, sizeof(okey), "%s\\Control\\Lsa\\%s", old_cs, parts[i]);
+		snprintf(nkey, sizeof(nkey), "%s\\Control\\Lsa\\%s", new_cs, parts[i]);
+		ret = wr_regf_get_class(old_system, okey, &cls, d);
+		if (!ret)
+			ret = wr_regf_set_class(new_system, nkey, cls, d);
+		free(cls);
+	}
+	return ret;
+}
+
+/* Copy key (all values and subkeys) from one hive to another, keeping what is there. */
+static int copy_key(struct wr_hive *src, struct wr_hive *dst, const char *key, int depth,
+		    struct wr_detail *d)
+{
+	char **values = NULL, **subs = NULL;
+	int ret;
+
+	if (depth > 32)
+		return wr_detail_set(d, WR_ERR_TOO_LARGE, 0, key);
+	ret = wr_hive_add_key(dst, key, d);
+	if (!ret)
+		ret = wr_hive_values(src, key, &values, d);
+	for (size_t i = 0; !ret && values[i]; i++) {
+		void *buf = NULL;
+		size_t len = 0;
+		uint32_t type = 0;
+
+		ret = wr_hive_get_binary(src, key, values[i], &buf, &len, &type, d);
+		if (!ret)
+			ret = wr_hive_set_binary(dst, key, values[i], type, buf, len, d);
+		free(buf);
+	}
+	if (!ret)
+		ret = wr_hive_subkeys(src, key, &subs, d);
+	for (size_t i = 0; !ret && subs[i]; i++) {
+		char sub[2048];
+
+		snprintf(sub, sizeof(sub), "%s\\%s", key, subs[i]);
+		ret = copy_key(src, dst, sub, depth + 1, d);
+	}
+	wr_strv_free(values);
+	wr_strv_free(subs);
+	return ret;
+}
+
+/* The old users' ProfileList entries (and Store app registrations) into the new
+ * SOFTWARE hive. */
+static int carry_software(const char *old_sw, const char *new_sw, bool store_apps,
+			  struct wr_detail *d)
+{
+	static const char profiles[] = "Microsoft\\Windows NT\\CurrentVersion\\ProfileList";
+	static const char appx[] =
+		"Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\Applications";
+	struct wr_hive *src = NULL, *dst = NULL;
+	char **subs = NULL;
+	int ret;
+
+	ret = wr_hive_open(old_sw, false, &src, d);
+	if (!ret)
+		ret = wr_hive_open(new_sw, true, &dst, d);
+	if (!ret)
+		ret = wr_hive_subkeys(src, profiles, &subs, d);
+	for (size_t i = 0; !ret && subs[i]; i++) {
+		char key[512];
+
+		if (strncmp(subs[i], "S-1-5-21-", 9))
+			continue;	/* system accounts come with the new system */
+		snprintf(key, sizeof(key), "%s\\%s", profiles, subs[i]);
+		ret = copy_key(src, dst, key, 0, d);
+	}
+	wr_strv_free(subs);
+	subs = NULL;
+	if (!ret && store_apps && wr_hive_key_exists(src, appx)) {
+		ret = wr_hive_subkeys(src, appx, &subs, d);
+		for (size_t i = 0; !ret && subs[i]; i++) {
+			char key[1024];
+
+			snprintf(key, sizeof(key), "%s\\%s", appx, subs[i]);
+			if (!wr_hive_key_exists(dst, key))
+				ret = copy_key(src, dst, key, 0, d);
+		}
+		wr_strv_free(subs);
+	}
+	if (!ret)
+		ret = wr_hive_commit(dst, d);
+	wr_hive_close(src);
+	wr_hive_close(dst);
+	return ret;
+}
+
+/* Put host file host into the volume as path.wr-new, then swap it in: path becomes
+ * path.wr-pristine (kept until the operation ends) and path.wr-new becomes path.
+ * Every state a crash can leave is finished here on the next run. */
+static int install_hive(struct jrnl *jr, const char *path, const char *host,
+			struct wr_detail *d)
+{
+	char fresh[512], pristine[512];
+	struct wr_ntfs_stat st;
+	bool have_path, have_fresh, have_pristine;
+	int ret;
+
+	snprintf(fresh, sizeof(fresh), "%s.wr-new", path);
+	snprintf(pristine, sizeof(pristine), "%s.wr-pristine", path);
+	if (jrnl_ended(jr, "install", path))
+		return WR_OK;
+	if (!wr_journal_find(&jr->j, "begin", "install", path)) {
+		FILE *f = fopen(host, "rb");
+		void *buf = NULL;
+		long len;
+
+		if (!f)
+			return wr_detail_set(d, WR_ERR_OPEN, errno, host);
+		if (fseek(f, 0, SEEK_END) || (len = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+		    !(buf = malloc((size_t)len + 1)) || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+			free(buf);
+			fclose(f);
+			return wr_detail_set(d, WR_ERR_READ, errno, host);
+		}
+		fclose(f);
+		ret = wr_ntfs_write_file(jr->vol, fresh, buf, (size_t)len, d);
+		free(buf);
+		if (!ret)
+			ret = jrnl_append(jr, "begin", "install", path, d);
+		if (ret)
+			return ret;
+	}
+	have_path = wr_ntfs_stat(jr->vol, path, &st, NULL) == WR_OK;
+	have_fresh = wr_ntfs_stat(jr->vol, fresh, &st, NULL) == WR_OK;
+	have_pristine = wr_ntfs_stat(jr->vol, pristine, &st, NULL) == WR_OK;
+	ret = WR_OK;
+	if (have_path && have_fresh && !have_pristine)
+		ret = move_idempotent(jr->vol, path, pristine, d);
+	else if (have_path && have_fresh && have_pristine)
+		ret = wr_ntfs_unlink(jr->vol, path, d);	/* a half-done swap: path is a link */
+	if (!ret && have_fresh)
+		ret = move_idempotent(jr->vol, fresh, path, d);
+	if (!ret)
+		ret = jrnl_append(jr, "end", "install", path, d);
+	return ret;
+}
+
+static int copy_out_old(struct wr_ntfs *vol, const struct wr_refresh_plan *p, const char *name,
+			const char *host, struct wr_detail *d)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/%s/%s/%s", p->old_dir, CONFIG, name);
+	return wr_ntfs_copy_out(vol, path, host, d);
+}
+
+/* The answer file, so first boot asks nothing the old system knew. */
+static int write_answer_file(struct jrnl *jr, const struct wr_refresh_plan *p,
+			     struct wr_detail *d)
+{
+	char *xml = NULL;
+	size_t len = 0;
+	unsigned written = 0;
+	int ret;
+
+	if (jrnl_ended(jr, "answer-file", p->old_dir))
+		return WR_OK;
+	ret = wr_unattend_build(p->windows, p->image.arch, p->image.languages, &xml, &len,
+				&written, d);
+	if (!ret)
+		ret = ensure_dir(jr->vol, "/Windows/Panther", d);
+	if (!ret)
+		ret = wr_ntfs_write_file(jr->vol, "/Windows/Panther/unattend.xml", xml, len, d);
+	free(xml);
+	if (!ret)
+		wr_log(WR_LOG_INFO, "answer file written (fields 0x%x)", written);
+	if (!ret)
+		ret = jrnl_append(jr, "end", "answer-file", p->old_dir, d);
+	return ret;
+}
+
+static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	static const char *const carried[] = { "SAM", "SAM.LOG1", "SAM.LOG2", "SECURITY",
+					       "SECURITY.LOG1", "SECURITY.LOG2", NULL };
+	struct hive_tmp t;
+	char old_sys[128], new_sys[128], old_sw[128], new_sw[128], host[128], path[256];
+	int ret = WR_OK;
+
+	if (jrnl_ended(jr, "accounts", p->old_dir))
+		return WR_OK;
+	snprintf(t.dir, sizeof(t.dir), "/tmp/winrescue-hives-XXXXXX");
+	if (!mkdtemp(t.dir))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, "/tmp");
+	hive_path(&t, "old-SYSTEM", old_sys, sizeof(old_sys));
+	hive_path(&t, "SYSTEM", new_sys, sizeof(new_sys));
+	hive_path(&t, "old-SOFTWARE", old_sw, sizeof(old_sw));
+	hive_path(&t, "SOFTWARE", new_sw, sizeof(new_sw));
+	if (!wr_journal_find(&jr->j, "begin", "accounts", p->old_dir))
+		ret = jrnl_append(jr, "begin", "accounts", p->old_dir, d);
+	/* Edit copies of the new hives (from the pristine ones when a crash left the
+	 * swap half done, so an edit is never applied twice). */
+	if (!ret)
+		ret = copy_out_old(jr->vol, p, "SYSTEM", old_sys, d);
+	if (!ret)
+		ret = copy_out_old(jr->vol, p, "SOFTWARE", old_sw, d);
+	for (size_t i = 0; !ret && i < 2; i++) {
+		const char *name = i ? "SOFTWARE" : "SYSTEM";
+		char pristine[256];
+		struct wr_ntfs_stat st;
+
+		snprintf(path, sizeof(path), "/%s/%s", CONFIG, name);
+		snprintf(pristine, sizeof(pristine), "/%s/%s.wr-pristine", CONFIG, name);
+		ret = wr_ntfs_copy_out(jr->vol,
+				       wr_ntfs_stat(jr->vol, pristine, &st, NULL) == WR_OK ? pristine
+											  : path,
+				       i ? new_sw : new_sys, d);
+	}
+	if (!ret)
+		ret = carry_boot_key(old_sys, new_sys, d);
+	if (!ret)
+		ret = carry_software(old_sw, new_sw, p->windows->major == 6, d);
+	if (!ret) {
+		snprintf(path, sizeof(path), "/%s/SYSTEM", CONFIG);
+		ret = install_hive(jr, path, new_sys, d);
+	}
+	if (!ret) {
+		snprintf(path, sizeof(path), "/%s/SOFTWARE", CONFIG);
+		ret = install_hive(jr, path, new_sw, d);
+	}
+	/* SAM and SECURITY: the old ones, whole (accounts, passwords, LSA secrets). */
+	for (size_t i = 0; !ret && carried[i]; i++) {
+		hive_path(&t, carried[i], host, sizeof(host));
+		if (copy_out_old(jr->vol, p, carried[i], host, d) != WR_OK)
+			continue;	/* no transaction log: fine */
+		snprintf(path, sizeof(path), "/%s/%s", CONFIG, carried[i]);
+		ret = install_hive(jr, path, host, d);
+	}
+	if (!ret)
+		ret = write_answer_file(jr, p, d);
+	if (!ret)
+		ret = jrnl_append(jr, "end", "accounts", p->old_dir, d);
+	/* The host copies are scratch: remove them whatever happened. */
+	{
+		const char *files[] = { "old-SYSTEM", "SYSTEM", "old-SOFTWARE", "SOFTWARE",
+					"SOFTWARE.wr-new", "SYSTEM.wr-new", NULL };
+
+		for (size_t i = 0; files[i]; i++) {
+			hive_path(&t, files[i], host, sizeof(host));
+			unlink(host);
+		}
+		for (size_t i = 0; carried[i]; i++) {
+			hive_path(&t, carried[i], host, sizeof(host));
+			unlink(host);
+		}
+		rmdir(t.dir);
+	}
+	return ret;
+}
+
+/* Machine-wide desktop apps of a SOFTWARE hive copied out to host. */
+static int machine_apps(const char *host, struct wr_app_list *list, struct wr_detail *d)
+{
+	static const char uninstall[] = "Microsoft\\Windows\\CurrentVersion\\Uninstall";
+	static const char uninstall32[] =
+		"Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
+	struct wr_hive *h = NULL;
+	int ret = wr_hive_open(host, false, &h, d);
+
+	if (ret)
+		return ret;
+	ret = wr_apps_from_hive(h, uninstall, NULL, 64, list, d);
+	if (ret == WR_ERR_NOT_FOUND)
+		ret = WR_OK;
+	if (!ret && wr_hive_key_exists(h, uninstall32)) {
+		ret = wr_apps_from_hive(h, uninstall32, NULL, 32, list, d);
+		if (ret == WR_ERR_NOT_FOUND)
+			ret = WR_OK;
+	}
+	wr_hive_close(h);
+	return ret;
+}
+
+/* Removed Apps.html on each user's Desktop, and a copy in \$WinRescue\logs and the
+ * log folder: the desktop apps the old system had and the new one lacks.  Per-user
+ * apps stay installed (their files and NTUSER.DAT come back with the profile). */
+static int write_removed_apps(struct jrnl *jr, const struct wr_refresh_plan *p,
+			      const struct wr_refresh_opts *o, struct wr_detail *d)
+{
+	struct wr_app_list old_apps = { 0, NULL }, new_apps = { 0, NULL }, removed = { 0, NULL };
+	struct wr_report_params rp;
+	char dir[] = "/tmp/winrescue-apps-XXXXXX", old_sw[64], new_sw[64], path[1024];
+	char **users = NULL, *html = NULL, date[32];
+	size_t len = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret;
+
+	if (jrnl_ended(jr, "removed-apps", p->old_dir))
+		return WR_OK;
+	if (!mkdtemp(dir))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, "/tmp");
+	snprintf(old_sw, sizeof(old_sw), "%s/old", dir);
+	snprintf(new_sw, sizeof(new_sw), "%s/new", dir);
+	snprintf(path, sizeof(path), "/%s/%s/SOFTWARE", p->old_dir, CONFIG);
+	ret = wr_ntfs_copy_out(jr->vol, path, old_sw, d);
+	if (!ret)
+		ret = wr_ntfs_copy_out(jr->vol, "/" CONFIG "/SOFTWARE", new_sw, d);
+	if (!ret)
+		ret = machine_apps(old_sw, &old_apps, d);
+	if (!ret)
+		ret = machine_apps(new_sw, &new_apps, d);
+	if (!ret)
+		ret = wr_apps_removed(&old_apps, &new_apps, &removed, d);
+	unlink(old_sw);
+	unlink(new_sw);
+	rmdir(dir);
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	memset(&rp, 0, sizeof(rp));
+	rp.lang = o->language;
+	rp.date = date;
+	rp.texts = o->report_texts;
+	if (!ret)
+		ret = wr_ntfs_list(jr->vol, "/Users", &users, d);
+	for (size_t i = 0; !ret && users[i]; i++) {
+		struct wr_ntfs_stat st;
+		char desktop[600];
+
+		snprintf(desktop, sizeof(desktop), "/Users/%s/Desktop", users[i]);
+		if (in_list(image_profiles, users[i]) ||
+		    wr_ntfs_stat(jr->vol, desktop, &st, NULL) != WR_OK || !st.is_dir ||
+		    st.is_reparse)
+			continue;
+		rp.user = users[i];
+		ret = wr_report_removed_apps(&removed, &rp, &html, &len, d);
+		if (!ret) {
+			snprintf(path, sizeof(path), "%s/Removed Apps.html", desktop);
+			ret = wr_ntfs_write_file(jr->vol, path, html, len, d);
+		}
+		free(html);
+		html = NULL;
+	}
+	wr_strv_free(users);
+	/* One copy for the helpdesk, on the volume and in the live system's log folder. */
+	rp.user = NULL;
+	if (!ret)
+		ret = wr_report_removed_apps(&removed, &rp, &html, &len, d);
+	if (!ret)
+		ret = ensure_dir(jr->vol, STATE_DIR "/logs", d);
+	if (!ret)
+		ret = wr_ntfs_write_file(jr->vol, STATE_DIR "/logs/Removed Apps.html", html, len, d);
+	if (!ret && wr_log_path()) {
+		char host[4200], *slash;
+		FILE *f;
+
+		snprintf(host, sizeof(host), "%s", wr_log_path());
+		slash = strrchr(host, '/');
+		if (slash) {
+			snprintf(slash + 1, sizeof(host) - (size_t)(slash + 1 - host),
+				 "Removed Apps.html");
+			f = fopen(host, "w");
+			if (f) {
+				fwrite(html, 1, len, f);
+				fclose(f);
+			}
+		}
+	}
+	free(html);
+	wr_app_list_release(&old_apps);
+	wr_app_list_release(&new_apps);
+	wr_app_list_release(&removed);
+	if (!ret)
+		ret = jrnl_append(jr, "end", "removed-apps", p->old_dir, d);
+	return ret;
+}
+
+static int do_finish(struct jrnl *jr, struct wr_detail *d)
+{
+	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "SAM", "SAM.LOG1", "SAM.LOG2",
+					     "SECURITY", "SECURITY.LOG1", "SECURITY.LOG2", NULL };
+	int ret = WR_OK;
+
+	for (size_t i = 0; !ret && hives[i]; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "/%s/%s.wr-pristine", CONFIG, hives[i]);
+		ret = wr_ntfs_unlink(jr->vol, path, d);
+		if (ret == WR_ERR_NOT_FOUND)
+			ret = WR_OK;
+	}
+	if (!ret)
+		ret = jrnl_append(jr, "done", "refresh", NULL, d);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* The plan in the journal. */
+
+/* What the later steps need to know about the old installation goes into the plan,
+ * so resume never has to read the old system again (it is in Windows.old by then). */
+static int journal_windows(struct jrnl *jr, const struct wr_windows *w, struct wr_detail *d)
+{
+	char num[32];
+	int ret;
+
+	snprintf(num, sizeof(num), "%u.%u", w->major, w->minor);
+	ret = jrnl_append(jr, "plan", "version", num, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "arch", wr_arch_name(w->arch), d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "computer-name", w->computer_name, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "time-zone", w->time_zone, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "language", w->default_language, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "keyboard", w->keyboard, d);
+	return ret;
+}
+
+static int journal_image(struct jrnl *jr, const struct wr_image_info *img, struct wr_detail *d)
+{
+	int ret = jrnl_append(jr, "plan", "image-arch", wr_arch_name(img->arch), d);
+
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "image-languages", img->languages, d);
+	return ret;
+}
+
+static enum wr_arch arch_from_name(const char *s)
+{
+	static const enum wr_arch all[] = { WR_ARCH_X86, WR_ARCH_X64, WR_ARCH_ARM,
+					    WR_ARCH_ARM64 };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!strcmp(s, wr_arch_name(all[i])))
+			return all[i];
+	return WR_ARCH_UNKNOWN;
+}
+
+static int journal_plan(struct jrnl *jr, const struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	char num[32];
+	int ret;
+
+	snprintf(num, sizeof(num), "%u", p->index);
+	ret = jrnl_append(jr, "plan", "source", p->source, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "index", num, d);
+	if (!ret)
+		ret = jrnl_append(jr, "plan", "old", p->old_dir, d);
+	ret = ret ? ret : journal_windows(jr, p->windows, d);
+	ret = ret ? ret : journal_image(jr, &p->image, d);
+	if (!ret && p->rename_existing_old[0])
+		ret = jrnl_append(jr, "plan", "rename-old", p->rename_existing_old, d);
+	for (size_t i = 0; !ret && i < p->nmove_aside; i++)
+		ret = jrnl_append(jr, "plan", "aside", p->move_aside[i], d);
+	for (size_t i = 0; !ret && i < p->nstay; i++)
+		ret = jrnl_append(jr, "plan", "stay", p->stay[i], d);
+	for (size_t i = 0; !ret && i < p->ndelete_files; i++)
+		ret = jrnl_append(jr, "plan", "delete", p->delete_files[i], d);
+	for (size_t i = 0; !ret && i < p->nimage_root; i++)
+		ret = jrnl_append(jr, "plan", "image-root", p->image_root[i], d);
+	if (!ret)
+		ret = jrnl_append(jr, "planned", "refresh", NULL, d);
+	return ret;
+}
+
+static int plan_from_journal(const struct wr_journal *j, struct wr_refresh_plan *p,
+			     struct wr_detail *d)
+{
+	int ret = WR_OK;
+
+	plan_release_lists(p);
+	p->rename_existing_old[0] = '\0';
+	if (!p->windows) {
+		p->windows = calloc(1, sizeof(*p->windows));
+		if (!p->windows)
+			return WR_ERR_NOMEM;
+		p->windows->arch = WR_ARCH_UNKNOWN;
+	}
+	for (size_t i = 0; i < j->n && !ret; i++) {
+		const struct wr_journal_record *r = &j->v[i];
+		const char *k, *v;
+
+		if (strcmp(r->kind, "plan") || r->nfields != 2)
+			continue;
+		k = r->fields[0];
+		v = r->fields[1];
+		if (!strcmp(k, "source"))
+			snprintf(p->source, sizeof(p->source), "%s", v);
+		else if (!strcmp(k, "index"))
+			p->index = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "old"))
+			snprintf(p->old_dir, sizeof(p->old_dir), "%s", v);
+		else if (!strcmp(k, "rename-old"))
+			snprintf(p->rename_existing_old, sizeof(p->rename_existing_old), "%s", v);
+		else if (!strcmp(k, "aside"))
+			ret = strv_push(&p->move_aside, &p->nmove_aside, v);
+		else if (!strcmp(k, "stay"))
+			ret = strv_push(&p->stay, &p->nstay, v);
+		else if (!strcmp(k, "delete"))
+			ret = strv_push(&p->delete_files, &p->ndelete_files, v);
+		else if (!strcmp(k, "image-root"))
+			ret = strv_push(&p->image_root, &p->nimage_root, v);
+		else if (!strcmp(k, "version"))
+			sscanf(v, "%u.%u", &p->windows->major, &p->windows->minor);
+		else if (!strcmp(k, "arch"))
+			p->windows->arch = arch_from_name(v);
+		else if (!strcmp(k, "computer-name"))
+			snprintf(p->windows->computer_name, sizeof(p->windows->computer_name),
+				 "%s", v);
+		else if (!strcmp(k, "time-zone"))
+			snprintf(p->windows->time_zone, sizeof(p->windows->time_zone), "%s", v);
+		else if (!strcmp(k, "language"))
+			snprintf(p->windows->default_language,
+				 sizeof(p->windows->default_language), "%s", v);
+		else if (!strcmp(k, "keyboard"))
+			snprintf(p->windows->keyboard, sizeof(p->windows->keyboard), "%s", v);
+		else if (!strcmp(k, "image-arch"))
+			p->image.arch = arch_from_name(v);
+		else if (!strcmp(k, "image-languages"))
+			snprintf(p->image.languages, sizeof(p->image.languages), "%s", v);
+	}
+	if (!ret && (!p->source[0] || !p->index || !p->old_dir[0]))
+		ret = wr_detail_set(d, WR_ERR_JOURNAL, 0, JOURNAL_DIR);
+	/* Names from the journal become paths: refuse anything but one plain component. */
+	for (size_t i = 0; !ret && i < p->nmove_aside + p->nimage_root; i++) {
+		const char *n = i < p->nmove_aside ? p->move_aside[i]
+						   : p->image_root[i - p->nmove_aside];
+
+		if (!*n || strchr(n, '/') || strchr(n, '\\') || !strcmp(n, ".") || !strcmp(n, ".."))
+			ret = wr_detail_set(d, WR_ERR_UNSAFE_PATH, 0, n);
+	}
+	if (!ret && !is_old_dir_name(p->old_dir))
+		ret = wr_detail_set(d, WR_ERR_UNSAFE_PATH, 0, p->old_dir);
+	return ret;
+}
+
+/* ---------------------------------------------------------------------------- */
+
+static int report_step(wr_progress_fn fn, void *ctx, enum wr_prog_msg msg, unsigned index,
+		       int id, const char *name)
+{
+	union wr_prog_info info;
+
+	info.step.index = index;
+	info.step.count = WR_REFRESH_STEPS;
+	info.step.id = id;
+	info.step.name = name;
+	return wr_prog_report(fn, ctx, msg, &info);
+}
+
+static const char *const step_names[WR_REFRESH_STEPS + 1] = {
+	NULL,
+	N_("Checking the PC"),
+	N_("Moving the old Windows aside"),
+	N_("Installing Windows"),
+	N_("Moving your files and apps back"),
+	N_("Keeping your accounts and settings"),
+	N_("Listing the apps that were removed"),
+	N_("Finishing"),
+};
+
+const char *wr_refresh_step_name(unsigned step)
+{
+	return step >= 1 && step <= WR_REFRESH_STEPS ? step_names[step] : "";
+}
+
+static int run_steps(struct jrnl *jr, struct wr_ntfs **volp, struct wr_refresh_plan *p,
+		     const struct wr_refresh_opts *o, wr_progress_fn fn, void *ctx,
+		     struct wr_detail *d)
+{
+	int ret;
+
+#define STEP(n, call)                                                            \
+	do {                                                                     \
+		ret = report_step(fn, ctx, WR_PROG_STEP_BEGIN, n, n, step_names[n]); \
+		if (!ret)                                                        \
+			ret = (call);                                            \
+		if (!ret)                                                        \
+			ret = report_step(fn, ctx, WR_PROG_STEP_END, n, n, step_names[n]); \
+		if (ret)                                                         \
+			return ret;                                              \
+	} while (0)
+
+	STEP(2, do_move_aside(jr, p, d));
+	STEP(3, do_apply(jr, volp, p, fn, ctx, d));
+	STEP(4, do_move_back(jr, p, d));
+	STEP(5, do_accounts(jr, p, d));
+	STEP(6, write_removed_apps(jr, p, o, d));
+	STEP(7, do_finish(jr, d));
+#undef STEP
+	return WR_OK;
+}
+
+static unsigned fault_after(void)
+{
+	const char *s = getenv("WINRESCUE_FAULT_AFTER");
+
+	return s ? (unsigned)strtoul(s, NULL, 10) : 0;
+}
+
+int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		   wr_progress_fn fn, void *ctx, struct wr_detail *d)
+{
+	struct wr_blockdev_lock *lock = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct jrnl jr;
+	unsigned flags = WR_NTFS_RDWR;
+	int ret;
+
+	memset(&jr, 0, sizeof(jr));
+	jr.fault_after = fault_after();
+	ret = report_step(fn, ctx, WR_PROG_STEP_BEGIN, 1, 1, step_names[1]);
+	if (ret)
+		return ret;
+	ret = wr_blockdev_lock(&p->ext, &lock, d);
+	if (ret)
+		return ret;
+	if (o->discard_hibernation)
+		flags |= WR_NTFS_IGNORE_HIBERFILE;
+	ret = wr_ntfs_open(&p->ext, flags, &vol, d);
+	if (ret)
+		goto out;
+	jr.vol = vol;
+	{
+		struct wr_ntfs_stat st;
+
+		if (wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK) {
+			/* An earlier run was interrupted: resume, never start over. */
+			ret = wr_detail_set(d, WR_ERR_INTERRUPTED, 0, o->target);
+			goto out;
+		}
+	}
+	if (o->discard_hibernation && p->state.hibernated) {
+		ret = wr_ntfs_unlink(vol, "/hiberfil.sys", d);
+		if (ret == WR_ERR_NOT_FOUND)
+			ret = WR_OK;
+		if (ret)
+			goto out;
+	}
+	ret = ensure_dir(vol, STATE_DIR, d);
+	if (!ret)
+		ret = ensure_dir(vol, JOURNAL_DIR, d);
+	if (!ret)
+		ret = journal_plan(&jr, p, d);
+	if (!ret)
+		ret = report_step(fn, ctx, WR_PROG_STEP_END, 1, 1, step_names[1]);
+	if (!ret)
+		ret = run_steps(&jr, &vol, p, o, fn, ctx, d);
+out:
+	wr_journal_release(&jr.j);
+	wr_ntfs_close(vol);
+	wr_blockdev_unlock(lock);
+	return ret;
+}
+
+int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
+		      wr_progress_fn fn, void *ctx, struct wr_detail *d)
+{
+	struct wr_blockdev_lock *lock = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct jrnl jr;
+	int ret;
+
+	memset(&jr, 0, sizeof(jr));
+	memset(p, 0, sizeof(*p));
+	jr.fault_after = fault_after();
+	ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
+	if (!ret)
+		ret = wr_blockdev_check_unmounted(&p->ext, d);
+	if (!ret)
+		ret = wr_blockdev_lock(&p->ext, &lock, d);
+	if (ret)
+		return ret;
+	/* hiberfil.sys may still be there when the crash came before it was removed;
+	 * the person agreed to discard it when the refresh started. */
+	ret = wr_ntfs_open(&p->ext, WR_NTFS_RDWR | WR_NTFS_IGNORE_HIBERFILE, &vol, d);
+	if (ret)
+		goto out;
+	jr.vol = vol;
+	ret = jrnl_load(vol, &jr.j, d);
+	if (ret == WR_ERR_NOT_FOUND) {
+		ret = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, JOURNAL_DIR);
+		goto out;
+	}
+	if (ret)
+		goto out;
+	if (jr.j.torn_tail)
+		wr_log(WR_LOG_WARN, "journal: a torn last record was ignored");
+	if (wr_journal_find(&jr.j, "done", "refresh", NULL)) {
+		ret = WR_OK;	/* nothing left to do */
+		goto out;
+	}
+	if (!wr_journal_find(&jr.j, "planned", "refresh", NULL)) {
+		/* Died while writing the plan: nothing was moved yet (the plan is written
+		 * whole before the first step).  Remove the unfinished journal so the
+		 * refresh can simply be started again. */
+		ret = wr_ntfs_delete_tree(vol, STATE_DIR, d);
+		if (!ret)
+			ret = wr_detail_set(d, WR_ERR_NOTHING_TO_RESUME, 0, o->target);
+		goto out;
+	}
+	ret = plan_from_journal(&jr.j, p, d);
+	if (!ret)
+		ret = run_steps(&jr, &vol, p, o, fn, ctx, d);
+out:
+	wr_journal_release(&jr.j);
+	wr_ntfs_close(vol);
+	wr_blockdev_unlock(lock);
+	return ret;
+}
