@@ -35,7 +35,13 @@ static int configure(int loop_fd, int backing_fd, const struct wr_extent *ext, b
 	cfg.info.lo_sizelimit = ext->size;
 	cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0);
 	/* The kernel shows this name in backing_file; it is cut to 63 bytes there too. */
-	strncpy((char *)cfg.info.lo_file_name, ext->path, sizeof(cfg.info.lo_file_name) - 1);
+	{
+		size_t n = strlen(ext->path);
+
+		if (n > sizeof(cfg.info.lo_file_name) - 1)
+			n = sizeof(cfg.info.lo_file_name) - 1;
+		memcpy(cfg.info.lo_file_name, ext->path, n);
+	}
 	if (ioctl(loop_fd, LOOP_CONFIGURE, &cfg) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOTTY)
