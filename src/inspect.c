@@ -59,6 +59,16 @@ static void inspect_volume(const char *path, const struct wr_disk *disk,
 	if (v->probe_err)
 		return;
 	v->probe_err = wr_ntfs_probe(&v->ext, &v->state, &v->probe_detail);
+	if (v->probe_err == WR_ERR_NOT_NTFS) {
+		/* Not NTFS (an ESP, an MSR, a Linux partition): a fact, not a failure. */
+		v->probe_err = WR_OK;
+		v->state.is_ntfs = false;
+		if (part && !v->state.fstype[0])
+			snprintf(v->state.fstype, sizeof(v->state.fstype), "%s", part->fstype);
+		if (part && !v->state.size)
+			v->state.size = part->size;
+		return;
+	}
 	if (v->probe_err) {
 		wr_log_err("probe", v->probe_err, &v->probe_detail);
 		return;
