@@ -722,6 +722,130 @@ static void test_mutated_hive_never_crashes(void **state)
 	free(orig);
 }
 
+/* ---- the fixture's hives (build/tools/mkhives) ------------------------------------- */
+
+static const char *mkhives_path(void)
+{
+	static char p[1024];
+	const char *top = getenv("WINRESCUE_TOP"), *build = getenv("BUILD");
+
+	snprintf(p, sizeof(p), "%s/%s/tools/mkhives", top && *top ? top : ".",
+		 build && *build ? build : "build");
+	if (access(p, X_OK)) {
+		printf("%s is not built (make all)\n", p);
+		skip();
+	}
+	return p;
+}
+
+/* Field i of a SAM V value (offset table of 17 x 12 bytes, data after it) as UTF-8. */
+static char *sam_v_field(const uint8_t *v, size_t len, int i)
+{
+	uint32_t off, n;
+	char *out;
+	size_t o = 0;
+
+	assert_true(len >= 0xCC);
+	off = (uint32_t)v[12 * i] | (uint32_t)v[12 * i + 1] << 8 | (uint32_t)v[12 * i + 2] << 16;
+	n = (uint32_t)v[12 * i + 4] | (uint32_t)v[12 * i + 5] << 8;
+	assert_true(0xCC + (size_t)off + n <= len);
+	out = malloc(n * 2 + 1);
+	assert_non_null(out);
+	/* BMP only: enough for the names used here. */
+	for (uint32_t k = 0; k + 1 < n; k += 2) {
+		unsigned c = v[0xCC + off + k] | v[0xCC + off + k + 1] << 8;
+
+		if (c < 0x80) {
+			out[o++] = (char)c;
+		} else if (c < 0x800) {
+			out[o++] = (char)(0xC0 | c >> 6);
+			out[o++] = (char)(0x80 | (c & 0x3F));
+		} else {
+			out[o++] = (char)(0xE0 | c >> 12);
+			out[o++] = (char)(0x80 | ((c >> 6) & 0x3F));
+			out[o++] = (char)(0x80 | (c & 0x3F));
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
+static char *sam_user_field(const char *sam, const char *rid_key, int field)
+{
+	char key[128];
+	hive_h *h = hivex_open(sam, 0);
+	hive_value_h v;
+	hive_type t;
+	size_t len;
+	char *data, *s;
+
+	assert_non_null(h);
+	snprintf(key, sizeof(key), "SAM\\Domains\\Account\\Users\\%s", rid_key);
+	v = hivex_node_get_value(h, lookup(h, key), "V");
+	assert_true(v != 0);
+	data = hivex_value_value(h, v, &t, &len);
+	assert_non_null(data);
+	s = sam_v_field((uint8_t *)data, len, field);
+	free(data);
+	hivex_close(h);
+	return s;
+}
+
+static void test_mkhives_output(void **state)
+{
+	(void)state;
+	const char *mk = mkhives_path();
+	const char *old_dir = tpath("pc-old"), *new_dir = tpath("pc-new");
+	const char *argv_old[] = { mk, "--out", old_dir, NULL };
+	const char *argv_new[] = { mk, "--out", new_dir, "--variant", "new", NULL };
+	char p_old[600], p_new[600], k_old[33], k_new[33], *s;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_regf_header hdr;
+	hive_h *h;
+
+	assert_int_equal(run(argv_old, NULL), 0);
+	assert_int_equal(run(argv_new, NULL), 0);
+	snprintf(p_old, sizeof(p_old), "%s/SYSTEM", old_dir);
+	snprintf(p_new, sizeof(p_new), "%s/SYSTEM", new_dir);
+	assert_int_equal(wr_regf_read_header(p_old, &hdr, &d), WR_OK);
+	assert_true(hdr.checksum_ok);
+	assert_false(hdr.dirty);
+	/* A boot key of four 8-hex-digit class names; two installations, two keys. */
+	read_boot_key(p_old, k_old);
+	read_boot_key(p_new, k_new);
+	assert_string_not_equal(k_old, k_new);
+	/* hivex still reads the Lsa values after the class names were set. */
+	h = hivex_open(p_old, 0);
+	assert_non_null(h);
+	assert_true(hivex_node_get_value(h, lookup(h, "ControlSet001\\Control\\Lsa\\Skew1"),
+					 "SkewMatrix") != 0);
+	s = get_sz(h, "ControlSet001\\Control\\TimeZoneInformation", "TimeZoneKeyName");
+	assert_string_equal(s, "Tokyo Standard Time");
+	free(s);
+	hivex_close(h);
+
+	/* SAM V: the same reader finds the names in Windows' SAM and in ours. */
+	s = sam_user_field(real_hive("regipy_SAM"), "000001F4", 1);
+	assert_string_equal(s, "Administrator");
+	free(s);
+	s = sam_user_field(real_hive("regipy_SAM"), "000001F5", 3);
+	assert_string_equal(s, "Built-in account for guest access to the computer/domain");
+	free(s);
+	snprintf(p_old, sizeof(p_old), "%s/SAM", old_dir);
+	s = sam_user_field(p_old, "000001F4", 1);
+	assert_string_equal(s, "Administrator");
+	free(s);
+	s = sam_user_field(p_old, "000001F5", 3);
+	assert_string_equal(s, "Built-in account for guest access to the computer/domain");
+	free(s);
+	s = sam_user_field(p_old, "000003EA", 1);
+	assert_string_equal(s, "Тарас");
+	free(s);
+	s = sam_user_field(p_old, "000003EB", 2);
+	assert_string_equal(s, "山田 太郎");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -733,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_real_hive_ri_lists),
 		cmocka_unit_test(test_corrupt_inputs),
 		cmocka_unit_test(test_mutated_hive_never_crashes),
+		cmocka_unit_test(test_mkhives_output),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
