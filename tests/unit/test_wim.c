@@ -646,6 +646,132 @@ static void test_bad_args(void **state)
 	}
 }
 
+/* ---- path traversal ---------------------------------------------------- */
+
+static uint64_t rd_le(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/* Replace every UTF-16LE from by to (same length) in the metadata resource of an
+ * uncompressed WIM, and fix the resource's SHA-1 in the blob table (computed by
+ * sha1sum) so that wimlib accepts the result. */
+static void patch_names(const char *wim, const char *const *from, const char *const *to)
+{
+	size_t len;
+	unsigned char *b = slurp(wim, &len);
+	uint64_t bt_size = rd_le(b + 48, 7), bt_off = rd_le(b + 56, 8);
+	bool patched = false;
+
+	assert_true(bt_off + bt_size <= len);
+	for (uint64_t e = bt_off; e + 50 <= bt_off + bt_size; e += 50) {
+		uint64_t size = rd_le(b + e, 7), off = rd_le(b + e + 8, 8);
+		char hex[128];
+		const char *sum[] = { "sha1sum", tpath("meta.bin"), NULL };
+
+		if (!(b[e + 7] & 0x02))	/* metadata resource */
+			continue;
+		assert_false(b[e + 7] & 0x04);	/* uncompressed */
+		assert_true(off + size <= len);
+		for (size_t k = 0; from[k]; k++) {
+			size_t n = strlen(from[k]);
+
+			assert_int_equal(n, strlen(to[k]));
+			for (uint64_t i = off; i + 2 * n <= off + size; i++) {
+				bool hit = true;
+
+				for (size_t j = 0; j < n && hit; j++)
+					hit = b[i + 2 * j] == (unsigned char)from[k][j] &&
+					      b[i + 2 * j + 1] == 0;
+				if (!hit)
+					continue;
+				for (size_t j = 0; j < n; j++)
+					b[i + 2 * j] = (unsigned char)to[k][j];
+				patched = true;
+			}
+		}
+		spit(tpath("meta.bin"), b + off, size);
+		assert_int_equal(run(hex, sizeof(hex), sum), 0);
+		for (int j = 0; j < 20; j++) {
+			unsigned v;
+
+			assert_int_equal(sscanf(hex + 2 * j, "%2x", &v), 1);
+			b[e + 30 + j] = (unsigned char)v;
+		}
+	}
+	assert_true(patched);
+	spit(wim, b, len);
+	free(b);
+}
+
+/* A name holding "..\" must never reach the volume; plain "." and ".." entries are
+ * dropped by wimlib itself when it reads the image (checked here too). */
+static void test_path_traversal(void **state)
+{
+	(void)state;
+	static char listing[65536];
+	const char *mk[] = { "mkdir", "-p", tpath("trav/XX"), tpath("trav/Safe"), NULL };
+	const char *cap[] = { "wimlib-imagex", "capture", tpath("trav"), tpath("trav.wim"), "T",
+			      "--compress=none", NULL };
+	const char *from[] = { "XX", "QQQQQQQ", NULL }, *to[] = { "..", "..\\..\\x", NULL };
+	const char *vol = tpath("trav.img");
+	struct wr_detail d = WR_DETAIL_INIT;
+	char **names = NULL;
+	size_t len, len2;
+	char *before, *after;
+
+	assert_int_equal(run(NULL, 0, mk), 0);
+	spit(tpath("trav/XX/inner.txt"), "escaped", 7);
+	spit(tpath("trav/Safe/QQQQQQQ"), "q", 1);
+	unlink(tpath("trav.wim"));
+	assert_int_equal(run(NULL, 0, cap), 0);
+	patch_names(tpath("trav.wim"), from, to);
+
+	/* The root listing: ".." was dropped by wimlib, only "Safe" is left. */
+	assert_int_equal(wr_wim_list_root(tpath("trav.wim"), 1, &names, &d), WR_OK);
+	assert_int_equal(wr_strv_len(names), 1);
+	assert_string_equal(names[0], "Safe");
+	wr_strv_free(names);
+
+	/* Apply refuses the image before writing anything. */
+	make_ntfs(vol, "16M");
+	before = slurp(vol, &len);
+	assert_int_equal(wr_wim_apply(tpath("trav.wim"), 1, vol, NULL, NULL, &d),
+			 WR_ERR_UNSAFE_PATH);
+	assert_non_null(strstr(d.subject, "..\\..\\x"));
+	after = slurp(vol, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(before, after, len);
+	free(before);
+	free(after);
+
+	/* Only the ".." directory: applied without it, nothing escapes. */
+	{
+		const char *from3[] = { "XX", "QQQQQQQ", NULL }, *to3[] = { "..", "Normal1", NULL };
+		const char *cap2[] = { "wimlib-imagex", "capture", tpath("trav"), tpath("dotdot.wim"),
+				       "T", "--compress=none", NULL };
+
+		unlink(tpath("dotdot.wim"));
+		assert_int_equal(run(NULL, 0, cap2), 0);
+		patch_names(tpath("dotdot.wim"), from3, to3);
+	}
+	make_ntfs(vol, "16M");
+	assert_int_equal(wr_wim_apply(tpath("dotdot.wim"), 1, vol, NULL, NULL, &d), WR_OK);
+	{
+		struct wr_wim_capture_opts o = { "back", NULL, NULL, NULL, false };
+
+		unlink(tpath("back.wim"));
+		assert_int_equal(wr_wim_capture(vol, tpath("back.wim"), &o, NULL, NULL, NULL, &d),
+				 WR_OK);
+		wimdir(tpath("back.wim"), 1, listing, sizeof(listing));
+		assert_string_equal(listing, "/\n/Safe\n/Safe/Normal1\n");
+	}
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -682,6 +808,7 @@ int main(void)
 		cmocka_unit_test(test_capture_append_and_exclude),
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_bad_args),
+		cmocka_unit_test(test_path_traversal),
 	};
 	char path[1200];
 
