@@ -65,6 +65,8 @@ static void inspect_volume(const char *path, const struct wr_disk *disk,
 		v->state.is_ntfs = false;
 		if (part && !v->state.fstype[0])
 			snprintf(v->state.fstype, sizeof(v->state.fstype), "%s", part->fstype);
+		if (part && !v->state.label[0])
+			snprintf(v->state.label, sizeof(v->state.label), "%s", part->label);
 		if (part && !v->state.size)
 			v->state.size = part->size;
 		return;

@@ -47,14 +47,16 @@ static const char *const system_entries[] = {
 	"$Windows.~WS", "Intel", "inetpub", NULL
 };
 
-/* Deleted, never moved: they only hold what the old session left in memory. */
+/* Deleted, never moved: they only hold what the old session left in memory.  A
+ * hiberfil.sys holding a hibernated session is only reached with the person's
+ * consent (preflight refuses otherwise). */
 static const char *const transient_files[] = {
-	"pagefile.sys", "swapfile.sys", NULL
+	"pagefile.sys", "swapfile.sys", "hiberfil.sys", NULL
 };
 
 /* Root entries that never move: the boot files stay usable, our own state stays. */
 static const char *const fixed_entries[] = {
-	"$WinRescue", "bootmgr", "Boot", "BOOTNXT", "BOOTSECT.BAK", "hiberfil.sys", NULL
+	"$WinRescue", "bootmgr", "Boot", "BOOTNXT", "BOOTSECT.BAK", NULL
 };
 
 /* Profiles that come with the new system (never moved back over it). */

@@ -16,11 +16,11 @@ const struct cli_command cli_commands[] = {
 	{ "wizard", "[--disk IMAGE]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
 	{ "inspect", "[--json] [PATH...]", N_("show disks, partitions, Windows installations, users, apps and image sources"), cmd_inspect },
 	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_not_built },
-	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_not_built },
+	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_scan },
 	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_not_built },
-	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_not_built },
+	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_refresh },
 	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
-	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_not_built },
+	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_resume },
 	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_not_built },
 	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_not_built },
 	{ NULL, NULL, NULL, NULL },
@@ -102,6 +102,16 @@ bool cli_is_image_source(const char *path)
 		if (len > 4 && !strcasecmp(path + len - 4, exts[i]))
 			return true;
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void cli_translate_report_texts(struct wr_report_texts *t)
+{
+	const char **all[] = { &t->title, &t->intro, &t->made_for, &t->col_name,
+			       &t->col_version, &t->col_publisher, &t->col_link, &t->none };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (*all[i])
+			*all[i] = gettext(*all[i]);
 }
 
 static int cmd_not_built(int argc, char **argv)

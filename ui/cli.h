@@ -42,8 +42,14 @@ int cli_exit_status(int err);
  * installation media (holding sources/install.*), rather than a disk or volume. */
 bool cli_is_image_source(const char *path);
 
+/* Pass each text of a Removed Apps page through gettext. */
+void cli_translate_report_texts(struct wr_report_texts *t);
+
 /* Commands (ui/cmd_*.c). */
 int cmd_inspect(int argc, char **argv);
+int cmd_refresh(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
 
 #endif

@@ -1,0 +1,290 @@
+/*
+ * cmd_refresh.c - "winrescue refresh" and "winrescue resume".
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "format.h"
+#include "i18n.h"
+#include "progress_line.h"
+
+struct refresh_args {
+	struct wr_refresh_opts o;
+	bool yes, dry_run;
+};
+
+static unsigned highest_step;
+
+static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info *info, void *ctx)
+{
+	if (msg == WR_PROG_STEP_BEGIN && info->step.index > highest_step)
+		highest_step = info->step.index;
+	return progress_line(msg, info, ctx);
+}
+
+static int parse(int argc, char **argv, struct refresh_args *a, bool resume)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "source", required_argument, NULL, 's' },
+		{ "index", required_argument, NULL, 'i' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "discard-hibernation", no_argument, NULL, 'H' },
+		{ "allow-mismatch", no_argument, NULL, 'M' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		char *end;
+
+		if (resume && c != 't' && c != 'p' && c != 'y')
+			return EXIT_USAGE;
+		switch (c) {
+		case 't':
+			a->o.target = optarg;
+			break;
+		case 'p':
+		case 'i': {
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || !*optarg || v == 0 || v > 1024) {
+				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
+				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
+					  c == 'p' ? "--partition" : "--index", optarg);
+				return EXIT_USAGE;
+			}
+			if (c == 'p')
+				a->o.partition = (unsigned)v;
+			else
+				a->o.index = (unsigned)v;
+			break;
+		}
+		case 's':
+			a->o.source = optarg;
+			break;
+		case 'y':
+			a->yes = true;
+			break;
+		case 'n':
+			a->dry_run = true;
+			break;
+		case 'H':
+			a->o.discard_hibernation = true;
+			break;
+		case 'M':
+			a->o.allow_mismatch = true;
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (!a->o.target || optind < argc) {
+		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+		return EXIT_USAGE;
+	}
+	if (a->o.index && !a->o.source) {
+		cli_error("%s", _("--index needs --source: say which image file the index is in."));
+		return EXIT_USAGE;
+	}
+	a->o.language = i18n_language();
+	return EXIT_DONE;
+}
+
+static void print_list(const char *title, char *const *v, size_t n)
+{
+	if (*title)
+		printf("%s\n", title);
+	if (!n)
+		printf("    %s\n", _("(none)"));
+	for (size_t i = 0; i < n; i++)
+		printf("    %s\n", v[i]);
+}
+
+static void print_plan(const struct wr_refresh_plan *p)
+{
+	char size[32];
+	const struct wr_windows *w = p->windows;
+
+	printf("%s\n", _("Refresh plan (nothing has been changed yet):"));
+	/* TRANSLATORS: %1$s product name, %2$s edition, %3$u build, %4$s volume. */
+	printf(_("  Windows to refresh: %1$s (%2$s), build %3$u, on %4$s\n"), w->product_name,
+	       w->edition, w->build, p->ext.path);
+	/* TRANSLATORS: %1$s image file, %2$u image number, %3$s image name. */
+	printf(_("  New system from: %1$s, image %2$u (%3$s)\n"), p->source, p->index,
+	       p->image.name);
+	/* TRANSLATORS: %1$s and %2$s are sizes. */
+	printf(_("  Space needed: %1$s; free now: %2$s\n"),
+	       format_size(p->needed_bytes, size, sizeof(size)),
+	       format_size(p->state.free, (char[32]){ 0 }, 32));
+	for (size_t i = 0; i < w->nusers; i++)
+		if (!w->users[i].special)
+			/* TRANSLATORS: %s is a user name; their files are kept. */
+			printf(_("  User kept with all files and settings: %s\n"), w->users[i].name);
+	/* TRANSLATORS: %s is the folder name, Windows.old. */
+	printf(_("  The old system will be kept in \\%s:\n"), p->old_dir);
+	print_list("", p->move_aside, p->nmove_aside);
+	if (p->rename_existing_old[0])
+		/* TRANSLATORS: %s is a folder name such as Windows.old.000. */
+		printf(_("  The Windows.old folder already there is renamed %s.\n"),
+		       p->rename_existing_old);
+	print_list(_("  Folders that stay where they are:"), p->stay, p->nstay);
+	print_list(_("  Files deleted (they only hold memory contents):"), p->delete_files,
+		   p->ndelete_files);
+	printf("%s\n", _("  Desktop apps installed now (removed unless the new system includes them; a list is left on each desktop):"));
+	for (size_t i = 0; i < p->old_apps.n; i++)
+		if (!p->old_apps.v[i].user)
+			printf("    %s %s\n", p->old_apps.v[i].name,
+			       p->old_apps.v[i].version ? p->old_apps.v[i].version : "");
+	if (p->dirty_warning)
+		printf("%s\n", _("  Warning: the volume is marked as needing a disk check; Windows will check it at the next start."));
+	if (p->mismatch)
+		printf("%s\n", _("  Warning: the image does not match this Windows; you allowed it with --allow-mismatch."));
+}
+
+/* Explain a refusal in more than the one-sentence error where it helps. */
+static void explain_refusal(int err, const struct wr_refresh_plan *p)
+{
+	struct wr_mismatch_reason why[5];
+	size_t n;
+
+	switch (err) {
+	case WR_ERR_MISMATCH:
+		n = wr_sources_explain(p->mismatch, p->windows, &p->image, why);
+		for (size_t i = 0; i < n; i++) {
+			fputs("  ", stderr);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+			/* The engine's fixed msgids with %1$s and %2$s, never data. */
+			fprintf(stderr, _(why[i].msgid), why[i].image_value, why[i].system_value);
+#pragma GCC diagnostic pop
+			fputc('\n', stderr);
+		}
+		break;
+	case WR_ERR_HIBERNATED:
+	case WR_ERR_FAST_STARTUP:
+		fprintf(stderr, "  %s\n", _("With --discard-hibernation winrescue goes on, and whatever was open in the saved Windows session (unsaved documents) is lost; files saved on the disk are kept."));
+		break;
+	default:
+		break;
+	}
+}
+
+static bool confirm(const struct wr_refresh_plan *p)
+{
+	char line[64];
+
+	/* TRANSLATORS: the person must type this word to go on; keep it short. */
+	const char *word = _("yes");
+
+	/* TRANSLATORS: %1$s is the word to type ("yes"), %2$s the volume. */
+	printf(_("Type %1$s and press Enter to refresh Windows on %2$s. After this point the refresh cannot be cancelled (if it is interrupted, winrescue resume finishes it): "),
+	       word, p->ext.path);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	line[strcspn(line, "\r\n")] = '\0';
+	return !strcasecmp(line, word) || !strcasecmp(line, "yes");
+}
+
+static int finish(int ret, const struct wr_detail *d)
+{
+	if (!ret) {
+		printf("%s\n", _("Windows was refreshed. Your files are in place; the old system is in \\Windows.old and the list of removed apps is on each desktop."));
+		if (wr_log_path())
+			/* TRANSLATORS: %s is the log file path. */
+			printf(_("Log: %s\n"), wr_log_path());
+		return EXIT_DONE;
+	}
+	if (highest_step >= 2 && ret != WR_ERR_NOTHING_TO_RESUME) {
+		cli_fail("refresh", ret, d);
+		cli_error("%s", _("The refresh was interrupted; nothing is lost. Run 'winrescue resume' with the same --target to finish it."));
+		return EXIT_INTERRUPTED;
+	}
+	return cli_fail("refresh", ret, d);
+}
+
+int cmd_refresh(int argc, char **argv)
+{
+	struct refresh_args a;
+	struct wr_refresh_plan p;
+	struct wr_report_texts texts;
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	ret = parse(argc, argv, &a, false);
+	if (ret)
+		return ret;
+	wr_report_texts_init(&texts);
+	cli_translate_report_texts(&texts);
+	a.o.report_texts = &texts;
+	ret = wr_refresh_plan(&a.o, &p, &d);
+	if (ret == WR_ERR_INTERRUPTED && !a.dry_run) {
+		/* Running refresh again on an interrupted target finishes the first one. */
+		fprintf(stderr, "%s\n", _("An interrupted refresh was found on this volume; finishing it."));
+		wr_refresh_plan_release(&p);
+		highest_step = 2;
+		ret = wr_refresh_resume(&a.o, &p, track, NULL, &d);
+		wr_refresh_plan_release(&p);
+		return finish(ret, &d);
+	}
+	if (ret) {
+		int status = cli_fail("refresh", ret, &d);
+
+		explain_refusal(ret, &p);
+		wr_refresh_plan_release(&p);
+		return status;
+	}
+	if (a.dry_run) {
+		print_plan(&p);
+		wr_refresh_plan_release(&p);
+		return EXIT_DONE;
+	}
+	if (!a.yes) {
+		print_plan(&p);
+		if (!isatty(STDIN_FILENO) || !confirm(&p)) {
+			cli_error("%s", _("Nothing was changed: the refresh needs your confirmation (type yes, or use --yes)."));
+			wr_refresh_plan_release(&p);
+			return EXIT_REFUSED;
+		}
+	}
+	/* Past the point of no return: an interrupted refresh is finished by resume. */
+	signal(SIGINT, SIG_IGN);
+	ret = wr_refresh_run(&a.o, &p, track, NULL, &d);
+	wr_refresh_plan_release(&p);
+	return finish(ret, &d);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	struct refresh_args a;
+	struct wr_refresh_plan p;
+	struct wr_report_texts texts;
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	ret = parse(argc, argv, &a, true);
+	if (ret)
+		return ret;
+	wr_report_texts_init(&texts);
+	cli_translate_report_texts(&texts);
+	a.o.report_texts = &texts;
+	signal(SIGINT, SIG_IGN);
+	highest_step = 2;
+	ret = wr_refresh_resume(&a.o, &p, track, NULL, &d);
+	wr_refresh_plan_release(&p);
+	if (ret == WR_ERR_NOT_FOUND) {
+		cli_error("%s", _("There is no interrupted operation on this volume; nothing to resume."));
+		return EXIT_FAILED;
+	}
+	return finish(ret, &d);
+}
