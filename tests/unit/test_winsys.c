@@ -15,7 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "winrescue.h"
@@ -489,6 +492,176 @@ static void test_pe_arch(void **state)
 	assert_string_equal(wr_arch_name(WR_ARCH_UNKNOWN), "unknown");
 }
 
+/* ---- the glue, on the synthetic PC built by tests/fixtures/build-pc.sh --------- */
+
+static uint64_t file_hash(const char *path)
+{
+	uint64_t h = 1469598103934665603ULL;
+	unsigned char buf[1 << 16];
+	size_t n;
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		for (size_t i = 0; i < n; i++)
+			h = (h ^ buf[i]) * 1099511628211ULL;
+	fclose(f);
+	return h;
+}
+
+static const char *jstr(json_object *o, const char *k)
+{
+	json_object *v;
+
+	assert_true(json_object_object_get_ex(o, k, &v));
+	return json_object_get_string(v);
+}
+
+/* Bytes of the files the manifest lists under Users/<name>/, all streams, counted
+ * per name as wr_ntfs_tree_size walks them (a file with two names there counts
+ * twice). */
+static uint64_t manifest_profile_bytes(json_object *files, const char *name)
+{
+	char prefix[300];
+	uint64_t sum = 0;
+
+	snprintf(prefix, sizeof(prefix), "Users/%s/", name);
+	for (size_t i = 0; i < json_object_array_length(files); i++) {
+		json_object *f = json_object_array_get_idx(files, i), *size, *streams;
+
+		if (strcmp(jstr(f, "type"), "file") || strncmp(jstr(f, "path"), prefix, strlen(prefix)))
+			continue;
+		if (json_object_object_get_ex(f, "size", &size))
+			sum += (uint64_t)json_object_get_int64(size);
+		if (!json_object_object_get_ex(f, "streams", &streams))
+			continue;
+		for (size_t k = 0; k < json_object_array_length(streams); k++)
+			if (json_object_object_get_ex(json_object_array_get_idx(streams, k), "size",
+						      &size))
+				sum += (uint64_t)json_object_get_int64(size);
+	}
+	return sum;
+}
+
+static const struct wr_app *find_app(const struct wr_app_list *l, const char *name,
+				     const char *user)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].name, name) &&
+		    ((!user && !l->v[i].user) || (user && l->v[i].user && !strcmp(user, l->v[i].user))))
+			return &l->v[i];
+	return NULL;
+}
+
+static void test_fixture_pc(void **state)
+{
+	(void)state;
+	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
+	char out[600], img[700], man[700], tool[600];
+	const char *argv[] = { "tests/fixtures/build-pc.sh", "--out", out, "--layout", "gpt", NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_app_list apps = { 0, NULL };
+	struct wr_windows *w = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct wr_extent ext;
+	json_object *m, *win, *users, *store, *files;
+	uint64_t before;
+
+	/* `make test` builds the fixture tools before it runs the tests. */
+	snprintf(tool, sizeof(tool), "%s/tools/mkhives", build);
+	assert_int_equal(access(tool, X_OK), 0);
+	snprintf(out, sizeof(out), "%s/pc", tmpdir);
+	assert_int_equal(run(argv, NULL), 0);
+	snprintf(img, sizeof(img), "%s/windows.img", out);
+	snprintf(man, sizeof(man), "%s/manifest.json", out);
+	m = json_object_from_file(man);
+	assert_non_null(m);
+	assert_true(json_object_object_get_ex(m, "windows", &win));
+	assert_true(json_object_object_get_ex(m, "users", &users));
+	assert_true(json_object_object_get_ex(m, "store_apps", &store));
+	assert_true(json_object_object_get_ex(m, "files", &files));
+	before = file_hash(img);
+
+	assert_int_equal(wr_blockdev_resolve(img, 0, &ext, &d), WR_OK);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
+	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
+	assert_int_equal(w->registry_err, WR_OK);
+	assert_string_equal(w->product_name, jstr(win, "product_name"));
+	assert_string_equal(w->edition, jstr(win, "edition"));
+	assert_string_equal(w->version, jstr(win, "current_version"));
+	assert_int_equal(w->build, atoi(jstr(win, "build")));
+	assert_int_equal(w->major, 6);
+	assert_int_equal(w->minor, 3);
+	assert_string_equal(w->marketing_name, "Windows 8.1");
+	assert_string_equal(wr_arch_name(w->arch), jstr(win, "arch"));
+	assert_string_equal(w->computer_name, jstr(win, "computer_name"));
+	assert_int_equal(w->fast_startup_enabled, atoi(jstr(win, "hiberboot_enabled")));
+	assert_string_equal(w->time_zone, "Tokyo Standard Time");
+	assert_string_equal(w->default_language, "ja-JP");
+	assert_non_null(w->languages);
+	assert_string_equal(w->languages[0], "ja-JP");
+	assert_true(w->keyboard[0] != '\0');
+	assert_true(w->install_date > 0);
+
+	/* Every person of the manifest, with the SAM name, path and profile size. */
+	for (size_t i = 0; i < json_object_array_length(users); i++) {
+		json_object *u = json_object_array_get_idx(users, i);
+		const struct wr_user *found = NULL;
+
+		for (size_t k = 0; k < w->nusers; k++)
+			if (!strcmp(w->users[k].sid, jstr(u, "sid")))
+				found = &w->users[k];
+		assert_non_null(found);
+		assert_string_equal(found->name, jstr(u, "name"));
+		assert_string_equal(found->profile_path, jstr(u, "profile"));
+		assert_false(found->special);
+		assert_true(found->profile_bytes != UINT64_MAX);
+		if (found->profile_bytes != manifest_profile_bytes(files, jstr(u, "name")))
+			fail_msg("%s: profile %llu bytes, manifest %llu", jstr(u, "name"),
+				 (unsigned long long)found->profile_bytes,
+				 (unsigned long long)manifest_profile_bytes(files, jstr(u, "name")));
+		assert_true(found->profile_bytes > 0);
+	}
+	/* Store apps: the manifest's packages, each once. */
+	assert_int_equal(w->nstore_apps, json_object_array_length(store));
+	for (size_t i = 0; i < json_object_array_length(store); i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < w->nstore_apps; k++)
+			found |= !strcmp(w->store_apps[k],
+					 json_object_get_string(json_object_array_get_idx(store, i)));
+		assert_true(found);
+	}
+	assert_true(w->has_reagent);
+
+	/* Desktop apps: machine-wide 64- and 32-bit, and each person's own. */
+	assert_int_equal(wr_apps_read(vol, w, &apps, &d), WR_OK);
+	assert_int_equal(apps.n, 14);
+	assert_int_equal(find_app(&apps, "Microsoft Office Professional Plus 2013", NULL)->bits, 64);
+	assert_string_equal(find_app(&apps, "Microsoft Office Professional Plus 2013", NULL)->link,
+			    "http://go.microsoft.com/fwlink/?LinkId=263728");
+	assert_int_equal(find_app(&apps, "Google Chrome", NULL)->bits, 32);
+	assert_string_equal(find_app(&apps, "Антивирус Касперского 2015", NULL)->publisher,
+			    "АО «Лаборатория Касперского»");
+	assert_non_null(find_app(&apps, "Spotify", "Alice"));
+	assert_non_null(find_app(&apps, "Яндекс.Браузер", "Тарас"));
+	assert_non_null(find_app(&apps, "Telegram Desktop", "Тарас"));
+	assert_non_null(find_app(&apps, "LINE", "山田太郎"));
+	assert_null(find_app(&apps, "Adobe Refresh Manager", NULL));
+	assert_null(find_app(&apps, "Microsoft Visual C++ 2012 x64 Minimum Runtime - 11.0.61030",
+			     NULL));
+	assert_null(find_app(&apps, "Hotfix for Microsoft .NET Framework 4.5.1 (KB2898869)", NULL));
+	/* Sorted by name. */
+	for (size_t i = 1; i < apps.n; i++)
+		assert_true(strcasecmp(apps.v[i - 1].name, apps.v[i].name) <= 0);
+	wr_app_list_release(&apps);
+	wr_windows_free(w);
+	wr_ntfs_close(vol);
+	json_object_put(m);
+	/* Inspection never writes. */
+	assert_true(file_hash(img) == before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_marketing_names),
 		cmocka_unit_test(test_keyboard),
 		cmocka_unit_test(test_pe_arch),
+		cmocka_unit_test(test_fixture_pc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
