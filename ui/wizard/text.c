@@ -262,3 +262,18 @@ int text_crop(const char *s, int cols, int ellipsis, char *buf, size_t bufsize)
 	memcpy(buf + n, mark, mlen + 1);
 	return used;
 }
+
+void text_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (size == 0)
+		return;
+	if (n >= size) {
+		n = size - 1;
+		while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}

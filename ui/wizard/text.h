@@ -52,4 +52,7 @@ void text_lines_release(struct text_lines *l);
  * Returns the width of the result. */
 int text_crop(const char *s, int cols, int ellipsis, char *buf, size_t bufsize);
 
+/* Copy src into dst (size bytes), cut if it must be at a character boundary. */
+void text_copy(char *dst, size_t size, const char *src);
+
 #endif

@@ -1,15 +1,141 @@
 /*
- * wizard_main.c - "winrescue wizard": entry point of the ncurses front end.
+ * wizard_main.c - "winrescue wizard [--disk IMAGE]...": the ncurses front end's loop.
+ *
+ * The loop is htop's: draw, read a key, hand it to the model, act on what it says.
+ * While long work runs the model calls tick(), which polls keys without blocking
+ * and redraws at most ten times a second.
  */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "../cli.h"
 #include "../i18n.h"
+#include "backend.h"
+#include "draw.h"
+#include "model.h"
+
+extern char **environ;
+
+struct loop {
+	struct draw *d;
+	struct wizard *wz;
+	struct timespec last_draw;
+};
+
+static double since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static void tick(void *ctx)
+{
+	struct loop *l = ctx;
+	bool dirty = false;
+	int key;
+
+	while ((key = draw_key(l->d, 0)) >= 0)
+		if (wizard_key(l->wz, key) != WZ_STAY)
+			dirty = true;
+	if (dirty || since(&l->last_draw) >= 0.1) {
+		draw_screen(l->d, l->wz);
+		clock_gettime(CLOCK_MONOTONIC, &l->last_draw);
+	}
+}
+
+static void restart_pc(void)
+{
+	char *const a1[] = { (char *)"systemctl", (char *)"reboot", NULL };
+	char *const a2[] = { (char *)"reboot", NULL };
+	pid_t pid;
+	int st;
+
+	wr_log(WR_LOG_INFO, "wizard: restarting the PC");
+	if (posix_spawnp(&pid, a1[0], NULL, NULL, a1, environ) == 0 &&
+	    waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return;
+	if (posix_spawnp(&pid, a2[0], NULL, NULL, a2, environ) == 0)
+		waitpid(pid, &st, 0);
+}
 
 int cmd_wizard(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cli_error(_("The '%s' command is not available in this version yet."), "wizard");
-	return EXIT_FAILED;
+	static const struct option opts[] = {
+		{ "disk", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char **disks = calloc((size_t)argc + 1, sizeof(*disks));
+	size_t ndisks = 0;
+	struct wz_backend be;
+	struct wizard wz;
+	struct loop l;
+	const char *term = getenv("TERM");
+	int c, ret = EXIT_DONE;
+
+	if (!disks)
+		return EXIT_FAILED;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd') {
+			fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]..."));
+			free(disks);
+			return EXIT_USAGE;
+		}
+		disks[ndisks++] = optarg;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]..."));
+		free(disks);
+		return EXIT_USAGE;
+	}
+	if (backend_real_init(&be, disks) != 0) {
+		free(disks);
+		return EXIT_FAILED;
+	}
+	if (wizard_init(&wz, &be, term && !strcmp(term, "linux")) != 0) {
+		be.destroy(be.ctx);
+		free(disks);
+		return EXIT_FAILED;
+	}
+	l.wz = &wz;
+	l.d = draw_start();
+	if (!l.d) {
+		cli_error("%s", _("The terminal cannot be used for the wizard; use the commands instead (winrescue --help)."));
+		ret = EXIT_FAILED;
+		goto out;
+	}
+	wz.tick = tick;
+	wz.tick_ctx = &l;
+	for (;;) {
+		enum wz_next next;
+		int key;
+
+		draw_screen(l.d, &wz);
+		clock_gettime(CLOCK_MONOTONIC, &l.last_draw);
+		key = draw_key(l.d, -1);
+		if (key < 0)
+			continue;
+		next = wizard_key(&wz, key);
+		while (next == WZ_RUN)
+			next = wizard_run(&wz);
+		if (next == WZ_QUIT)
+			break;
+	}
+	draw_end(l.d);
+	if (wz.op_done && wz.outcome.err)
+		ret = cli_exit_status(wz.outcome.err);
+	if (wz.restart)
+		restart_pc();
+out:
+	wizard_release(&wz);
+	be.destroy(be.ctx);
+	free(disks);
+	return ret;
 }

@@ -1,0 +1,950 @@
+/*
+ * test_wizard.c - the wizard's screen models and flow, driven by keys, over a fake
+ * backend (the only place a fake engine is used).
+ *
+ * Each test feeds keys to wizard_key() and asserts on the resulting models: screen
+ * codes and steps, menus with disabled lines and their reasons, progress, language
+ * switching (catalogs built with msgfmt from po/fragments/wizard.*.po at test time),
+ * helper mode (the English pass), Russian plurals and sizes.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../ui/i18n.c"
+#include "../../ui/wizard/model.c"
+#include "../../ui/wizard/text.c"
+
+/* ------------------------------------------------------------------------- */
+/* The fake backend                                                          */
+
+struct fake {
+	struct wz_pc_list pcs;
+	struct wz_checkup check;
+	struct wz_source_list sources;
+	struct wz_app_list apps;
+	struct wz_interrupted intr;
+	int op_err;
+	unsigned op_steps;
+	unsigned no_return_at;	/* step from which cancelling is impossible */
+	int find_pcs_calls, find_sources_calls, run_calls[WZ_OP__COUNT];
+	double clock;
+	bool aborted;
+};
+
+static struct fake F;
+static struct wz_backend B;
+
+static int fake_find_pcs(void *ctx, struct wz_pc_list *out)
+{
+	struct fake *f = ctx;
+
+	f->find_pcs_calls++;
+	*out = f->pcs;
+	return 0;
+}
+
+static int fake_checkup(void *ctx, const struct wz_install *pc, struct wz_checkup *out,
+			wz_progress_cb cb, void *cbctx)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	for (unsigned i = 1; i <= 3; i++) {
+		struct wz_progress p = { i, 3, N_("Checking Windows"), 0, 1, false };
+
+		f->clock += 1;
+		if (cb(&p, cbctx))
+			return WR_ERR_ABORTED;
+	}
+	*out = f->check;
+	return 0;
+}
+
+static int fake_find_sources(void *ctx, const struct wz_install *pc, struct wz_source_list *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->find_sources_calls++;
+	*out = f->sources;
+	return 0;
+}
+
+static int fake_removed_apps(void *ctx, const struct wz_install *pc, struct wz_app_list *out)
+{
+	struct fake *f = ctx;
+
+	(void)pc;
+	*out = f->apps;
+	return 0;
+}
+
+static int fake_run(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+		    wz_progress_cb cb, void *cbctx, struct wz_outcome *out, enum wz_op op)
+{
+	struct fake *f = ctx;
+
+	(void)pc;
+	(void)src;
+	f->run_calls[op]++;
+	for (unsigned s = 1; s <= f->op_steps; s++)
+		for (unsigned k = 0; k <= 4; k++) {
+			struct wz_progress p = { s, f->op_steps, N_("Moving the old system aside"), k, 4,
+						 s >= f->no_return_at };
+
+			f->clock += 30;
+			if (cb(&p, cbctx) && !p.no_return) {
+				f->aborted = true;
+				return WR_ERR_ABORTED;
+			}
+		}
+	if (f->op_err)
+		return f->op_err;
+	snprintf(out->old_system, sizeof(out->old_system), "C:\\Windows.old");
+	snprintf(out->apps_list, sizeof(out->apps_list), "Desktop\\Removed Apps.html");
+	return 0;
+}
+
+#define FAKE_OP(name, op)                                                                  \
+	static int name(void *ctx, const struct wz_install *pc, const struct wz_source *src, \
+			wz_progress_cb cb, void *cbctx, struct wz_outcome *out)             \
+	{                                                                                  \
+		return fake_run(ctx, pc, src, cb, cbctx, out, op);                          \
+	}
+FAKE_OP(fake_refresh, WZ_OP_REFRESH)
+FAKE_OP(fake_reset, WZ_OP_RESET)
+FAKE_OP(fake_resume, WZ_OP_RESUME)
+FAKE_OP(fake_scan, WZ_OP_SCAN)
+
+static int fake_interrupted(void *ctx, struct wz_interrupted *out)
+{
+	*out = ((struct fake *)ctx)->intr;
+	return 0;
+}
+
+static double fake_now(void *ctx)
+{
+	return ((struct fake *)ctx)->clock;
+}
+
+static void set_pc(struct wz_install *pc, const char *marketing, const char *product,
+		   unsigned minor, unsigned build, const char *const *users)
+{
+	memset(pc, 0, sizeof(*pc));
+	snprintf(pc->disk_path, sizeof(pc->disk_path), "/dev/sda");
+	pc->partition = 4;
+	pc->disk_size = 500107862016ULL;	/* a "500 GB" disk: 465 GB as Windows counts */
+	snprintf(pc->marketing, sizeof(pc->marketing), "%s", marketing);
+	snprintf(pc->product, sizeof(pc->product), "%s", product);
+	pc->major = 6;
+	pc->minor = minor;
+	pc->build = build;
+	snprintf(pc->arch, sizeof(pc->arch), "x64");
+	for (; users && *users; users++)
+		snprintf(pc->users[pc->nusers++], sizeof(pc->users[0]), "%s", *users);
+}
+
+static void add_source_img(const char *marketing, const char *name, unsigned mismatch)
+{
+	struct wz_source *s = &F.sources.v[F.sources.n++];
+
+	memset(s, 0, sizeof(*s));
+	s->kind = WZ_SRC_MEDIA;
+	snprintf(s->where, sizeof(s->where), "/dev/sdb1");
+	snprintf(s->path, sizeof(s->path), "/media/usb/sources/install.wim");
+	s->index = 1;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->marketing, sizeof(s->marketing), "%s", marketing);
+	snprintf(s->arch, sizeof(s->arch), "x64");
+	s->bytes = 12ULL << 30;
+	s->mismatch = mismatch;
+}
+
+/* A PC with Windows 8.1, three users, matching media and two desktop apps. */
+static void fake_default(void)
+{
+	static const char *const users[] = { "Alice", "Тарас", "山田太郎", NULL };
+
+	memset(&F, 0, sizeof(F));
+	F.pcs.ndisks = 1;
+	F.pcs.n = 1;
+	set_pc(&F.pcs.v[0], "Windows 8.1", "Windows 8.1 Pro", 3, 9600, users);
+	F.check.disk_health = N_("good");
+	snprintf(F.check.support_code, sizeof(F.check.support_code), "63-00");
+	F.check.n = 2;
+	F.check.v[0] = (struct wz_finding){ WZ_LIGHT_GREEN, N_("The Windows volume is in good order."), NULL, "" };
+	F.check.v[1] = (struct wz_finding){ WZ_LIGHT_YELLOW, N_("Little free space is left on the Windows volume: %1$s."),
+					    N_("A refresh needs room for a new copy of Windows. Delete files you do not need, or move them to another disk."),
+					    "3.2 GB" };
+	add_source_img("Windows 8.1", "Windows 8.1 Pro", 0);
+	F.apps.n = 2;
+	snprintf(F.apps.names[0], sizeof(F.apps.names[0]), "7-Zip 9.20 (Igor Pavlov)");
+	snprintf(F.apps.names[1], sizeof(F.apps.names[1]), "秀丸エディタ");
+	F.op_steps = 4;
+	F.no_return_at = 2;
+
+	memset(&B, 0, sizeof(B));
+	B.ctx = &F;
+	B.find_pcs = fake_find_pcs;
+	B.checkup = fake_checkup;
+	B.find_sources = fake_find_sources;
+	B.removed_apps = fake_removed_apps;
+	B.run[WZ_OP_REFRESH] = fake_refresh;
+	B.run[WZ_OP_RESET] = fake_reset;
+	B.run[WZ_OP_SCAN] = fake_scan;
+	B.now = fake_now;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Helpers                                                                   */
+
+static struct wz_view V, VE;
+static char catalogs[256];
+
+static struct wz_view *view(struct wizard *wz)
+{
+	wizard_view(wz, false, &V);
+	return &V;
+}
+
+/* Does any text of the view contain s? */
+static bool has(const struct wz_view *v, const char *s)
+{
+	if (strstr(v->title, s) || strstr(v->hint, s) || strstr(v->stepline, s) ||
+	    strstr(v->input_label, s) || strstr(v->bar_text, s) || strstr(v->fkeys, s))
+		return true;
+	for (size_t i = 0; i < v->nlines; i++)
+		if (strstr(v->lines[i].text, s) || strstr(v->lines[i].mark, s))
+			return true;
+	for (size_t i = 0; i < v->nitems; i++)
+		if (strstr(v->items[i].label, s) || strstr(v->items[i].desc, s) ||
+		    strstr(v->items[i].reason, s))
+			return true;
+	return false;
+}
+
+#define assert_has(wz, s)                                                          \
+	do {                                                                       \
+		struct wz_view *v_ = view(wz);                                     \
+		if (!has(v_, s))                                                   \
+			fail_msg("screen %s lacks \"%s\"", v_->code, s);          \
+	} while (0)
+
+#define assert_screen(wz, c) assert_string_equal(view(wz)->code, c)
+
+static enum wz_next keys(struct wizard *wz, const int *k)
+{
+	enum wz_next r = WZ_STAY;
+
+	for (; *k; k++) {
+		r = wizard_key(wz, *k);
+		while (r == WZ_RUN)
+			r = wizard_run(wz);
+	}
+	return r;
+}
+#define KEYS(wz, ...) keys(wz, (const int[]){ __VA_ARGS__, 0 })
+
+/* What the progress screen showed while the work ran. */
+struct seen {
+	int percents[64];
+	bool no_return[64];
+	char hint[64][128];
+	size_t n;
+	int send_esc_at;	/* feed Esc at this tick (0: never) */
+	struct wizard *wz;
+};
+static struct seen S;
+
+static void record_tick(void *ctx)
+{
+	struct seen *s = ctx;
+	struct wz_view *v = view(s->wz);
+
+	if (s->n < 64) {
+		s->percents[s->n] = v->percent;
+		s->no_return[s->n] = s->wz->prog.no_return;
+		text_copy(s->hint[s->n], sizeof(s->hint[0]), v->hint);
+		s->n++;
+	}
+	if (s->send_esc_at && (int)s->n == s->send_esc_at)
+		wizard_key(s->wz, WZ_KEY_ESC);
+}
+
+static void reset_seen(struct wizard *wz)
+{
+	memset(&S, 0, sizeof(S));
+	S.wz = wz;
+}
+
+static void start(struct wizard *wz, const char *lang, bool plain_console)
+{
+	i18n_set_language(lang);
+	assert_int_equal(wizard_init(wz, &B, plain_console), 0);
+	memset(&S, 0, sizeof(S));
+	S.wz = wz;
+	wz->tick = record_tick;
+	wz->tick_ctx = &S;
+}
+
+/* Build a catalog from po/fragments/wizard.<lang>.po (with a header giving the
+ * charset and Russian plural rule) into dir/<lang>/LC_MESSAGES/winrescue.mo. */
+static int build_catalog(const char *dir, const char *lang, const char *plural)
+{
+	char frag[256], po[512], mo_dir[512], mo[600], cmd_out[16];
+	FILE *in, *out;
+	char buf[8192];
+	size_t n;
+	pid_t pid;
+	int st;
+
+	(void)cmd_out;
+	snprintf(frag, sizeof(frag), "po/fragments/wizard.%s.po", lang);
+	in = fopen(frag, "r");
+	if (!in)
+		return -1;
+	snprintf(po, sizeof(po), "%s/%s.po", dir, lang);
+	out = fopen(po, "w");
+	assert_non_null(out);
+	fprintf(out, "msgid \"\"\nmsgstr \"\"\n"
+		     "\"Project-Id-Version: winrescue test\\n\"\n\"PO-Revision-Date: 2026-11-25 00:00+0000\\n\"\n"
+		     "\"Last-Translator: test\\n\"\n\"Language-Team: test\\n\"\n\"Language: %s\\n\"\n"
+		     "\"MIME-Version: 1.0\\n\"\n\"Content-Type: text/plain; charset=UTF-8\\n\"\n"
+		     "\"Content-Transfer-Encoding: 8bit\\n\"\n\"Plural-Forms: %s\\n\"\n\n", lang, plural);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+	snprintf(mo_dir, sizeof(mo_dir), "%s/%s/LC_MESSAGES", dir, lang);
+	snprintf(mo, sizeof(mo), "%s/%s", dir, lang);
+	mkdir(mo, 0700);
+	mkdir(mo_dir, 0700);
+	snprintf(mo, sizeof(mo), "%s/winrescue.mo", mo_dir);
+	pid = fork();
+	if (pid == 0) {
+		execlp("msgfmt", "msgfmt", "--check", "-o", mo, po, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static int group_setup(void **state)
+{
+	char tmpl[] = "/tmp/wr-wizard-XXXXXX";
+
+	(void)state;
+	if (!mkdtemp(tmpl))
+		return -1;
+	snprintf(catalogs, sizeof(catalogs), "%s", tmpl);
+	if (build_catalog(catalogs, "ja", "nplurals=1; plural=0;") ||
+	    build_catalog(catalogs, "ru", "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"))
+		return -1;
+	setenv("WINRESCUE_LOCALEDIR", catalogs, 1);
+	unsetenv("LANGUAGE");
+	setenv("LANG", "C.UTF-8", 1);
+	i18n_init("en", "test_wizard");
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	char path[600];
+	const char *langs[] = { "ja", "ru" };
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES/winrescue.mo", catalogs, langs[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s/LC_MESSAGES", catalogs, langs[i]);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/%s", catalogs, langs[i]);
+		rmdir(path);
+		snprintf(path, sizeof(path), "%s/%s.po", catalogs, langs[i]);
+		unlink(path);
+	}
+	rmdir(catalogs);
+	return 0;
+}
+
+static int each_setup(void **state)
+{
+	(void)state;
+	fake_default();
+	i18n_set_language("en");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Tests                                                                     */
+
+static void test_refresh_flow_english(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	start(&wz, "en", false);
+	v = view(&wz);
+	assert_string_equal(v->code, "W1");
+	assert_int_equal(v->step, 1);
+	assert_string_equal(v->stepline, "Step 1 of 9");
+	assert_int_equal(v->nitems, 3);
+	assert_string_equal(v->items[0].label, "日本語");
+	assert_string_equal(v->items[1].label, "Русский");
+	assert_int_equal(v->selected, 2);	/* preselected from the environment */
+	assert_has(&wz, "F2 Language");
+
+	/* W2: the PC in words. */
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_REDRAW);
+	v = view(&wz);
+	assert_string_equal(v->code, "W2");
+	assert_string_equal(v->stepline, "Step 2 of 9");
+	assert_int_equal(v->nitems, 1);
+	assert_string_equal(v->items[0].label,
+			    "Windows 8.1 on the 465 GB disk, 3 users: Alice, Тарас, 山田太郎");
+	assert_has(&wz, "Windows 8.1 Pro (build 9600) on /dev/sda, partition 4");
+
+	/* W3: the check-up runs with progress, then shows a traffic-light list. */
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_RUN);
+	assert_string_equal(view(&wz)->code, "W3");
+	assert_int_equal(wizard_run(&wz), WZ_REDRAW);
+	assert_true(S.n >= 3);
+	assert_true(S.percents[1] > S.percents[0]);
+	v = view(&wz);
+	assert_string_equal(v->code, "W3");
+	assert_string_equal(v->lines[2].mark, "[ OK ]");
+	assert_string_equal(v->lines[2].text, "The Windows volume is in good order.");
+	assert_string_equal(v->lines[3].mark, "[ !! ]");
+	assert_string_equal(v->lines[3].text, "Little free space is left on the Windows volume: 3.2 GB.");
+	assert_int_equal(v->lines[3].style, WZ_ST_WARN);
+	assert_has(&wz, "Run the surface scan (long test)");
+
+	/* W4: every action with one sentence; Refresh is possible. */
+	KEYS(&wz, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "W4");
+	assert_int_equal(v->nitems, 6);
+	assert_string_equal(v->items[0].label, "Refresh your PC (keep my files)");
+	assert_true(v->items[0].enabled);
+	assert_true(v->items[1].enabled);
+	for (size_t i = 0; i < v->nitems; i++)
+		assert_true(strlen(v->items[i].desc) > 10);
+
+	/* W5 -> W6: the summary in Windows 8's words, with the apps list. */
+	KEYS(&wz, '1');
+	assert_screen(&wz, "W5");
+	assert_has(&wz, "Windows 8.1 Pro (x64), installation media on /dev/sdb1");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "W6");
+	assert_has(&wz, "Your files and personal settings won't change.");
+	assert_has(&wz, "Apps you installed from discs or websites will be removed.");
+	assert_has(&wz, "These 2 apps will be removed:");
+	assert_has(&wz, "7-Zip 9.20 (Igor Pavlov)");
+	assert_has(&wz, "秀丸エディタ");
+	assert_has(&wz, "This will take about 10 minutes.");
+
+	/* W7: Enter alone does not start: "Go back" is the preselected line. */
+	KEYS(&wz, '1');
+	v = view(&wz);
+	assert_string_equal(v->code, "W7");
+	assert_int_equal(v->selected, 1);
+	assert_has(&wz, "cannot be cancelled");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "W6");
+	assert_int_equal(F.run_calls[WZ_OP_REFRESH], 0);
+
+	/* Start it: progress, no cancel after the point of no return, then W9. */
+	reset_seen(&wz);
+	KEYS(&wz, '1', '1');
+	assert_int_equal(F.run_calls[WZ_OP_REFRESH], 1);
+	assert_true(S.n >= 20);
+	for (size_t i = 1; i < S.n; i++)
+		assert_true(S.percents[i] >= S.percents[i - 1]);
+	for (size_t i = 0; i < S.n; i++)
+		if (S.no_return[i])
+			assert_string_equal(S.hint[i], "Please wait.");
+		else
+			assert_string_equal(S.hint[i], "Please wait. Esc: stop.");
+	assert_true(S.no_return[S.n - 1]);
+	v = view(&wz);
+	assert_string_equal(v->code, "W9");
+	assert_has(&wz, "Your PC was refreshed.");
+	assert_has(&wz, "C:\\Windows.old");
+	assert_has(&wz, "Desktop\\Removed Apps.html");
+	assert_string_equal(v->items[0].label, "Restart the PC");
+	assert_int_equal(KEYS(&wz, '2'), WZ_QUIT);
+	assert_false(wz.restart);
+	wizard_release(&wz);
+}
+
+static void test_progress_view_and_time_left(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	start(&wz, "en", false);
+	wz.running = true;
+	wz.running_op = WZ_OP_REFRESH;
+	wz.screen = WZ_SCR_PROGRESS;
+	wz.op_started = 0;
+	F.clock = 600;	/* 10 minutes for half the work: about 10 minutes left */
+	wz.prog = (struct wz_progress){ 3, 4, N_("Moving the old system aside"), 0, 100, true };
+	v = view(&wz);
+	assert_string_equal(v->code, "W8");
+	assert_true(v->has_bar);
+	assert_int_equal(v->percent, 50);
+	assert_string_equal(v->bar_text, "50% done, about 10 minutes left");
+	assert_has(&wz, "Part 3 of 4: Moving the old system aside");
+	assert_has(&wz, "You can leave the PC while this runs. Do not turn it off.");
+	assert_has(&wz, "This can no longer be cancelled.");
+	/* After the point of no return, Esc and F10 do nothing. */
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ESC), WZ_STAY);
+	assert_int_equal(wizard_key(&wz, WZ_KEY_F(10)), WZ_STAY);
+	assert_false(wz.cancel_requested);
+	wz.prog.step = 1;
+	wz.prog.done = 0;
+	F.clock = 1;
+	v = view(&wz);
+	assert_string_equal(v->bar_text, "0% done, estimating the time left");
+	wz.running = false;
+	wizard_release(&wz);
+}
+
+static void test_cancel_before_point_of_no_return(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	F.no_return_at = 3;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '1', WZ_KEY_ENTER, '1');
+	assert_screen(&wz, "W7");
+	reset_seen(&wz);
+	S.send_esc_at = 3;	/* the person presses Esc while step 1 runs */
+	KEYS(&wz, '1');
+	assert_true(F.aborted);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "The work was stopped as you asked.");
+	wizard_release(&wz);
+}
+
+static void test_windows8_media_cannot_refresh_81(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.sources.n = 0;
+	add_source_img("Windows 8", "Windows 8 Pro", WZ_MIS_VERSION);
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "W4");
+	assert_false(v->items[0].enabled);
+	assert_string_equal(v->items[0].reason,
+			    "Windows 8 media cannot refresh Windows 8.1. You need Windows 8.1 media.");
+	assert_false(v->items[1].enabled);
+	/* A digit on a disabled line only selects it (so its reason shows). */
+	assert_int_equal(wizard_key(&wz, '1'), WZ_REDRAW);
+	assert_screen(&wz, "W4");
+	assert_int_equal(view(&wz)->selected, 0);
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_STAY);
+	assert_screen(&wz, "W4");
+	/* Repair start-up is not in this backend: the honest screen, nothing done. */
+	KEYS(&wz, '3');
+	assert_screen(&wz, "N1");
+	assert_has(&wz, "\"Repair start-up\" is not available in this version of winrescue yet.");
+	assert_has(&wz, "Nothing was changed on your PC.");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "W4");
+	wizard_release(&wz);
+}
+
+static void test_no_source_and_look_again(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.sources.n = 0;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_false(v->items[0].enabled);
+	assert_string_equal(v->items[0].reason,
+			    "No Windows 8.1 (x64) installation media or recovery image was found. Insert a USB stick or DVD with it and press F5 on the next screen.");
+	assert_int_equal(F.find_sources_calls, 1);
+	/* The person inserts the stick and presses F5: found, Refresh is possible. */
+	add_source_img("Windows 8.1", "Windows 8.1 Pro", 0);
+	assert_int_equal(wizard_key(&wz, WZ_KEY_F(5)), WZ_REDRAW);
+	assert_int_equal(F.find_sources_calls, 2);
+	assert_true(view(&wz)->items[0].enabled);
+	/* On W5, F5 looks again too, and sources that will not do are explained. */
+	add_source_img("Windows 8", "Windows 8 Pro", WZ_MIS_VERSION);
+	KEYS(&wz, '1', WZ_KEY_F(5));
+	assert_int_equal(F.find_sources_calls, 3);
+	v = view(&wz);
+	assert_string_equal(v->code, "W5");
+	assert_int_equal(v->nitems, 2);
+	assert_true(v->items[0].enabled);
+	assert_false(v->items[1].enabled);
+	assert_has(&wz, "Insert your USB stick or DVD and press F5 to look again.");
+	assert_string_equal(v->items[1].reason,
+			    "Windows 8 media cannot refresh Windows 8.1. You need Windows 8.1 media.");
+	wizard_release(&wz);
+}
+
+static void test_reset_needs_typing(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+	char label[256];
+
+	(void)state;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '2', WZ_KEY_ENTER);
+	assert_screen(&wz, "W6");
+	assert_has(&wz, "All your personal files and apps will be removed.");
+	KEYS(&wz, '1');
+	v = view(&wz);
+	assert_string_equal(v->code, "W7");
+	assert_true(v->has_input);
+	assert_int_equal(strlen(wz.confirm_code), 4);
+	snprintf(label, sizeof(label), "To remove everything, type %s and press Enter:", wz.confirm_code);
+	assert_string_equal(v->input_label, label);
+	/* Digits go into the field, not to a menu; a wrong number changes nothing. */
+	KEYS(&wz, wz.confirm_code[0] == '9' ? '1' : '9', '1', '1', '1', WZ_KEY_ENTER);
+	assert_screen(&wz, "W7");
+	assert_has(&wz, "That is not the number shown. Nothing was changed.");
+	assert_int_equal(F.run_calls[WZ_OP_RESET], 0);
+	KEYS(&wz, '5', WZ_KEY_BACKSPACE);
+	assert_string_equal(wz.typed, "");
+	KEYS(&wz, wz.confirm_code[0], wz.confirm_code[1], wz.confirm_code[2], wz.confirm_code[3],
+	     WZ_KEY_ENTER);
+	assert_int_equal(F.run_calls[WZ_OP_RESET], 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Your PC was reset.");
+	wizard_release(&wz);
+}
+
+static void test_refresh_not_available_in_backend(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	B.run[WZ_OP_REFRESH] = NULL;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '1', WZ_KEY_ENTER);
+	/* The summary is real (sources and apps exist); starting is not possible. */
+	assert_screen(&wz, "W6");
+	KEYS(&wz, '1');
+	assert_screen(&wz, "N1");
+	assert_has(&wz, "\"Refresh your PC (keep my files)\" is not available in this version of winrescue yet.");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "W6");
+	wizard_release(&wz);
+}
+
+static void test_support_summary_and_help(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_F(4));
+	assert_screen(&wz, "S1");
+	assert_has(&wz, "Screen: W1, step 1 of 9");
+	assert_has(&wz, "Support code: none yet");
+	assert_has(&wz, "Windows: not chosen yet");
+	KEYS(&wz, WZ_KEY_ESC, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '1', WZ_KEY_F(4));
+	v = view(&wz);
+	assert_string_equal(v->code, "S1");
+	assert_int_equal(v->step, 0);
+	assert_has(&wz, "Screen: W5, step 5 of 9");
+	assert_has(&wz, "Support code: 63-00");
+	assert_has(&wz, "Windows: Windows 8.1 Pro, build 9600, x64");
+	assert_has(&wz, "Disk: /dev/sda, 465 GB, health: good");
+	assert_has(&wz, "Chosen action: Refresh your PC (keep my files)");
+	assert_has(&wz, "State: nothing changed yet");
+	/* F1 from the summary replaces it; Esc goes back to where the person was. */
+	KEYS(&wz, WZ_KEY_F(1));
+	assert_screen(&wz, "H1");
+	assert_has(&wz, "F3: helper mode");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "W5");
+	KEYS(&wz, WZ_KEY_F(4), WZ_KEY_F(4));
+	assert_screen(&wz, "W5");
+	wizard_release(&wz);
+}
+
+static void test_language_switch_and_helper_mode(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER);
+	assert_screen(&wz, "W4");
+	/* F2 opens the language screen over W4; choosing returns to W4. */
+	KEYS(&wz, WZ_KEY_F(2));
+	v = view(&wz);
+	assert_string_equal(v->code, "W1");
+	assert_int_equal(v->selected, 2);
+	KEYS(&wz, '1');
+	assert_string_equal(i18n_language(), "ja");
+	v = view(&wz);
+	assert_string_equal(v->code, "W4");
+	assert_string_equal(v->title, "実行する操作");
+	assert_string_equal(v->stepline, "ステップ 4/9");
+	assert_string_equal(v->items[0].label, "PC をリフレッシュする (ファイルは保持)");
+	/* Helper mode: the English pass of the same screen, line for line. */
+	KEYS(&wz, WZ_KEY_F(3));
+	assert_true(wz.helper);
+	wizard_view(&wz, true, &VE);
+	assert_string_equal(VE.code, "W4");
+	assert_string_equal(VE.title, "What to do");
+	assert_int_equal(VE.nitems, V.nitems);
+	assert_int_equal(VE.nlines, V.nlines);
+	assert_string_equal(VE.items[0].label, "Refresh your PC (keep my files)");
+	assert_string_equal(i18n_language(), "ja");	/* the English pass changes nothing */
+	assert_string_equal(view(&wz)->title, "実行する操作");
+	/* Japanese: sizes and the PC line. */
+	KEYS(&wz, WZ_KEY_ESC, WZ_KEY_ESC);
+	v = view(&wz);
+	assert_string_equal(v->code, "W2");
+	assert_string_equal(v->items[0].label,
+			    "465 GB のディスク上の Windows 8.1、ユーザー 3 人: Alice、Тарас、山田太郎");
+	/* Russian, switched from W2. */
+	KEYS(&wz, WZ_KEY_F(2), '2');
+	v = view(&wz);
+	assert_string_equal(v->code, "W2");
+	assert_string_equal(v->title, "Ваш компьютер");
+	assert_string_equal(v->items[0].label,
+			    "Windows 8.1 на диске 465 ГБ, 3 пользователя: Alice, Тарас, 山田太郎");
+	wizard_release(&wz);
+}
+
+static void test_russian_plurals_and_sizes(void **state)
+{
+	static const struct {
+		size_t users;
+		const char *want;
+	} cases[] = {
+		{ 1, "1 пользователь:" }, { 2, "2 пользователя:" }, { 5, "5 пользователей:" },
+		{ 11, "11 пользователей:" }, { 12, "12 пользователей:" },
+		{ 14, "14 пользователей:" }, { 16, "16 пользователей:" },
+	};
+	char buf[1536];
+	struct wz_install pc;
+
+	(void)state;
+	i18n_set_language("ru");
+	set_pc(&pc, "Windows 8.1", "Windows 8.1", 3, 9600, NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pc.nusers = cases[i].users;
+		for (size_t u = 0; u < pc.nusers; u++)
+			snprintf(pc.users[u], sizeof(pc.users[u]), "U%zu", u);
+		describe_pc(&pc, buf, sizeof(buf));
+		if (!strstr(buf, cases[i].want))
+			fail_msg("%zu users: \"%s\" lacks \"%s\"", cases[i].users, buf, cases[i].want);
+	}
+	/* 21 is singular again in Russian; the table stops at 16 users. */
+	assert_string_equal(trn("%1$s on the %2$s disk, %3$lu user: %4$s",
+				"%1$s on the %2$s disk, %3$lu users: %4$s", 21),
+			    "%1$s на диске %2$s, %3$lu пользователь: %4$s");
+	wizard_format_size(465ULL << 30, false, buf, sizeof(buf));
+	assert_string_equal(buf, "465 ГБ");
+	wizard_format_size(1536ULL << 20, false, buf, sizeof(buf));
+	assert_string_equal(buf, "1,5 ГБ");
+	wizard_format_size(1536ULL << 20, true, buf, sizeof(buf));
+	assert_string_equal(buf, "1.5 GB");
+	i18n_set_language("ja");
+	wizard_format_size(465ULL << 30, false, buf, sizeof(buf));
+	assert_string_equal(buf, "465 GB");
+	i18n_set_language("en");
+	wizard_format_size(500, false, buf, sizeof(buf));
+	assert_string_equal(buf, "500 bytes");
+	wizard_format_size(3ULL << 40, false, buf, sizeof(buf));
+	assert_string_equal(buf, "3.0 TB");
+}
+
+static void test_interrupted_operation_on_start(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	F.intr.found = true;
+	F.intr.op = WZ_OP_REFRESH;
+	F.intr.step = 3;
+	F.intr.nsteps = 7;
+	snprintf(F.intr.where, sizeof(F.intr.where), "/dev/sda4");
+	B.find_interrupted = fake_interrupted;
+	B.run[WZ_OP_RESUME] = fake_resume;
+	start(&wz, "en", false);
+	assert_screen(&wz, "R1");
+	assert_has(&wz, "\"Refresh your PC (keep my files)\" stopped at part 3 of 7 on /dev/sda4");
+	assert_has(&wz, "Your files are safe.");
+	/* "Not now" goes to the start; the next start asks again. */
+	KEYS(&wz, '2');
+	assert_screen(&wz, "W1");
+	wizard_release(&wz);
+	start(&wz, "en", false);
+	assert_screen(&wz, "R1");
+	KEYS(&wz, '1');
+	assert_int_equal(F.run_calls[WZ_OP_RESUME], 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Your PC was refreshed.");
+	wizard_release(&wz);
+	/* Without the engine's resume, the honest screen. */
+	B.run[WZ_OP_RESUME] = NULL;
+	start(&wz, "en", false);
+	KEYS(&wz, '1');
+	assert_screen(&wz, "N1");
+	wizard_release(&wz);
+}
+
+static void test_plain_linux_console(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	setenv("LANGUAGE", "ja", 1);
+	i18n_set_language("ja");
+	assert_int_equal(wizard_init(&wz, &B, true), 0);
+	/* Japanese cannot be drawn: the notice comes first, in English. */
+	assert_string_equal(i18n_language(), "en");
+	assert_screen(&wz, "C1");
+	assert_has(&wz, "kmscon or fbterm");
+	assert_has(&wz, "setfont Cyr_a8x16");
+	KEYS(&wz, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "W1");
+	assert_false(v->items[0].enabled);
+	assert_string_equal(v->items[0].label, "Nihongo (Japanese)");
+	assert_true(strstr(v->items[0].reason, "cannot show Japanese") != NULL);
+	assert_int_equal(wizard_key(&wz, '1'), WZ_REDRAW);
+	assert_string_equal(i18n_language(), "en");
+	/* Russian works, and the notice is shown in Russian too. */
+	KEYS(&wz, '2');
+	assert_string_equal(i18n_language(), "ru");
+	wizard_release(&wz);
+	unsetenv("LANGUAGE");
+	setenv("LANGUAGE", "ru", 1);
+	assert_int_equal(wizard_init(&wz, &B, true), 0);
+	assert_screen(&wz, "C1");
+	assert_string_equal(i18n_language(), "ru");
+	assert_has(&wz, "setfont Cyr_a8x16");
+	assert_has(&wz, "kmscon");
+	wizard_release(&wz);
+	unsetenv("LANGUAGE");
+}
+
+static void test_no_windows_found(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.pcs.n = 0;
+	F.pcs.ndisks = 2;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "W2");
+	assert_int_equal(v->nitems, 0);
+	assert_has(&wz, "No Windows installation was found on the 2 disks this PC has.");
+	assert_string_equal(v->hint, "F5: look again. Esc: back.");
+	/* Enter does nothing on an empty list; F5 looks again. */
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_STAY);
+	F.pcs.n = 1;
+	KEYS(&wz, WZ_KEY_F(5));
+	assert_int_equal(F.find_pcs_calls, 2);
+	assert_int_equal(view(&wz)->nitems, 1);
+	wizard_release(&wz);
+}
+
+/* Every screen in every language has its code, a title and translated text (the
+ * fragments cover what the screens say), and the menus stay within bounds. */
+static void test_every_screen_in_every_language(void **state)
+{
+	static const char *const langs[] = { "en", "ja", "ru" };
+	struct wizard wz;
+
+	(void)state;
+	B.find_interrupted = fake_interrupted;
+	for (size_t l = 0; l < 3; l++) {
+		i18n_set_language(langs[l]);
+		assert_int_equal(wizard_init(&wz, &B, false), 0);
+		for (int s = 0; s < WZ_SCR__COUNT; s++) {
+			wz.screen = (enum wz_screen)s;
+			wz.back = WZ_SCR_ACTION;
+			wz.pcs_loaded = true;
+			wz.pcs = F.pcs;
+			wz.pc = 0;
+			wz.running_op = WZ_OP_REFRESH;
+			wz.op = s == WZ_SCR_CONFIRM ? WZ_OP_RESET : WZ_OP_REFRESH;
+			wizard_view(&wz, false, &V);
+			wizard_view(&wz, true, &VE);
+			assert_string_equal(V.code, wizard_screen_code((enum wz_screen)s));
+			assert_true(V.title[0]);
+			assert_true(V.hint[0] || V.nitems == 0);
+			assert_true(V.selected < (int)V.nitems);
+			/* The English pass has the same shape. */
+			assert_int_equal(V.nlines, VE.nlines);
+			assert_int_equal(V.nitems, VE.nitems);
+			if (strcmp(langs[l], "en")) {
+				if (!strcmp(V.title, VE.title))
+					fail_msg("%s: title of %s is not translated", langs[l], V.code);
+				if (!strcmp(V.fkeys, VE.fkeys))
+					fail_msg("%s: F-key line is not translated", langs[l]);
+				for (size_t i = 0; i < V.nlines; i++)
+					if (V.lines[i].text[0] && !strcmp(V.lines[i].text, VE.lines[i].text) &&
+					    !strstr(V.lines[i].text, "Windows 8.1 Pro") &&
+					    V.lines[i].mark[0] != ' ')
+						fail_msg("%s: %s line \"%s\" is not translated", langs[l],
+							 V.code, V.lines[i].text);
+			} else {
+				assert_string_equal(V.title, VE.title);
+			}
+		}
+		wizard_release(&wz);
+	}
+	i18n_set_language("en");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_refresh_flow_english, each_setup),
+		cmocka_unit_test_setup(test_progress_view_and_time_left, each_setup),
+		cmocka_unit_test_setup(test_cancel_before_point_of_no_return, each_setup),
+		cmocka_unit_test_setup(test_windows8_media_cannot_refresh_81, each_setup),
+		cmocka_unit_test_setup(test_no_source_and_look_again, each_setup),
+		cmocka_unit_test_setup(test_reset_needs_typing, each_setup),
+		cmocka_unit_test_setup(test_refresh_not_available_in_backend, each_setup),
+		cmocka_unit_test_setup(test_support_summary_and_help, each_setup),
+		cmocka_unit_test_setup(test_language_switch_and_helper_mode, each_setup),
+		cmocka_unit_test_setup(test_russian_plurals_and_sizes, each_setup),
+		cmocka_unit_test_setup(test_interrupted_operation_on_start, each_setup),
+		cmocka_unit_test_setup(test_plain_linux_console, each_setup),
+		cmocka_unit_test_setup(test_no_windows_found, each_setup),
+		cmocka_unit_test_setup(test_every_screen_in_every_language, each_setup),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

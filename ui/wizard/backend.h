@@ -1,0 +1,170 @@
+/*
+ * backend.h - what the wizard asks of the engine (cdebconf's frontend.h idea, turned
+ * around: the screens live apart from whatever does the work).
+ *
+ * Two implementations: backend_real.c over src/winrescue.h, and a fake one in the
+ * screen-model unit tests.  A NULL function pointer means "this version cannot do
+ * that yet": the wizard then shows its honest "not available yet" screen.
+ *
+ * Every text a backend hands over for the screen is an English msgid marked N_()
+ * (the wizard translates it) or data (names, paths) shown as they are.
+ */
+#ifndef WIZARD_BACKEND_H
+#define WIZARD_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WZ_MAX_USERS 16
+#define WZ_MAX_PCS 8
+#define WZ_MAX_FINDINGS 16
+#define WZ_MAX_SOURCES 16
+#define WZ_MAX_APPS 200
+
+/* One Windows installation found on a disk. */
+struct wz_install {
+	char disk_path[512];
+	unsigned partition;
+	uint64_t disk_size;		/* bytes */
+	char product[128];		/* "Windows 8.1 Pro" */
+	char marketing[32];		/* "Windows 8.1" */
+	unsigned major, minor, build;
+	char arch[8];			/* "x64" */
+	size_t nusers;
+	char users[WZ_MAX_USERS][128];
+};
+
+/* Disks looked at and the installations on them.  note is an English msgid that
+ * explains an empty list (or NULL). */
+struct wz_pc_list {
+	size_t ndisks;
+	size_t n;
+	struct wz_install v[WZ_MAX_PCS];
+	const char *note;
+	char note_subject[512];
+};
+
+enum wz_light { WZ_LIGHT_GREEN, WZ_LIGHT_YELLOW, WZ_LIGHT_RED, WZ_LIGHT_GREY };
+
+struct wz_finding {
+	enum wz_light light;
+	const char *text;	/* English msgid, may hold %1$s for subject */
+	const char *advice;	/* English msgid or NULL */
+	char subject[256];
+};
+
+struct wz_checkup {
+	char support_code[32];		/* "" when diagnostics could not make one */
+	const char *disk_health;	/* English msgid: "Good", "Not checked", ... */
+	size_t n;
+	struct wz_finding v[WZ_MAX_FINDINGS];
+	bool blocks_refresh;		/* e.g. BitLocker: refresh is refused */
+	const char *blocks_reason;	/* English msgid */
+};
+
+enum wz_source_kind { WZ_SRC_CUSTOM, WZ_SRC_OEM, WZ_SRC_MEDIA };
+
+/* Why a source cannot be used (bits, like the engine's enum wr_mismatch). */
+enum {
+	WZ_MIS_ARCH = 1 << 0,
+	WZ_MIS_EDITION = 1 << 1,
+	WZ_MIS_VERSION = 1 << 2,
+	WZ_MIS_OLDER_BUILD = 1 << 3,
+	WZ_MIS_NOT_WINDOWS = 1 << 4,
+	WZ_MIS_UNREADABLE = 1 << 5,
+};
+
+struct wz_source {
+	enum wz_source_kind kind;
+	char where[256];		/* "/dev/sdb1", "partition 4" */
+	char path[512];
+	unsigned index;			/* image index */
+	char name[128];			/* "Windows 8.1 Pro" */
+	char marketing[32];		/* "Windows 8", "Windows 8.1" */
+	char edition[64];
+	char arch[8];
+	unsigned build;
+	uint64_t bytes;			/* expanded size */
+	unsigned mismatch;		/* WZ_MIS_* bits, 0 = usable */
+};
+
+struct wz_source_list {
+	size_t n;
+	struct wz_source v[WZ_MAX_SOURCES];
+};
+
+struct wz_app_list {
+	size_t n;
+	char names[WZ_MAX_APPS][128];
+	size_t more;			/* apps beyond WZ_MAX_APPS */
+};
+
+enum wz_op {
+	WZ_OP_CHECKUP,		/* diagnostics (W3) */
+	WZ_OP_SCAN,		/* surface scan: the optional long test */
+	WZ_OP_REFRESH,
+	WZ_OP_RESET,
+	WZ_OP_REPAIR,		/* repair start-up */
+	WZ_OP_IMAGE,		/* create or choose a recovery image */
+	WZ_OP_REPORT,		/* save a report to a USB stick */
+	WZ_OP_RESUME,		/* finish an interrupted operation */
+	WZ_OP__COUNT
+};
+
+/* Progress, as the wizard wants it. */
+struct wz_progress {
+	unsigned step, nsteps;	/* 1-based */
+	const char *step_name;	/* English msgid */
+	uint64_t done, total;	/* within the step; total 0 = unknown */
+	bool no_return;		/* the point of no return is behind us */
+};
+
+/* Return true to ask the backend to stop (only honoured where stopping is safe). */
+typedef bool (*wz_progress_cb)(const struct wz_progress *p, void *ctx);
+
+/* What an operation left behind, for the Done screen. */
+struct wz_outcome {
+	int err;			/* 0 = done, else an engine code (wr_strerror) */
+	char err_subject[256];
+	char old_system[256];		/* "C:\Windows.old" */
+	char apps_list[256];		/* "Desktop\Removed Apps.html" */
+	char log_path[512];
+	const char *summary;		/* English msgid with %1$s, or NULL */
+	char summary_subject[128];
+};
+
+/* An interrupted operation found on start. */
+struct wz_interrupted {
+	bool found;
+	enum wz_op op;
+	char where[512];
+	unsigned step, nsteps;
+};
+
+struct wz_backend {
+	void *ctx;
+	/* Find disks and Windows installations (W2). */
+	int (*find_pcs)(void *ctx, struct wz_pc_list *out);
+	/* Diagnose the chosen installation (W3), with progress. */
+	int (*checkup)(void *ctx, const struct wz_install *pc, struct wz_checkup *out,
+		       wz_progress_cb cb, void *cbctx);
+	/* Image sources for the installation, best first (W5). */
+	int (*find_sources)(void *ctx, const struct wz_install *pc, struct wz_source_list *out);
+	/* Desktop apps a refresh removes (W6). */
+	int (*removed_apps)(void *ctx, const struct wz_install *pc, struct wz_app_list *out);
+	/* Run an operation; NULL entries in run[] are not available in this version. */
+	int (*run[WZ_OP__COUNT])(void *ctx, const struct wz_install *pc,
+				 const struct wz_source *src, wz_progress_cb cb, void *cbctx,
+				 struct wz_outcome *out);
+	/* An operation a power cut or a kill interrupted, or found = false. */
+	int (*find_interrupted)(void *ctx, struct wz_interrupted *out);
+	/* Monotonic seconds (tests replace the clock). */
+	double (*now)(void *ctx);
+	void (*destroy)(void *ctx);
+};
+
+/* The real backend over the engine: extra disk image files (--disk), NULL-terminated. */
+int backend_real_init(struct wz_backend *b, char *const *disk_images);
+
+#endif

@@ -1,0 +1,483 @@
+/*
+ * backend_real.c - the wizard's backend over the engine (src/winrescue.h only).
+ *
+ * What the engine can do today is wired here; an operation whose engine function is
+ * not declared yet (refresh, reset, repair, recovery images, reports, resume) is a
+ * NULL entry in run[], and the wizard shows its honest "not available yet" screen.
+ * TODO(refresh/reset/diagnose issues): fill run[] as wr_refresh_run, wr_reset_run,
+ * the journal and the report land in winrescue.h.
+ */
+#define _GNU_SOURCE
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../src/winrescue.h"
+#include "../i18n.h"
+#include "backend.h"
+#include "model.h"
+#include "text.h"
+
+struct real {
+	char **disks;			/* --disk images, or NULL: every disk */
+	struct wr_inspection *in;
+	/* Where each installation of the last find_pcs lies in the inspection. */
+	size_t where_disk[WZ_MAX_PCS], where_vol[WZ_MAX_PCS];
+	size_t npcs;
+};
+
+static double real_now(void *ctx)
+{
+	struct timespec t;
+
+	(void)ctx;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Mounted removable media and folders a person may have mounted by hand: searched
+ * for installation media (sources\install.wim|esd|swm). */
+static char **media_dirs(void)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (!f)
+		return NULL;
+	while ((m = getmntent(f))) {
+		char **nv;
+
+		if (strncmp(m->mnt_dir, "/media/", 7) && strncmp(m->mnt_dir, "/run/media/", 11) &&
+		    strncmp(m->mnt_dir, "/mnt/", 5) && strcmp(m->mnt_dir, "/mnt"))
+			continue;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = strdup(m->mnt_dir);
+		if (!v[n])
+			break;
+		v[++n] = NULL;
+	}
+	endmntent(f);
+	return v;
+}
+
+static int real_find_pcs(void *ctx, struct wz_pc_list *out)
+{
+	struct real *r = ctx;
+	struct wr_detail d = WR_DETAIL_INIT;
+	char **media = media_dirs();
+	int ret;
+
+	wr_inspection_free(r->in);
+	r->in = NULL;
+	r->npcs = 0;
+	ret = wr_inspect((const char *const *)r->disks, (const char *const *)media, 0, NULL,
+			 NULL, &r->in, &d);
+	wr_strv_free(media);
+	if (ret)
+		wr_log_err("wizard: inspect", ret, &d);
+	if (!r->in)
+		return ret ? ret : WR_ERR_NOMEM;
+	for (size_t i = 0; i < r->in->ndisks; i++) {
+		const struct wr_disk_report *dr = &r->in->disks[i];
+
+		if (!dr->disk) {
+			if (!out->note) {
+				out->note = geteuid() ? N_("A disk could not be read. winrescue needs to run as the administrator (root).")
+						      : N_("A disk could not be read.");
+				text_copy(out->note_subject, sizeof(out->note_subject), dr->path);
+			}
+			continue;
+		}
+		out->ndisks++;
+		for (size_t j = 0; j < dr->nvolumes && out->n < WZ_MAX_PCS; j++) {
+			const struct wr_volume_report *vr = &dr->volumes[j];
+			const struct wr_windows *w = vr->windows;
+			struct wz_install *pc;
+
+			if (!w)
+				continue;
+			pc = &out->v[out->n];
+			text_copy(pc->disk_path, sizeof(pc->disk_path), dr->path);
+			pc->partition = vr->ext.partition;
+			pc->disk_size = dr->disk->size;
+			text_copy(pc->product, sizeof(pc->product), w->product_name[0] ? w->product_name : "Windows");
+			text_copy(pc->marketing, sizeof(pc->marketing), w->marketing_name);
+			pc->major = w->major;
+			pc->minor = w->minor;
+			pc->build = w->build;
+			text_copy(pc->arch, sizeof(pc->arch), wr_arch_name(w->arch));
+			for (size_t u = 0; u < w->nusers && pc->nusers < WZ_MAX_USERS; u++)
+				if (!w->users[u].special)
+					text_copy(pc->users[pc->nusers++], sizeof(pc->users[0]), w->users[u].name);
+			r->where_disk[out->n] = i;
+			r->where_vol[out->n] = j;
+			out->n++;
+		}
+	}
+	r->npcs = out->n;
+	if (out->n == 0 && !out->note && out->ndisks == 0)
+		out->note = N_("No disk was found.");
+	return WR_OK;
+}
+
+static struct wr_volume_report *volume_of(struct real *r, const struct wz_install *pc,
+					  struct wr_disk_report **disk)
+{
+	if (!r->in)
+		return NULL;
+	for (size_t k = 0; k < r->npcs; k++) {
+		struct wr_disk_report *dr = &r->in->disks[r->where_disk[k]];
+		struct wr_volume_report *vr = &dr->volumes[r->where_vol[k]];
+
+		if (!strcmp(dr->path, pc->disk_path) && vr->ext.partition == pc->partition) {
+			if (disk)
+				*disk = dr;
+			return vr;
+		}
+	}
+	return NULL;
+}
+
+static struct wz_finding *finding(struct wz_checkup *c, enum wz_light l, const char *text,
+				  const char *advice, const char *subject)
+{
+	struct wz_finding *f;
+
+	if (c->n >= WZ_MAX_FINDINGS)
+		return &c->v[WZ_MAX_FINDINGS - 1];
+	f = &c->v[c->n++];
+	f->light = l;
+	f->text = text;
+	f->advice = advice;
+	text_copy(f->subject, sizeof(f->subject), subject ? subject : "");
+	return f;
+}
+
+static bool step(wz_progress_cb cb, void *cbctx, unsigned i, unsigned n, const char *name)
+{
+	struct wz_progress p = { i, n, name, 0, 1, false };
+
+	return cb && cb(&p, cbctx);
+}
+
+/* The support code: the Windows version, then two hex digits of finding bits that a
+ * helpdesk can decode: 01 BitLocker, 02 hibernated, 04 Fast Startup, 08 dirty,
+ * 10 disk failing, 20 damaged sectors, 40 registry unreadable, 80 WinRE missing. */
+static void support_code(const struct wr_windows *w, unsigned bits, char *buf, size_t size)
+{
+	snprintf(buf, size, "%u%u-%02X", w ? w->major % 100 : 0, w ? w->minor % 10 : 0, bits & 0xff);
+}
+
+static int real_checkup(void *ctx, const struct wz_install *pc, struct wz_checkup *out,
+			wz_progress_cb cb, void *cbctx)
+{
+	struct real *r = ctx;
+	struct wr_disk_report *dr = NULL;
+	struct wr_volume_report *vr = volume_of(r, pc, &dr);
+	const struct wr_volume_state *st;
+	char size[64];
+	unsigned bits = 0;
+
+	if (!vr)
+		return WR_ERR_NOT_FOUND;
+	st = &vr->state;
+	if (step(cb, cbctx, 1, 3, N_("Checking the Windows volume")))
+		return WR_ERR_ABORTED;
+	if (st->bitlocker) {
+		bits |= 0x01;
+		out->blocks_refresh = true;
+		out->blocks_reason = N_("The Windows volume is encrypted with BitLocker. Turn BitLocker off in Windows first.");
+		finding(out, WZ_LIGHT_RED, N_("The Windows volume is encrypted with BitLocker."),
+			N_("winrescue cannot refresh an encrypted volume. Turn BitLocker off in Windows, or use Reset."),
+			NULL);
+	}
+	if (st->hibernated) {
+		bits |= 0x02;
+		finding(out, WZ_LIGHT_YELLOW, N_("Windows is hibernated: a session is saved on the disk."),
+			N_("If Windows still starts, start it and shut it down. Otherwise a refresh discards the saved session; your files are not affected."),
+			NULL);
+	}
+	if (st->fast_startup) {
+		bits |= 0x04;
+		finding(out, WZ_LIGHT_YELLOW, N_("Windows was shut down with Fast Startup."),
+			N_("If Windows still starts, restart it once from the Start screen. Otherwise a refresh discards the saved state; your files are not affected."),
+			NULL);
+	}
+	if (st->dirty) {
+		bits |= 0x08;
+		finding(out, WZ_LIGHT_YELLOW, N_("The Windows volume was not closed cleanly."),
+			N_("Windows will check the disk the next time it starts."), NULL);
+	}
+	if (!st->bitlocker && !st->hibernated && !st->fast_startup && !st->dirty)
+		finding(out, WZ_LIGHT_GREEN, N_("The Windows volume is in good order."), NULL, NULL);
+	if (st->size) {
+		wizard_format_size(st->free, false, size, sizeof(size));
+		if (st->free < st->size / 10 || st->free < 8ULL << 30)
+			finding(out, WZ_LIGHT_YELLOW, N_("Little free space is left on the Windows volume: %1$s."),
+				N_("A refresh needs room for a new copy of Windows. Delete files you do not need, or move them to another disk."),
+				size);
+		else
+			finding(out, WZ_LIGHT_GREEN, N_("Free space on the Windows volume: %1$s."), NULL, size);
+	}
+
+	if (step(cb, cbctx, 2, 3, N_("Checking the disk's health")))
+		return WR_ERR_ABORTED;
+	out->disk_health = N_("not reported");
+	if (dr->disk && dr->disk->is_image) {
+		finding(out, WZ_LIGHT_GREY, N_("This is a disk image file: it has no health data to read."), NULL, NULL);
+	} else {
+		struct wr_smart sm;
+		struct wr_detail d = WR_DETAIL_INIT;
+		int ret = wr_smart_read(pc->disk_path, &sm, &d);
+
+		if (ret) {
+			wr_log_err("wizard: smart", ret, &d);
+			finding(out, WZ_LIGHT_GREY, N_("The disk's health could not be read."), NULL, NULL);
+		} else if (sm.state == WR_SMART_NO_TOOL) {
+			finding(out, WZ_LIGHT_GREY, N_("The disk's health was not checked: smartctl is not installed."), NULL, NULL);
+		} else if (sm.state == WR_SMART_UNAVAILABLE) {
+			finding(out, WZ_LIGHT_GREY, N_("This disk does not report its health."), NULL, NULL);
+		} else if ((sm.verdict_known && !sm.passed) || sm.failing_now ||
+			   (sm.is_nvme && sm.nvme_critical_warning > 0)) {
+			bits |= 0x10;
+			out->disk_health = N_("failing");
+			out->blocks_refresh = true;
+			out->blocks_reason = N_("The disk is failing. Copy your files to another disk first.");
+			finding(out, WZ_LIGHT_RED, N_("The disk reports that it is failing."),
+				N_("Copy your files to another disk before anything else. Do not refresh or reset Windows on this disk."),
+				NULL);
+		} else if (sm.reallocated > 0 || sm.pending > 0 || sm.offline_uncorrectable > 0 ||
+			   sm.nvme_media_errors > 0) {
+			long long n = (sm.reallocated > 0 ? sm.reallocated : 0) +
+				      (sm.pending > 0 ? sm.pending : 0) +
+				      (sm.nvme_media_errors > 0 ? sm.nvme_media_errors : 0);
+			char num[32];
+
+			bits |= 0x20;
+			out->disk_health = N_("worn");
+			snprintf(num, sizeof(num), "%lld", n);
+			finding(out, WZ_LIGHT_YELLOW, N_("The disk has damaged areas (%1$s sectors)."),
+				N_("Copy your files to another disk soon. The surface scan shows where the damage is."),
+				num);
+		} else {
+			out->disk_health = N_("good");
+			finding(out, WZ_LIGHT_GREEN, N_("The disk reports good health."), NULL, NULL);
+		}
+	}
+
+	if (step(cb, cbctx, 3, 3, N_("Checking Windows")))
+		return WR_ERR_ABORTED;
+	if (vr->windows && vr->windows->registry_err) {
+		bits |= 0x40;
+		finding(out, WZ_LIGHT_YELLOW, N_("Part of the registry could not be read: %1$s."),
+			N_("Windows may not start. A refresh replaces the system registry and keeps your files."),
+			vr->windows->registry_subject);
+	}
+	if (vr->windows && vr->windows->has_reagent && vr->windows->reagent.winre_enabled &&
+	    !vr->windows->winre_present) {
+		bits |= 0x80;
+		finding(out, WZ_LIGHT_YELLOW, N_("The Windows Recovery Environment is missing."),
+			N_("Windows cannot repair itself. winrescue can still refresh it."), NULL);
+	}
+	support_code(vr->windows, bits, out->support_code, sizeof(out->support_code));
+	return WR_OK;
+}
+
+static void add_source(struct wz_source_list *out, const struct wr_source *s, size_t img,
+		       unsigned mismatch)
+{
+	struct wz_source *z;
+	const char *slash;
+
+	if (out->n >= WZ_MAX_SOURCES)
+		return;
+	z = &out->v[out->n++];
+	memset(z, 0, sizeof(*z));
+	z->kind = s->kind == WR_SOURCE_CUSTOM ? WZ_SRC_CUSTOM :
+		  s->kind == WR_SOURCE_OEM ? WZ_SRC_OEM : WZ_SRC_MEDIA;
+	text_copy(z->where, sizeof(z->where), s->where);
+	text_copy(z->path, sizeof(z->path), s->path);
+	z->mismatch = mismatch;
+	if (!s->info) {
+		slash = strrchr(s->path, '/');
+		text_copy(z->name, sizeof(z->name), slash ? slash + 1 : s->path);
+		return;
+	}
+	{
+		const struct wr_image_info *im = &s->info->images[img];
+
+		z->index = im->index;
+		text_copy(z->name, sizeof(z->name), im->product_name[0] ? im->product_name : im->name);
+		text_copy(z->marketing, sizeof(z->marketing), wr_winsys_marketing_name(im->major, im->minor, im->build,
+						  im->installation_type));
+		text_copy(z->edition, sizeof(z->edition), im->edition);
+		text_copy(z->arch, sizeof(z->arch), wr_arch_name(im->arch));
+		z->build = im->build;
+		z->bytes = im->total_bytes;
+	}
+}
+
+static unsigned map_mismatch(unsigned m)
+{
+	unsigned z = 0;
+
+	z |= m & WR_MISMATCH_ARCH ? WZ_MIS_ARCH : 0;
+	z |= m & WR_MISMATCH_EDITION ? WZ_MIS_EDITION : 0;
+	z |= m & WR_MISMATCH_VERSION ? WZ_MIS_VERSION : 0;
+	z |= m & WR_MISMATCH_OLDER_BUILD ? WZ_MIS_OLDER_BUILD : 0;
+	z |= m & WR_MISMATCH_NOT_WINDOWS ? WZ_MIS_NOT_WINDOWS : 0;
+	return z;
+}
+
+static int real_find_sources(void *ctx, const struct wz_install *pc, struct wz_source_list *out)
+{
+	struct real *r = ctx;
+	struct wr_disk_report *dr = NULL;
+	struct wr_volume_report *vr = volume_of(r, pc, &dr);
+	struct wr_source_list list = { 0, NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	char **media;
+	int ret;
+
+	if (!vr || !vr->windows)
+		return WR_ERR_NOT_FOUND;
+	/* Look again each time: the person may just have inserted a USB stick. */
+	media = media_dirs();
+	ret = wr_sources_find(vr->windows, dr->disk, (const char *const *)media, &list, &d);
+	wr_strv_free(media);
+	if (ret) {
+		wr_log_err("wizard: sources", ret, &d);
+		return ret;
+	}
+	/* Best first: the engine's order, usable images before the others. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < list.n; i++) {
+			const struct wr_source *s = &list.v[i];
+
+			if (!s->info) {
+				if (pass == 1)
+					add_source(out, s, 0, WZ_MIS_UNREADABLE);
+				continue;
+			}
+			for (size_t k = 0; k < s->info->image_count; k++) {
+				unsigned m = map_mismatch(s->mismatch ? s->mismatch[k] : 0);
+
+				if ((pass == 0) == (m == 0))
+					add_source(out, s, k, m);
+			}
+		}
+	wr_source_list_release(&list);
+	return WR_OK;
+}
+
+static int real_removed_apps(void *ctx, const struct wz_install *pc, struct wz_app_list *out)
+{
+	struct real *r = ctx;
+	struct wr_volume_report *vr = volume_of(r, pc, NULL);
+
+	if (!vr)
+		return WR_ERR_NOT_FOUND;
+	if (vr->apps_err)
+		return vr->apps_err;
+	/* A refresh installs a Windows without any desktop app of the old one, so every
+	 * desktop app Programs and Features listed is removed (Windows 8 does the same). */
+	for (size_t i = 0; i < vr->apps.n; i++) {
+		const struct wr_app *a = &vr->apps.v[i];
+
+		if (out->n >= WZ_MAX_APPS) {
+			out->more++;
+			continue;
+		}
+		snprintf(out->names[out->n++], sizeof(out->names[0]), "%s%s%s%s", a->name,
+			 a->publisher ? " (" : "", a->publisher ? a->publisher : "",
+			 a->publisher ? ")" : "");
+	}
+	return WR_OK;
+}
+
+struct scan_ctx {
+	wz_progress_cb cb;
+	void *cbctx;
+};
+
+static enum wr_prog_status scan_progress(enum wr_prog_msg msg, const union wr_prog_info *info,
+					 void *ctx)
+{
+	struct scan_ctx *s = ctx;
+	struct wz_progress p = { 1, 1, N_("Reading the whole disk"), 0, 0, false };
+
+	if (msg != WR_PROG_BYTES)
+		return WR_PROG_CONTINUE;
+	p.done = info->amount.done;
+	p.total = info->amount.total;
+	return s->cb && s->cb(&p, s->cbctx) ? WR_PROG_ABORT : WR_PROG_CONTINUE;
+}
+
+static int real_scan(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+		     wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct scan_ctx s = { cb, cbctx };
+	struct wr_surface_result res;
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	(void)ctx;
+	(void)src;
+	if (!pc)
+		return WR_ERR_INVALID_ARG;
+	memset(&res, 0, sizeof(res));
+	ret = wr_surface_scan(pc->disk_path, NULL, scan_progress, &s, &res, &d);
+	if (ret && ret != WR_ERR_ABORTED) {
+		wr_log_err("wizard: surface scan", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	}
+	if (!ret) {
+		snprintf(out->summary_subject, sizeof(out->summary_subject), "%llu",
+			 (unsigned long long)res.bad_sectors);
+		if (res.bad_sectors)
+			out->summary = N_("The scan found %1$s unreadable sectors. Copy your files to another disk soon.");
+		else if (res.nslow)
+			out->summary = N_("The scan found no unreadable sectors, but some areas are slow to read.");
+		else
+			out->summary = N_("The scan found no unreadable sectors.");
+	}
+	wr_surface_result_release(&res);
+	return ret;
+}
+
+static void real_destroy(void *ctx)
+{
+	struct real *r = ctx;
+
+	wr_inspection_free(r->in);
+	free(r);
+}
+
+int backend_real_init(struct wz_backend *b, char *const *disk_images)
+{
+	struct real *r = calloc(1, sizeof(*r));
+
+	memset(b, 0, sizeof(*b));
+	if (!r)
+		return -1;
+	r->disks = disk_images && disk_images[0] ? (char **)disk_images : NULL;
+	b->ctx = r;
+	b->find_pcs = real_find_pcs;
+	b->checkup = real_checkup;
+	b->find_sources = real_find_sources;
+	b->removed_apps = real_removed_apps;
+	b->run[WZ_OP_SCAN] = real_scan;
+	/* Not in the engine yet: refresh, reset, repair, image, report, resume. */
+	b->find_interrupted = NULL;
+	b->now = real_now;
+	b->destroy = real_destroy;
+	return 0;
+}
