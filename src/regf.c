@@ -45,7 +45,6 @@
 #define NK_FIXED 76u
 #define NO_CELL 0xFFFFFFFFu
 #define MAX_HIVE_BYTES (1024u * 1024u * 1024u)	/* larger than any real hive */
-#define MAX_LIST_DEPTH 4			/* ri -> li; more is a loop or junk */
 
 #define NK_KEY_HIVE_ENTRY 0x0004
 #define NK_KEY_NO_DELETE 0x0008
@@ -512,16 +511,24 @@ static bool nk_name_equals(const uint8_t *nk, const uint32_t *name, size_t n)
 /* Search the subkey list at list_off for name; *found = the child's nk offset.
  * Returns WR_OK (found or not: *found stays NO_CELL), or WR_ERR_HIVE_CORRUPT. */
 static int list_find(const struct regf *r, uint32_t list_off, const uint32_t *name,
-		     size_t n, int depth, uint32_t *found)
+		     size_t n, int depth, uint64_t *budget, uint32_t *found)
 {
 	uint8_t *p;
 	uint32_t len, count, step;
 	bool is_ri;
 
-	if (depth > MAX_LIST_DEPTH || !cell_at(r, list_off, &p, &len) || len < 4)
+	if (depth > 1 || !cell_at(r, list_off, &p, &len) || len < 4)
 		return WR_ERR_HIVE_CORRUPT;
 	count = get16(p + 2);
 	is_ri = !memcmp(p, "ri", 2);
+	/* Windows nests lists one level deep (ri -> li/lf/lh), never ri -> ri. */
+	if (is_ri && depth > 0)
+		return WR_ERR_HIVE_CORRUPT;
+	/* Shared sub-lists could make a hostile file cost billions of steps: no real
+	 * hive has more entries to look at than cells (8 bytes each) in its bins. */
+	if (count > *budget)
+		return WR_ERR_HIVE_CORRUPT;
+	*budget -= count;
 	if (!memcmp(p, "lf", 2) || !memcmp(p, "lh", 2))
 		step = 8;
 	else if (!memcmp(p, "li", 2) || is_ri)
@@ -535,7 +542,7 @@ static int list_find(const struct regf *r, uint32_t list_off, const uint32_t *na
 		uint8_t *nk;
 
 		if (is_ri) {
-			int ret = list_find(r, child, name, n, depth + 1, found);
+			int ret = list_find(r, child, name, n, depth + 1, budget, found);
 
 			if (ret || *found != NO_CELL)
 				return ret;
@@ -571,6 +578,7 @@ static int find_key(const struct regf *r, const char *path, const char *key,
 	while (i < klen) {
 		size_t n = 0;
 		uint32_t found = NO_CELL;
+		uint64_t budget;
 
 		while (i < klen && key[i] == '\\')
 			i++;
@@ -590,7 +598,8 @@ static int find_key(const struct regf *r, const char *path, const char *key,
 			ret = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, key);
 			goto out;
 		}
-		ret = list_find(r, get32(nk + 28), name, n, 0, &found);
+		budget = r->bins_size / 8;
+		ret = list_find(r, get32(nk + 28), name, n, 0, &budget, &found);
 		if (ret) {
 			ret = corrupt(d, path, "subkey list is damaged");
 			goto out;

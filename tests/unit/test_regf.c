@@ -656,6 +656,49 @@ static void test_corrupt_inputs(void **state)
 	assert_all_refuse(tpath("empty"));
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A subkey list turned into an "ri" list that names itself: refused, not followed. */
+static void test_list_loop_refused(void **state)
+{
+	(void)state;
+	const char *p = tpath("LOOP");
+	struct wr_detail d = WR_DETAIL_INIT;
+	uint32_t root, list;
+	uint8_t *buf;
+	size_t len;
+	char *cls = NULL;
+	hive_h *h;
+
+	assert_int_equal(wr_regf_create_blank(p, "ROOT", &d), WR_OK);
+	h = hivex_open(p, HIVEX_OPEN_WRITE);
+	assert_non_null(h);
+	assert_true(hivex_node_add_child(h, hivex_root(h), "Child") != 0);
+	assert_int_equal(hivex_commit(h, NULL, 0), 0);
+	hivex_close(h);
+	assert_int_equal(wr_regf_set_class(p, "Child", "ok", &d), WR_OK);
+
+	buf = slurp(p, &len);
+	assert_non_null(buf);
+	root = le32(buf + 36);
+	list = le32(buf + 4096 + root + 4 + 28);
+	assert_true(4096 + (size_t)list + 16 <= len);
+	memcpy(buf + 4096 + list + 4, "ri", 2);
+	buf[4096 + list + 8] = (uint8_t)list;		/* entry 0: the list itself */
+	buf[4096 + list + 9] = (uint8_t)(list >> 8);
+	buf[4096 + list + 10] = (uint8_t)(list >> 16);
+	buf[4096 + list + 11] = (uint8_t)(list >> 24);
+	spit(p, buf, len);
+	assert_int_equal(wr_regf_get_class(p, "Child", &cls, &d), WR_ERR_HIVE_CORRUPT);
+	assert_null(cls);
+	assert_int_equal(wr_regf_set_class(p, "Child", "x", &d), WR_ERR_HIVE_CORRUPT);
+	assert_unchanged(p, buf, len);
+	free(buf);
+}
+
 /* Flip bytes all over the hive bins of a small valid hive (the base block stays valid,
  * so every check past it is exercised): never a crash, only defined results, and a
  * refused write leaves the file as it was. */
@@ -856,6 +899,7 @@ int main(void)
 		cmocka_unit_test(test_real_boot_key_class_names),
 		cmocka_unit_test(test_real_hive_ri_lists),
 		cmocka_unit_test(test_corrupt_inputs),
+		cmocka_unit_test(test_list_loop_refused),
 		cmocka_unit_test(test_mutated_hive_never_crashes),
 		cmocka_unit_test(test_mkhives_output),
 	};
