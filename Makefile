@@ -29,7 +29,8 @@ endif
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(NTFS_DEFS) \
              -I/usr/include/libxml2 -DLOCALEDIR='"$(LOCALEDIR)"' $(CFLAGS)
 # wimlib's .pc file names fuse and fails on Debian 12: link -lwim directly.
-LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -lpthread
+# libudf/libcdio read install.wim inside Windows ISOs (src/sources.c).
+LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -ludf -lcdio -lpthread
 UI_LIBS = -lncursesw -ltinfo
 
 ENGINE_SRC = $(sort $(wildcard src/*.c))
@@ -54,7 +55,7 @@ DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libw
        wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
        libjson-c-dev zlib1g-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \
-       clang-format util-linux coreutils
+       clang-format util-linux coreutils libudf-dev genisoimage
 
 .PHONY: all check test asan demo install uninstall deps bench fuzz pot update-po \
         po-check style analyze valgrind clean fixture

@@ -13,9 +13,11 @@
  * Images inside partitions are read in place (wr_ntfs_reader_open +
  * wr_wim_read_info_from): nothing is mounted, nothing is written.
  *
- * ISO files: Windows ISOs keep install.wim in UDF, and no UDF reader is linked into
- * the engine; an .iso is listed with WR_ERR_UNSUPPORTED (loop-mount it and give the
- * folder instead).
+ * ISO files given by path: Windows ISOs keep sources\install.wim in UDF.  libudf
+ * (libcdio) finds the file; it only reads files front to back, so the WIM header and
+ * the XML at its end are read through the file's extent on the disc (contiguous in
+ * every ISO Windows and genisoimage write; a fragmented file is refused).  This file
+ * is the only one that enters libudf.  An ISO without UDF gives WR_ERR_UNSUPPORTED.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +26,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+#include <cdio/logging.h>
+#include <cdio/udf.h>
 
 #include "winrescue.h"
 #include "intl.h"
@@ -454,6 +459,155 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= k && !strcasecmp(s + n - k, suffix);
 }
 
+/* ------------------------------------------------------------------------- */
+/* ISO files (UDF, through libudf)                                           */
+/* ------------------------------------------------------------------------- */
+
+#define UDF_BLOCK 2048u
+
+struct iso_file {
+	udf_t *udf;
+	uint64_t length;	/* bytes */
+	uint32_t first;		/* absolute sector of the file's first block */
+};
+
+static void cdio_to_log(cdio_log_level_t level, const char message[])
+{
+	wr_log(level >= CDIO_LOG_ERROR ? WR_LOG_WARN : WR_LOG_DEBUG, "libcdio: %s", message);
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The start of the UDF partition: the Partition Descriptor (tag 5) in the main
+ * volume descriptor sequence that the anchor at sector 256 points to. */
+static int udf_partition_start(udf_t *u, uint32_t *start)
+{
+	unsigned char sec[UDF_BLOCK];
+	uint32_t len, loc;
+
+	if (udf_read_sectors(u, sec, 256, 1) != DRIVER_OP_SUCCESS || le32(sec) % 65536 != 2)
+		return WR_ERR_CORRUPT;
+	len = le32(sec + 16);
+	loc = le32(sec + 20);
+	for (uint32_t i = 0; i < len / UDF_BLOCK && i < 64; i++) {
+		unsigned tag;
+
+		if (udf_read_sectors(u, sec, (lsn_t)(loc + i), 1) != DRIVER_OP_SUCCESS)
+			return WR_ERR_READ;
+		tag = sec[0] | (unsigned)sec[1] << 8;
+		if (tag == 5) {
+			*start = le32(sec + 188);
+			return WR_OK;
+		}
+		if (tag == 8)
+			break;
+	}
+	return WR_ERR_CORRUPT;
+}
+
+static int iso_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
+{
+	struct iso_file *f = ctx;
+	unsigned char *tmp, *out = buf;
+	uint64_t sector, skip;
+	size_t done = 0;
+
+	if (offset > f->length || len > f->length - offset)
+		return WR_ERR_READ;
+	tmp = malloc(64 * UDF_BLOCK);
+	if (!tmp)
+		return WR_ERR_NOMEM;
+	sector = f->first + offset / UDF_BLOCK;
+	skip = offset % UDF_BLOCK;
+	while (done < len) {
+		size_t want = skip + (len - done), blocks = (want + UDF_BLOCK - 1) / UDF_BLOCK, n;
+
+		if (blocks > 64)
+			blocks = 64;
+		if (udf_read_sectors(f->udf, tmp, (lsn_t)sector, (long)blocks) != DRIVER_OP_SUCCESS) {
+			free(tmp);
+			return WR_ERR_READ;
+		}
+		n = blocks * UDF_BLOCK - skip;
+		if (n > len - done)
+			n = len - done;
+		memcpy(out + done, tmp + skip, n);
+		done += n;
+		sector += blocks;
+		skip = 0;
+	}
+	free(tmp);
+	return WR_OK;
+}
+
+static const char *const iso_names[] = { "sources/install.wim", "sources/install.esd",
+					 "sources/install.swm", "SOURCES/INSTALL.WIM",
+					 "SOURCES/INSTALL.ESD", "SOURCES/INSTALL.SWM", NULL };
+
+/* Read sources/install.* inside a UDF ISO without mounting it. */
+static int read_iso(const char *iso, struct wr_wim_info **info, char *inner, size_t size,
+		    struct wr_detail *d)
+{
+	struct iso_file f = { NULL, 0, 0 };
+	udf_dirent_t *root = NULL, *file = NULL;
+	udf_file_entry_t fe;
+	unsigned char first[UDF_BLOCK], check[UDF_BLOCK];
+	uint32_t part = 0, lba_start = 0, lba_end = 0;
+	struct wr_reader r;
+	int ret;
+
+	*info = NULL;
+	cdio_log_set_handler(cdio_to_log);
+	f.udf = udf_open(iso);
+	if (!f.udf)
+		return wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso, "no UDF file system");
+	root = udf_get_root(f.udf, true, 0);
+	if (!root) {
+		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso, "no UDF root directory");
+		goto out;
+	}
+	for (const char *const *n = iso_names; *n && !file; n++) {
+		file = udf_fopen(root, *n);
+		if (file)
+			snprintf(inner, size, "%s", *n);
+	}
+	if (!file) {
+		ret = wr_detail_setf(d, WR_ERR_NOT_FOUND, 0, iso, "no sources/install.wim");
+		goto out;
+	}
+	f.length = udf_get_file_length(file);
+	if (!udf_get_file_entry(file, &fe) || !udf_get_lba(&fe, &lba_start, &lba_end) ||
+	    (uint64_t)(lba_end - lba_start + 1) * UDF_BLOCK < f.length ||
+	    udf_partition_start(f.udf, &part)) {
+		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso,
+				     "%s is not one contiguous extent", inner);
+		goto out;
+	}
+	f.first = part + lba_start;
+	/* Check the computed place against libudf's own reading of the first block. */
+	if (udf_read_block(file, first, 1) <= 0 ||
+	    udf_read_sectors(f.udf, check, (lsn_t)f.first, 1) != DRIVER_OP_SUCCESS ||
+	    memcmp(first, check, f.length < UDF_BLOCK ? f.length : UDF_BLOCK)) {
+		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso,
+				     "cannot place %s on the disc", inner);
+		goto out;
+	}
+	r.read_at = iso_read_at;
+	r.size = f.length;
+	r.ctx = &f;
+	ret = wr_wim_read_info_from(&r, iso, info, d);
+out:
+	if (file)
+		udf_dirent_free(file);
+	if (root)
+		udf_dirent_free(root);
+	udf_close(f.udf);
+	return ret;
+}
+
 static int add_host_file(struct wr_source_list *l, enum wr_source_kind kind, const char *path,
 			 const struct wr_windows *w)
 {
@@ -463,8 +617,19 @@ static int add_host_file(struct wr_source_list *l, enum wr_source_kind kind, con
 
 	if (already_listed(l, path, path))
 		return WR_OK;
-	if (has_suffix(path, ".iso"))
-		return add_source(l, kind, path, path, WR_ERR_UNSUPPORTED, NULL, w);
+	if (has_suffix(path, ".iso")) {
+		char inner[64] = "", where[4096];
+
+		ret = read_iso(path, &info, inner, sizeof(inner), &d);
+		if (ret)
+			wr_log_err("read image source in ISO", ret, &d);
+		snprintf(where, sizeof(where), "%.4000s", path);
+		if (!ret) {
+			/* info->path: the file inside the ISO, "/" separated. */
+			snprintf(info->path, sizeof(info->path), "%.4000s:%s", path, inner);
+		}
+		return add_source(l, kind, path, where, ret, info, w);
+	}
 	ret = wr_wim_read_info(path, false, &info, &d);
 	if (ret)
 		wr_log_err("read image source", ret, &d);

@@ -549,7 +549,7 @@ static void test_given_paths(void **state)
 	assert_int_equal(l.v[1].info->image_count, 2);
 	assert_int_equal(l.v[1].mismatch[0], WR_MISMATCH_EDITION);
 	assert_int_equal(l.v[1].mismatch[1], WR_MATCH_OK);
-	assert_int_equal(l.v[2].err, WR_ERR_UNSUPPORTED);
+	assert_int_equal(l.v[2].err, WR_ERR_UNSUPPORTED);	/* not UDF */
 	assert_null(l.v[2].info);
 	assert_int_equal(l.v[3].err, WR_ERR_NOT_FOUND);
 	assert_int_equal(l.v[4].err, WR_ERR_WIM_CORRUPT);
@@ -739,6 +739,85 @@ static void test_disk_sources(void **state)
 	wr_source_list_release(&l);
 }
 
+/* Windows ISOs: install.wim read inside the UDF file system, without mounting. */
+static void test_iso(void **state)
+{
+	(void)state;
+	const char *cp[] = { "cp", tpath("install81.wim"), tpath("isoroot/sources/install.wim"), NULL };
+	const char *mkudf[] = { "genisoimage", "-quiet", "-udf", "-V", "IR3_CCSA_X64FRE_EN-US_DV9",
+				"-o", tpath("win81.iso"), tpath("isoroot"), NULL };
+	const char *mkplain[] = { "genisoimage", "-quiet", "-o", tpath("plain.iso"), tpath("isoroot"),
+				  NULL };
+	const char *mkempty[] = { "genisoimage", "-quiet", "-udf", "-o", tpath("empty.iso"),
+				  tpath("emptyroot"), NULL };
+	const char *paths[] = { tpath("win81.iso"), tpath("plain.iso"), tpath("empty.iso"),
+				tpath("short.iso"), NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_wim_info *host = NULL;
+	struct wr_source_list l;
+	struct wr_windows w;
+	FILE *f;
+
+	mkdirs(tpath("isoroot/sources"));
+	mkdirs(tpath("emptyroot/boot"));
+	assert_int_equal(run(NULL, 0, cp), 0);
+	/* Something before install.wim, as on real media (boot.wim comes first). */
+	f = fopen(tpath("isoroot/sources/boot.wim"), "wb");
+	for (int i = 0; i < 300000; i++)
+		fputc(i * 31 % 251, f);
+	fclose(f);
+	assert_int_equal(run(NULL, 0, mkudf), 0);
+	assert_int_equal(run(NULL, 0, mkplain), 0);
+	assert_int_equal(run(NULL, 0, mkempty), 0);
+	{
+		/* A truncated copy of the ISO: cut inside install.wim's data. */
+		size_t len;
+		char *buf;
+		FILE *in = fopen(tpath("win81.iso"), "rb");
+
+		fseek(in, 0, SEEK_END);
+		len = (size_t)ftell(in);
+		rewind(in);
+		buf = malloc(len);
+		assert_int_equal(fread(buf, 1, len, in), len);
+		fclose(in);
+		f = fopen(tpath("short.iso"), "wb");
+		fwrite(buf, 1, len / 3, f);
+		fclose(f);
+		free(buf);
+	}
+
+	set_windows(&w, &w81_core);
+	assert_int_equal(wr_sources_find(&w, NULL, paths, &l, &d), WR_OK);
+	assert_int_equal(l.n, 4);
+	assert_int_equal(l.v[0].kind, WR_SOURCE_GIVEN);
+	assert_int_equal(l.v[0].err, WR_OK);
+	assert_non_null(strstr(l.v[0].info->path, "win81.iso:sources/install.wim"));
+	assert_int_equal(wr_wim_read_info(tpath("install81.wim"), false, &host, &d), WR_OK);
+	assert_int_equal(l.v[0].info->image_count, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct wr_image_info *a = &host->images[i], *b = &l.v[0].info->images[i];
+
+		assert_string_equal(a->name, b->name);
+		assert_string_equal(a->edition, b->edition);
+		assert_string_equal(a->product_name, b->product_name);
+		assert_int_equal(a->arch, b->arch);
+		assert_int_equal(a->build, b->build);
+		assert_int_equal(a->total_bytes, b->total_bytes);
+		assert_string_equal(a->languages, b->languages);
+	}
+	assert_int_equal(l.v[0].mismatch[0], WR_MATCH_OK);
+	assert_int_equal(l.v[0].mismatch[1], WR_MISMATCH_EDITION);
+	/* ISO 9660 only: no UDF, said so; no install.wim: not found; cut short:
+	 * an error, never a half-read list. */
+	assert_int_equal(l.v[1].err, WR_ERR_UNSUPPORTED);
+	assert_int_equal(l.v[2].err, WR_ERR_NOT_FOUND);
+	assert_int_not_equal(l.v[3].err, WR_OK);
+	assert_null(l.v[3].info);
+	wr_wim_info_free(host);
+	wr_source_list_release(&l);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -767,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_explain),
 		cmocka_unit_test(test_given_paths),
 		cmocka_unit_test(test_disk_sources),
+		cmocka_unit_test(test_iso),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
