@@ -445,8 +445,8 @@ enum wr_reg_type {
  * until wr_hive_commit).  A missing file gives WR_ERR_OPEN; a file hivex cannot parse
  * (empty, truncated, random bytes, damaged) gives WR_ERR_HIVE_CORRUPT with hivex's
  * errno in d->lib_code and d->sys_errno.  Opening never changes the file.  A dirty
- * hive (sequence numbers differ) is opened as its base file says: its .LOG1/.LOG2
- * transaction logs are NOT replayed. */
+ * hive (sequence numbers differ) is opened as its base file says: wr_hive_open does
+ * not read .LOG1/.LOG2 (replay them first with wr_hivelog_replay, below). */
 int wr_hive_open(const char *host_path, bool write, struct wr_hive **out,
 		 struct wr_detail *d);
 /* Close without writing (uncommitted changes are dropped).  NULL is fine. */
@@ -518,6 +518,35 @@ int wr_hive_delete_value(struct wr_hive *h, const char *key, const char *value,
  * is flushed (fsync) and renamed over the original, so a crash leaves the old or the
  * new hive, never half of one. */
 int wr_hive_commit(struct wr_hive *h, struct wr_detail *d);
+
+/* hivelog (part of the hive layer): replaying a dirty hive's transaction logs.
+ * Windows 8.1 and later write registry changes to <hive>.LOG1/.LOG2 first ("HvLE"
+ * log entries: dirty pages with sequence numbers, checked with Marvin32 hashes) and
+ * into the hive later; a hive left dirty (base block sequence numbers differ) lacks
+ * them.  hivex and wimlib read only the base file, so this is done here. */
+struct wr_hivelog_result {
+	bool dirty;			/* the base file's sequence numbers differed */
+	unsigned entries_applied;	/* log entries written into the copy */
+	uint32_t first_seq, last_seq;	/* of the applied entries */
+	uint32_t hbins_size;		/* hive bins data size of the result */
+	bool log1_used, log2_used;
+};
+/* Write to out_path a copy of hive with the new-format log entries of log1 and log2
+ * applied (either log may be NULL or missing).  Entries older than the base block,
+ * damaged entries (wrong size, hash or page bounds) and everything after them are
+ * not applied; LOG1/LOG2 are applied in sequence order, continuing across the two.
+ * A clean hive is copied unchanged.  The inputs are never written.  Old-format logs
+ * (Windows 8 and earlier, "DIRT") and a base block with a wrong checksum give
+ * WR_ERR_UNSUPPORTED; a file that is not a hive gives WR_ERR_HIVE_CORRUPT. */
+int wr_hivelog_replay(const char *hive, const char *log1, const char *log2,
+		      const char *out_path, struct wr_hivelog_result *res,
+		      struct wr_detail *d);
+/* Copy the hive vpath out of an NTFS volume to host_path with its .LOG1/.LOG2 (from
+ * the same folder) replayed when it is dirty; when replaying is impossible or its
+ * result cannot be opened, host_path holds the base file as it is (res->dirty tells).
+ * res may be NULL. */
+int wr_hivelog_copy_out(struct wr_ntfs *vol, const char *vpath, const char *host_path,
+			struct wr_hivelog_result *res, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* regf: the hive file format itself, where hivex has no API (blank hives,     */
