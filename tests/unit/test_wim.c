@@ -646,6 +646,72 @@ static void test_bad_args(void **state)
 	}
 }
 
+/* Split sets (.swm) and solid ESD: read, compared both ways, and applied. */
+static void test_split_and_esd(void **state)
+{
+	(void)state;
+	static char a[65536], b[65536];
+	const char *mkd[] = { "mkdir", "-p", tpath("big/Windows"), NULL };
+	const char *cap[] = { "wimlib-imagex", "capture", tpath("big"), tpath("big.wim"), "Big",
+			      "--compress=none", NULL };
+	const char *split[] = { "wimlib-imagex", "split", tpath("big.wim"), tpath("install.swm"), "1",
+				NULL };
+	const char *esd[] = { "wimlib-imagex", "export", tpath("big.wim"), "1", tpath("install.esd"),
+			      "--solid", NULL };
+	const char *vol = tpath("swm.img"), *back = tpath("swmback.wim");
+	struct wr_wim_capture_opts o = { "Back", NULL, NULL, NULL, false };
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_wim_info *x = NULL, *y = NULL;
+	FILE *f;
+
+	assert_int_equal(run(NULL, 0, mkd), 0);
+	f = fopen(tpath("big/Windows/data.bin"), "wb");
+	assert_non_null(f);
+	for (unsigned i = 0; i < 3u * 1024 * 1024; i++)
+		fputc((int)((i * 2654435761u) >> 13 & 0xff), f);
+	fclose(f);
+	unlink(tpath("big.wim"));
+	assert_int_equal(run(NULL, 0, cap), 0);
+	assert_int_equal(run(NULL, 0, split), 0);
+	assert_int_equal(access(tpath("install2.swm"), R_OK), 0);
+
+	assert_int_equal(wr_wim_read_info(tpath("install.swm"), false, &x, &d), WR_OK);
+	assert_true(x->split);
+	assert_int_equal(x->part_number, 1);
+	assert_true(x->total_parts >= 2);
+	assert_matches_wiminfo(tpath("install.swm"), x);
+	assert_int_equal(read_info_from_file(tpath("install.swm"), &y, &d), WR_OK);
+	assert_same_info(x, y);
+	wr_wim_info_free(x);
+	wr_wim_info_free(y);
+
+	/* Applying the first part finds the others next to it. */
+	make_ntfs(vol, "24M");
+	assert_int_equal(wr_wim_apply(tpath("install.swm"), 1, vol, NULL, NULL, &d), WR_OK);
+	unlink(back);
+	assert_int_equal(wr_wim_capture(vol, back, &o, NULL, NULL, NULL, &d), WR_OK);
+	wimdir(tpath("big.wim"), 1, a, sizeof(a));
+	wimdir(back, 1, b, sizeof(b));
+	assert_string_equal(a, b);
+	assert_int_equal(wr_wim_read_info(back, false, &x, &d), WR_OK);
+	assert_int_equal(x->images[0].total_bytes, 3u * 1024 * 1024);
+	wr_wim_info_free(x);
+	/* A missing part: a clear error, not a partial apply. */
+	unlink(tpath("install2.swm"));
+	make_ntfs(vol, "24M");
+	assert_int_not_equal(wr_wim_apply(tpath("install.swm"), 1, vol, NULL, NULL, &d), WR_OK);
+
+	/* Solid (ESD-style) compression: the XML stays readable both ways. */
+	unlink(tpath("install.esd"));
+	assert_int_equal(run(NULL, 0, esd), 0);
+	assert_int_equal(wr_wim_read_info(tpath("install.esd"), true, &x, &d), WR_OK);
+	assert_int_equal(read_info_from_file(tpath("install.esd"), &y, &d), WR_OK);
+	assert_same_info(x, y);
+	assert_matches_wiminfo(tpath("install.esd"), x);
+	wr_wim_info_free(x);
+	wr_wim_info_free(y);
+}
+
 /* ---- path traversal ---------------------------------------------------- */
 
 static uint64_t rd_le(const unsigned char *p, unsigned n)
@@ -809,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_abort),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_path_traversal),
+		cmocka_unit_test(test_split_and_esd),
 	};
 	char path[1200];
 
