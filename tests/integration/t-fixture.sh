@@ -198,9 +198,22 @@ has "winre.wim: WindowsPE" "$tmp/winre" '^Edition ID:[[:space:]]+WindowsPE$'
 wimlib-imagex dir "$pc/install.wim" 1 >"$tmp/wimdir" 2>&1 || bad "wimlib-imagex dir"
 has "install.wim has Users/Default" "$tmp/wimdir" '^/Users/Default$'
 if grep -q '^/Users/Alice' "$tmp/wimdir"; then bad "install.wim holds a user profile"; else ok "install.wim holds no user profile"; fi
-new_apps=$(json "$m" 'len(m["store_apps_new"])')
-json "$m" 'all(a in m["store_apps"] for a in m["store_apps_new"]) and len(m["store_apps_new"]) < len(m["store_apps"])' |
-	grep -qx True && ok "new system's $new_apps apps are a subset of the old ones" || bad "app subset"
+json "$m" 'all(a in m["store_apps"] for a in m["store_apps_new"])' | grep -qx True &&
+	ok "the new system's Store apps are among the old ones" || bad "Store app subset"
+# Desktop apps (Uninstall keys) of the captured SOFTWARE: a strict subset of the old ones.
+wimlib-imagex extract "$pc/install.wim" 1 /Windows/System32/config/SOFTWARE \
+	--dest-dir="$tmp/new" --no-acls >/dev/null 2>&1 || bad "wimlib-imagex extract SOFTWARE"
+uninstall_keys() {
+	printf 'cd \\Microsoft\\Windows\\CurrentVersion\\Uninstall\nls\n' | hivexsh "$1" | sort
+}
+uninstall_keys "$tmp/SOFTWARE" >"$tmp/apps-old"
+uninstall_keys "$tmp/new/SOFTWARE" >"$tmp/apps-new"
+if [ -s "$tmp/apps-new" ] && [ -z "$(comm -13 "$tmp/apps-old" "$tmp/apps-new")" ] &&
+	[ -n "$(comm -23 "$tmp/apps-old" "$tmp/apps-new")" ]; then
+	ok "new desktop apps ($(wc -l <"$tmp/apps-new")) are a strict subset of the old ($(wc -l <"$tmp/apps-old"))"
+else
+	bad "desktop apps of install.wim are not a strict subset of the old system's"
+fi
 
 # ---------------------------------------------------------------------------
 echo "== the GPT disk (parted, sfdisk, blkid, fsck.fat, ntfsfix)"
