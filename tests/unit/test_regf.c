@@ -752,6 +752,9 @@ static void test_mutated_hive_never_crashes(void **state)
 		notfound += r == WR_ERR_NOT_FOUND;
 		corrupt += r == WR_ERR_HIVE_CORRUPT;
 		free(cls);
+		/* Writes fsync: try one every fourth round to keep the test quick. */
+		if (iter % 4)
+			continue;
 		r = wr_regf_set_class(m, "A\\K20", "twenty", &d);
 		assert_true(r == WR_OK || r == WR_ERR_NOT_FOUND || r == WR_ERR_HIVE_CORRUPT);
 		if (r != WR_OK)
