@@ -560,18 +560,25 @@ struct wr_regf_header {
 	bool checksum_ok;
 	char file_name[64];	/* the embedded file name (UTF-8), may be "" */
 };
+/* Read the base block.  A bad checksum is reported (checksum_ok = false), not an error;
+ * no "regf" base block, or a file shorter than its hive bins, is WR_ERR_HIVE_CORRUPT. */
 int wr_regf_read_header(const char *host_path, struct wr_regf_header *hdr,
 			struct wr_detail *d);
-/* Write a new, empty, valid hive file (8 KiB: base block, one hbin with an sk cell
- * and the root key named root_name). */
+/* Write a new, empty, valid hive file (8 KiB: base block (version 1.5), one hbin with
+ * an sk cell and the root key named root_name).  Never overwrites: WR_ERR_EXISTS.
+ * Timestamps are now, or SOURCE_DATE_EPOCH when set (reproducible test fixtures). */
 int wr_regf_create_blank(const char *host_path, const char *root_name,
 			 struct wr_detail *d);
-/* The class name of key (path from the root, '\\'-separated) as UTF-8; malloc'd.
- * WR_ERR_NOT_FOUND when the key does not exist or has no class name. */
+/* The class name of key (path from the root, '\\'-separated, case-insensitive, "" is
+ * the root) as UTF-8; malloc'd.  WR_ERR_NOT_FOUND when the key does not exist or has
+ * no class name; WR_ERR_HIVE_CORRUPT for a damaged file (every offset is checked). */
 int wr_regf_get_class(const char *host_path, const char *key, char **out,
 		      struct wr_detail *d);
-/* Set (replace) the class name of an existing key; the file stays a valid hive
- * (checksum, hbin sizes).  The file must not be open in hivex for writing. */
+/* Set (replace; "" removes) the class name of an existing key; the file stays a valid
+ * hive (checksum, hbin sizes; a new hbin is appended when no free cell fits).  Written
+ * to a temporary file renamed over the original: on any error the file is unchanged.
+ * A dirty hive (its logs would be replayed over the change) is refused with
+ * WR_ERR_UNSUPPORTED.  The file must not be open in hivex for writing. */
 int wr_regf_set_class(const char *host_path, const char *key, const char *cls,
 		      struct wr_detail *d);
 
