@@ -907,7 +907,14 @@ struct wr_source_list {
 
 /* Find sources for installation w on disk (may be NULL) plus the given extra paths
  * (files: .wim/.esd/.swm/.iso; directories: searched for sources\install.*), best
- * first.  Never writes. */
+ * first: the registered custom image (w->reagent PBRCustomImageLocation, the
+ * partition found by its offset), the OEM image (PBRImageLocation, or
+ * OsInstallLocation in 1.0, else \RecoveryImage on recovery partitions), then
+ * \sources\install.{wim,esd,swm} on NTFS partitions of disk, then the given paths.
+ * Images inside partitions and ISOs (UDF) are read in place.  A source that is
+ * named but unreadable is listed with err set (WR_ERR_NOT_FOUND, WR_ERR_WIM_CORRUPT,
+ * WR_ERR_UNSUPPORTED for an ISO without UDF ...).  mismatch is NULL when w is NULL.
+ * Returns WR_OK (possibly with n == 0) unless out of memory.  Never writes. */
 int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
 		    const char *const *extra_paths, struct wr_source_list *out,
 		    struct wr_detail *d);

@@ -617,6 +617,31 @@ static void test_abort(void **state)
 	p.calls = 0;
 	assert_int_equal(wr_wim_capture(vol, cap, &o, prog_cb, &p, NULL, &d), WR_ERR_ABORTED);
 	assert_int_equal(stat(cap, &st), -1);	/* a new WIM is removed */
+
+	/* Aborting an append leaves the existing WIM as it was, byte for byte. */
+	{
+		struct wr_wim_capture_opts o2 = { "Y", NULL, NULL, NULL, false };
+		struct wr_wim_info *info = NULL;
+		size_t len, len2;
+		char *before, *after;
+
+		make_ntfs(vol, "16M");
+		assert_int_equal(wr_wim_apply(real_wim("MultiImage.wim"), 3, vol, NULL, NULL, &d),
+				 WR_OK);
+		copy(real_wim("LZX.wim"), cap);
+		before = slurp(cap, &len);
+		p.calls = 0;
+		assert_int_equal(wr_wim_capture(vol, cap, &o2, prog_cb, &p, NULL, &d),
+				 WR_ERR_ABORTED);
+		after = slurp(cap, &len2);
+		assert_int_equal(len, len2);
+		assert_memory_equal(before, after, len);
+		assert_int_equal(wr_wim_read_info(cap, true, &info, &d), WR_OK);
+		assert_int_equal(info->image_count, 1);
+		wr_wim_info_free(info);
+		free(before);
+		free(after);
+	}
 }
 
 static void test_bad_args(void **state)
