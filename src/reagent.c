@@ -307,7 +307,12 @@ int wr_reagent_set_custom_image(const void *buf, size_t len,
 	if (ret)
 		return ret;
 	root = xmlDocGetRootElement(doc);
-	n = find_or_add(root, "PBRCustomImageLocation", "PBRImageLocation");
+	/* Where Windows puts it: after the factory image location (2.0: PBRImage-
+	 * Location; 1.0: OsInstallLocation), else after ImageLocation. */
+	n = find_or_add(root, "PBRCustomImageLocation",
+			child(root, "PBRImageLocation")	 ? "PBRImageLocation"
+			: child(root, "OsInstallLocation") ? "OsInstallLocation"
+							   : "ImageLocation");
 	if (!n)
 		goto nomem;
 	if (!set_prop(n, "path", set ? loc->path : ""))

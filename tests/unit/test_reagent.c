@@ -360,6 +360,7 @@ static void test_set_and_clear_custom_image(void **state)
 	assert_non_null(strstr(out, "<OemTool state=\"0\"/>"));
 	/* Windows' element order: the new element follows the image locations. */
 	assert_true(strstr(out, "<PBRCustomImageLocation") > strstr(out, "<OsInstallLocation"));
+	assert_true(strstr(out, "<PBRCustomImageLocation") < strstr(out, "<InstallState"));
 
 	/* Deregister: the element stays, empty, like reagentc leaves it. */
 	assert_int_equal(wr_reagent_set_custom_image(out, len, NULL, &out2, &len2, &d), WR_OK);
