@@ -49,9 +49,9 @@ static int run(const char *const argv[], const char *out_path)
 /* Decompress testdata/hives/<name>.xz into the temp dir; returns the path. */
 static char *hive_path(const char *name)
 {
-	static char path[4][512];
+	static char path[16][512];
 	static int slot;
-	char src[1024], *p = path[slot++ % 4];
+	char src[1024], *p = path[slot++ % 16];
 	const char *td = getenv("WINRESCUE_TESTDATA");
 
 	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
@@ -628,6 +628,175 @@ static void test_too_large(void **state)
 	wr_hive_close(h);
 }
 
+/* ---- hivelog: replaying the dirty Windows 11 NTUSER.DAT's logs ----------------- */
+
+#define ONEDRIVE_ACCOUNTS "Software\\Microsoft\\OneDrive\\Accounts"
+#define NEW_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\FileExts\\.\\OpenWithList"
+
+static void flip_byte(const char *path, long at)
+{
+	FILE *f = fopen(path, "r+b");
+	int c;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	c = fgetc(f);
+	assert_int_equal(fseek(f, at, SEEK_SET), 0);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+}
+
+static void test_hivelog_replay(void **state)
+{
+	(void)state;
+	char *base = hive_path("museum_Win11_NTUSER.DAT");
+	char *log1 = hive_path("museum_Win11_ntuser.dat.LOG1");
+	char *log2 = hive_path("museum_Win11_ntuser.dat.LOG2");
+	uint64_t hb = file_hash(base), h1 = file_hash(log1), h2 = file_hash(log2);
+	struct wr_hivelog_result r;
+	struct wr_regf_header hdr;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	char out[600];
+	uint64_t q;
+
+	snprintf(out, sizeof(out), "%s/replayed.dat", tmpdir);
+	assert_int_equal(wr_hivelog_replay(base, log1, log2, out, &r, &d), WR_OK);
+	assert_true(r.dirty);
+	/* Base block 0xd6/0xd5; LOG2 holds 0xee-0xf0 and LOG1 0xf1-0xf2 (the entries
+	 * before 0xee were reconciled into the base file and rotated away). */
+	assert_int_equal(r.entries_applied, 5);
+	assert_int_equal(r.first_seq, 0xee);
+	assert_int_equal(r.last_seq, 0xf2);
+	assert_true(r.log1_used);
+	assert_true(r.log2_used);
+	assert_int_equal(r.hbins_size, 0x103000);
+	/* The inputs are untouched. */
+	assert_true(file_hash(base) == hb);
+	assert_true(file_hash(log1) == h1);
+	assert_true(file_hash(log2) == h2);
+
+	/* The result is a clean hive (read back by the regf module's own parser). */
+	assert_int_equal(wr_regf_read_header(out, &hdr, &d), WR_OK);
+	assert_false(hdr.dirty);
+	assert_true(hdr.checksum_ok);
+	assert_int_equal(hdr.seq1, 0xf2);
+
+	/* What the logs changed: a key that only exists in them, a newer time stamp. */
+	assert_int_equal(wr_hive_open(base, false, &h, &d), WR_OK);
+	assert_false(wr_hive_key_exists(h, NEW_KEY));
+	assert_int_equal(wr_hive_get_qword(h, ONEDRIVE_ACCOUNTS, "LastUpdate", &q, &d), WR_OK);
+	assert_true(q == 0x6202d941);
+	wr_hive_close(h);
+	assert_int_equal(wr_hive_open(out, false, &h, &d), WR_OK);
+	assert_true(wr_hive_key_exists(h, NEW_KEY));
+	assert_int_equal(wr_hive_get_qword(h, ONEDRIVE_ACCOUNTS, "LastUpdate", &q, &d), WR_OK);
+	assert_true(q == 0x6202da20);
+	walk_some(h);
+	wr_hive_close(h);
+	/* hivex's exporter walks the whole replayed hive without an error. */
+	{
+		char reg[600];
+		const char *argv[] = { "hivexregedit", "--export", out, "\\", NULL };
+
+		snprintf(reg, sizeof(reg), "%s/replayed.reg", tmpdir);
+		assert_int_equal(run(argv, reg), 0);
+	}
+}
+
+static void test_hivelog_damage(void **state)
+{
+	(void)state;
+	char base[512], l1[600], l2[600], out[600], path[600];
+	struct wr_hivelog_result r;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hive *h = NULL;
+	uint64_t before;
+
+	snprintf(base, sizeof(base), "%s", hive_path("museum_Win11_NTUSER.DAT"));
+	snprintf(l1, sizeof(l1), "%s/bad.LOG1", tmpdir);
+	snprintf(l2, sizeof(l2), "%s/bad.LOG2", tmpdir);
+	snprintf(out, sizeof(out), "%s/bad-out.dat", tmpdir);
+
+	/* A flipped byte in LOG1's first entry: its hash fails, LOG1 is not used. */
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG1"), l1, SIZE_MAX);
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG2"), l2, SIZE_MAX);
+	flip_byte(l1, 0x200 + 0x1000);
+	before = file_hash(l1);
+	assert_int_equal(wr_hivelog_replay(base, l1, l2, out, &r, &d), WR_OK);
+	assert_int_equal(r.entries_applied, 3);
+	assert_int_equal(r.last_seq, 0xf0);
+	assert_false(r.log1_used);
+	assert_true(file_hash(l1) == before);
+	assert_int_equal(wr_hive_open(out, false, &h, &d), WR_OK);
+	wr_hive_close(h);
+
+	/* LOG2's second entry damaged: only 0xee applies; LOG1 (0xf1) does not follow. */
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG1"), l1, SIZE_MAX);
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG2"), l2, SIZE_MAX);
+	flip_byte(l2, 0x34000 + 20);	/* its dirty page count: hash-2 fails */
+	assert_int_equal(wr_hivelog_replay(base, l1, l2, out, &r, &d), WR_OK);
+	assert_int_equal(r.entries_applied, 1);
+	assert_int_equal(r.first_seq, 0xee);
+	assert_int_equal(r.last_seq, 0xee);
+
+	/* A log cut in the middle of its third entry: the first two apply. */
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG2"), l2, 0x43000 + 4096);
+	assert_int_equal(wr_hivelog_replay(base, NULL, l2, out, &r, &d), WR_OK);
+	assert_int_equal(r.entries_applied, 2);
+	assert_int_equal(r.last_seq, 0xef);
+
+	/* No logs at all: a plain copy, still dirty. */
+	assert_int_equal(wr_hivelog_replay(base, NULL, "/nonexistent/x.LOG2", out, &r, &d), WR_OK);
+	assert_true(r.dirty);
+	assert_int_equal(r.entries_applied, 0);
+	assert_true(file_hash(out) == file_hash(base));
+
+	/* A clean hive is copied unchanged whatever the logs say. */
+	assert_int_equal(wr_hivelog_replay(hive_path("regipy_SYSTEM"),
+					   hive_path("museum_Win11_ntuser.dat.LOG1"), NULL, out, &r,
+					   &d), WR_OK);
+	assert_false(r.dirty);
+	assert_int_equal(r.entries_applied, 0);
+	assert_true(file_hash(out) == file_hash(hive_path("regipy_SYSTEM")));
+
+	/* An old-format log (file type 1): refused, no output left behind. */
+	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG1"), l1, SIZE_MAX);
+	{
+		FILE *f = fopen(l1, "r+b");
+
+		assert_non_null(f);
+		assert_int_equal(fseek(f, 28, SEEK_SET), 0);
+		fputc(1, f);
+		fclose(f);
+	}
+	assert_int_equal(wr_hivelog_replay(base, l1, NULL, out, &r, &d), WR_ERR_UNSUPPORTED);
+	assert_int_equal(access(out, F_OK), -1);
+
+	/* Not a hive; a hive whose base block checksum is wrong. */
+	snprintf(path, sizeof(path), "%s/random-for-log", tmpdir);
+	write_random(path, 8192, 42, NULL, 0);
+	assert_int_equal(wr_hivelog_replay(path, NULL, NULL, out, &r, &d), WR_ERR_HIVE_CORRUPT);
+	snprintf(path, sizeof(path), "%s/badsum.dat", tmpdir);
+	copy_prefix(base, path, SIZE_MAX);
+	flip_byte(path, 508);
+	assert_int_equal(wr_hivelog_replay(path, NULL, NULL, out, &r, &d), WR_ERR_UNSUPPORTED);
+	/* Random bytes behind a real log base block: no entry is valid. */
+	{
+		char head[512];
+		FILE *f = fopen(hive_path("museum_Win11_ntuser.dat.LOG1"), "rb");
+
+		assert_non_null(f);
+		assert_int_equal(fread(head, 1, sizeof(head), f), sizeof(head));
+		fclose(f);
+		for (uint64_t seed = 1; seed <= 4; seed++) {
+			write_random(l1, 65536, seed, head, sizeof(head));
+			assert_int_equal(wr_hivelog_replay(base, l1, NULL, out, &r, &d), WR_OK);
+			assert_int_equal(r.entries_applied, 0);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -640,6 +809,8 @@ int main(void)
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_edit_and_commit),
 		cmocka_unit_test(test_too_large),
+		cmocka_unit_test(test_hivelog_replay),
+		cmocka_unit_test(test_hivelog_damage),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
