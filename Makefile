@@ -32,6 +32,8 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(NTFS_DE
 # libudf/libcdio read install.wim inside Windows ISOs (src/sources.c).
 LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -ludf -lcdio -lpthread
 UI_LIBS = -lncursesw -ltinfo
+# Test tools only: the independent NTFS checker hashes with nettle.
+TOOL_LIBS = -lnettle
 
 ENGINE_SRC = $(sort $(wildcard src/*.c))
 UI_SRC = $(sort $(wildcard ui/*.c ui/wizard/*.c))
@@ -53,7 +55,7 @@ MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/winrescue.mo)
 # Debian packages the build, the tests and the demo need.
 DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libwim-dev \
        wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
-       libjson-c-dev zlib1g-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
+       libjson-c-dev zlib1g-dev nettle-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \
        clang-format util-linux coreutils libudf-dev genisoimage
 
@@ -90,7 +92,7 @@ $(BUILD)/tools/%: tests/fixtures/%.c $(LIB)
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TOOL_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) $(TEST_HELPER_OBJ)
 	@mkdir -p $(dir $@)

@@ -1082,6 +1082,28 @@ static int write_removed_apps(struct jrnl *jr, const struct wr_refresh_plan *p,
 	return ret;
 }
 
+/* A finished journal moves to \$WinRescue\logs, so the next operation on this volume
+ * does not take it for an interrupted one. */
+static int archive_journal(struct wr_ntfs *vol, struct wr_detail *d)
+{
+	char to[128];
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret;
+
+	gmtime_r(&now, &tm);
+	strftime(to, sizeof(to), STATE_DIR "/logs/journal-%Y%m%d-%H%M%S", &tm);
+	ret = ensure_dir(vol, STATE_DIR "/logs", d);
+	for (unsigned n = 1; !ret && n < 100; n++) {
+		struct wr_ntfs_stat st;
+
+		if (wr_ntfs_stat(vol, to, &st, NULL) != WR_OK)
+			break;
+		snprintf(to + strlen(to) - (n > 1 ? 3 : 0), 4, "-%02u", n);
+	}
+	return ret ? ret : wr_ntfs_move(vol, JOURNAL_DIR, to, d);
+}
+
 static int do_finish(struct jrnl *jr, struct wr_detail *d)
 {
 	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "SAM", "SAM.LOG1", "SAM.LOG2",
@@ -1098,6 +1120,8 @@ static int do_finish(struct jrnl *jr, struct wr_detail *d)
 	}
 	if (!ret)
 		ret = jrnl_append(jr, "done", "refresh", NULL, d);
+	if (!ret)
+		ret = archive_journal(jr->vol, d);
 	return ret;
 }
 
@@ -1398,7 +1422,7 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	if (jr.j.torn_tail)
 		wr_log(WR_LOG_WARN, "journal: a torn last record was ignored");
 	if (wr_journal_find(&jr.j, "done", "refresh", NULL)) {
-		ret = WR_OK;	/* nothing left to do */
+		ret = archive_journal(vol, d);	/* only the archiving was left */
 		goto out;
 	}
 	if (!wr_journal_find(&jr.j, "planned", "refresh", NULL)) {
