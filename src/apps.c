@@ -285,11 +285,12 @@ static int cmp_app(const void *x, const void *y)
 	return a->user ? strcasecmp(a->user, b->user) : 0;
 }
 
-/* Copy a hive out of the volume and open it read-only. */
+/* Copy a hive out of the volume (its transaction logs replayed when it is dirty) and
+ * open it read-only. */
 static int open_copy(struct wr_ntfs *vol, const char *vpath, const char *host,
 		     struct wr_hive **h, struct wr_detail *d)
 {
-	int ret = wr_ntfs_copy_out(vol, vpath, host, d);
+	int ret = wr_hivelog_copy_out(vol, vpath, host, NULL, d);
 
 	if (ret == WR_OK)
 		ret = wr_hive_open(host, false, h, d);

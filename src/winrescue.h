@@ -691,8 +691,9 @@ struct wr_windows {
 
 /* Inspect the installation on an open volume (root must hold Windows\System32,
  * else WR_ERR_NO_WINDOWS).  Reads the hives from private copies in a temporary
- * folder (removed afterwards); never writes to the volume.  *out is freed with
- * wr_windows_free. */
+ * folder (removed afterwards), with the transaction logs of dirty hives replayed
+ * into the copies (wr_hivelog_copy_out); never writes to the volume.  *out is freed
+ * with wr_windows_free. */
 int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detail *d);
 void wr_windows_free(struct wr_windows *w);
 /* Free what an embedded (zero-initialised) struct holds; it can be reused. */
@@ -769,7 +770,7 @@ int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user,
  * Wow6432Node (32-bit), and each non-special user's NTUSER.DAT (HKCU) Uninstall, read
  * from private copies in a temporary folder; sorted by name.  A user hive that cannot
  * be read is logged and skipped; a SOFTWARE hive that cannot be read is an error.
- * Dirty hives are read as their base file says (logs are not replayed). */
+ * A dirty hive's .LOG1/.LOG2 are replayed into the copy first (wr_hivelog_copy_out). */
 int wr_apps_read(struct wr_ntfs *vol, const struct wr_windows *w,
 		 struct wr_app_list *list, struct wr_detail *d);
 /* Apps in old that new lacks, matched by name and publisher (case-insensitive),

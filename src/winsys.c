@@ -293,7 +293,7 @@ int wr_winsys_keyboard_from_hive(struct wr_hive *def, struct wr_windows *w,
 		return wr_detail_setf(d, WR_ERR_CORRUPT, 0, "Keyboard Layout\\Preload\\1",
 				      "not a keyboard layout id: '%s'", layout);
 	/* The input locale is "<language>:<layout>"; the language is the low word. */
-	snprintf(w->keyboard, sizeof(w->keyboard), "%04lx:%s", id & 0xffff, layout);
+	snprintf(w->keyboard, sizeof(w->keyboard), "%04lx:%08lx", id & 0xffff, id);
 	return WR_OK;
 }
 
@@ -711,7 +711,8 @@ int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detai
 		snprintf(vpath, sizeof(vpath), "Windows/System32/config/%s", hive_names[i]);
 		snprintf(host[i], sizeof(host[i]), "%s/%s", tmpdir, hive_names[i]);
 		memset(&hd, 0, sizeof(hd));
-		ret = wr_ntfs_copy_out(vol, vpath, host[i], &hd);
+		/* A dirty hive gets its transaction logs replayed into the copy. */
+		ret = wr_hivelog_copy_out(vol, vpath, host[i], NULL, &hd);
 		if (ret == WR_OK)
 			ret = wr_hive_open(host[i], false, &hives[i], &hd);
 		if (ret == WR_ERR_NOMEM)
