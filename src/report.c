@@ -33,8 +33,7 @@ void wr_report_texts_init(struct wr_report_texts *t)
 {
 	if (!t)
 		return;
-	/* TRANSLATORS: the title of the page a refresh leaves on the Desktop (the
-	 * name Windows 8 gives it). */
+	/* TRANSLATORS: title of the page a refresh leaves on the Desktop, as Windows 8 names it. */
 	t->title = N_("Removed Apps");
 	t->intro = N_("These apps were removed when your PC was refreshed. To use them "
 		      "again, reinstall them from their installation discs or from "
