@@ -797,6 +797,91 @@ static void test_hivelog_damage(void **state)
 	}
 }
 
+static void *slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	void *buf;
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	fclose(f);
+	*len = (size_t)st.st_size;
+	return buf;
+}
+
+/* The glue: a dirty hive and its logs inside an NTFS volume made by mkntfs. */
+static void test_hivelog_copy_out(void **state)
+{
+	(void)state;
+	static const struct { const char *from, *to; } files[] = {
+		{ "museum_Win11_NTUSER.DAT", "Users/Alice/NTUSER.DAT" },
+		{ "museum_Win11_ntuser.dat.LOG1", "Users/Alice/ntuser.dat.LOG1" },
+		{ "museum_Win11_ntuser.dat.LOG2", "Users/Alice/ntuser.dat.LOG2" },
+		{ "regipy_NTUSER.DAT", "Users/Bob/NTUSER.DAT" },
+	};
+	char img[600], host[600], leftover[700];
+	const char *mk[] = { "mkntfs", "-F", "-Q", "-q", img, NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_hivelog_result r;
+	struct wr_ntfs *vol = NULL;
+	struct wr_hive *h = NULL;
+	struct wr_extent ext;
+	uint64_t before;
+	FILE *f;
+
+	snprintf(img, sizeof(img), "%s/vol.img", tmpdir);
+	snprintf(host, sizeof(host), "%s/copied-hive", tmpdir);
+	f = fopen(img, "wb");
+	assert_non_null(f);
+	assert_int_equal(ftruncate(fileno(f), 64 << 20), 0);
+	fclose(f);
+	assert_int_equal(run(mk, NULL), 0);
+	assert_int_equal(wr_blockdev_resolve(img, 0, &ext, &d), WR_OK);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(vol, "Users", &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(vol, "Users/Alice", &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(vol, "Users/Bob", &d), WR_OK);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		size_t len;
+		void *buf = slurp(hive_path(files[i].from), &len);
+
+		assert_int_equal(wr_ntfs_write_file(vol, files[i].to, buf, len, &d), WR_OK);
+		free(buf);
+	}
+	wr_ntfs_close(vol);
+	before = file_hash(img);
+
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
+	/* The logs are found beside the hive, whatever the case of their names. */
+	assert_int_equal(wr_hivelog_copy_out(vol, "Users/Alice/NTUSER.DAT", host, &r, &d), WR_OK);
+	assert_true(r.dirty);
+	assert_int_equal(r.entries_applied, 5);
+	assert_int_equal(wr_hive_open(host, false, &h, &d), WR_OK);
+	assert_true(wr_hive_key_exists(h, NEW_KEY));
+	wr_hive_close(h);
+	snprintf(leftover, sizeof(leftover), "%s.LOG1", host);
+	assert_int_equal(access(leftover, F_OK), -1);
+	snprintf(leftover, sizeof(leftover), "%s.base", host);
+	assert_int_equal(access(leftover, F_OK), -1);
+
+	/* A clean hive without logs: copied as it is. */
+	assert_int_equal(wr_hivelog_copy_out(vol, "users\\bob\\ntuser.dat", host, &r, &d), WR_OK);
+	assert_false(r.dirty);
+	assert_int_equal(r.entries_applied, 0);
+	assert_true(file_hash(host) == file_hash(hive_path("regipy_NTUSER.DAT")));
+	/* No hive: an error, nothing left behind. */
+	unlink(host);
+	assert_true(wr_hivelog_copy_out(vol, "Users/Carol/NTUSER.DAT", host, &r, &d) != WR_OK);
+	assert_int_equal(access(host, F_OK), -1);
+	wr_ntfs_close(vol);
+	/* Reading never writes to the volume. */
+	assert_true(file_hash(img) == before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -811,6 +896,7 @@ int main(void)
 		cmocka_unit_test(test_too_large),
 		cmocka_unit_test(test_hivelog_replay),
 		cmocka_unit_test(test_hivelog_damage),
+		cmocka_unit_test(test_hivelog_copy_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
