@@ -818,6 +818,93 @@ static void test_iso(void **state)
 	wr_source_list_release(&l);
 }
 
+/* The synthetic PC of tests/fixtures/build-pc.sh (GPT and MBR): the factory image
+ * its ReAgent.xml names on the recovery partition comes first and can refresh the
+ * installed Windows 8.1 Core; of the media's install.wim, index 1 (Core) can, index
+ * 2 (Professional) cannot. */
+static void check_pc(const char *img, const char *host_wim)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_disk *disk = NULL;
+	struct wr_windows *w = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct wr_extent ext;
+	struct wr_source_list l;
+	struct wr_wim_info *host = NULL;
+	const struct wr_source *best;
+	const struct wr_partition *win = NULL, *rec = NULL;
+	unsigned index;
+
+	assert_int_equal(wr_disk_read(img, &disk, &d), WR_OK);
+	for (size_t i = 0; i < disk->nparts; i++) {
+		if (disk->parts[i].role == WR_ROLE_WINDOWS)
+			win = &disk->parts[i];
+		if (disk->parts[i].role == WR_ROLE_RECOVERY)
+			rec = &disk->parts[i];
+	}
+	assert_non_null(win);
+	assert_non_null(rec);
+	assert_int_equal(wr_blockdev_resolve(img, win->number, &ext, &d), WR_OK);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
+	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
+	wr_ntfs_close(vol);
+	assert_true(w->has_reagent);
+	assert_true(w->reagent.pbr.present);
+	assert_int_equal(w->reagent.pbr.offset, rec->start);
+
+	{
+		const char *extra[] = { host_wim, NULL };
+
+		assert_int_equal(wr_sources_find(w, disk, extra, &l, &d), WR_OK);
+	}
+	/* The factory image (Core only) first, then the media given by path. */
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.v[0].kind, WR_SOURCE_OEM);
+	assert_int_equal(l.v[0].err, WR_OK);
+	assert_string_equal(l.v[0].path, "\\RecoveryImage\\install.wim");
+	assert_non_null(strstr(l.v[0].where, "partition"));
+	assert_int_equal(wr_wim_read_info(host_wim, false, &host, &d), WR_OK);
+	assert_int_equal(l.v[0].info->image_count, 1);
+	assert_string_equal(l.v[0].info->images[0].name, host->images[0].name);
+	assert_string_equal(l.v[0].info->images[0].edition, "Core");
+	assert_int_equal(l.v[0].info->images[0].build, host->images[0].build);
+	assert_int_equal(l.v[0].info->images[0].arch, WR_ARCH_X64);
+	assert_int_equal(l.v[0].mismatch[0], WR_MATCH_OK);
+	assert_int_equal(l.v[1].kind, WR_SOURCE_GIVEN);
+	assert_int_equal(l.v[1].info->image_count, 2);
+	assert_int_equal(l.v[1].mismatch[0], WR_MATCH_OK);
+	assert_int_equal(l.v[1].mismatch[1], WR_MISMATCH_EDITION);
+	assert_int_equal(wr_sources_best(&l, &best, &index), WR_OK);
+	assert_ptr_equal(best, &l.v[0]);
+	assert_int_equal(index, 1);
+	wr_wim_info_free(host);
+	wr_source_list_release(&l);
+	wr_windows_free(w);
+	wr_disk_free(disk);
+}
+
+static void test_synthetic_pc(void **state)
+{
+	(void)state;
+	const char *top = getenv("WINRESCUE_TOP"), *build = getenv("BUILD");
+	char script[1200], mkvolume[1200];
+
+	snprintf(script, sizeof(script), "%s/tests/fixtures/build-pc.sh", top ? top : ".");
+	snprintf(mkvolume, sizeof(mkvolume), "%s/%s/tools/mkvolume", top ? top : ".",
+		 build ? build : "build");
+	if (access(mkvolume, X_OK)) {
+		/* Only when the test program is run by hand without `make all`. */
+		skip();
+	}
+	{
+		const char *argv[] = { "bash", script, "--out", tpath("pc"), "--layout", "both", NULL };
+
+		assert_int_equal(run(NULL, 0, argv), 0);
+	}
+	check_pc(tpath("pc/pc.img"), tpath("pc/install.wim"));
+	check_pc(tpath("pc/pc-mbr.img"), tpath("pc/install.wim"));
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -847,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_given_paths),
 		cmocka_unit_test(test_disk_sources),
 		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_synthetic_pc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
