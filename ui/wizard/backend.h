@@ -73,6 +73,7 @@ enum {
 	WZ_MIS_OLDER_BUILD = 1 << 3,
 	WZ_MIS_NOT_WINDOWS = 1 << 4,
 	WZ_MIS_UNREADABLE = 1 << 5,
+	WZ_MIS_IN_PARTITION = 1 << 6,	/* inside a partition: this version cannot use it */
 };
 
 struct wz_source {
@@ -138,8 +139,9 @@ struct wz_outcome {
 struct wz_interrupted {
 	bool found;
 	enum wz_op op;
-	char where[512];
-	unsigned step, nsteps;
+	char where[512];		/* the disk or volume */
+	unsigned partition;		/* 0: where is the volume itself */
+	unsigned step, nsteps;		/* 0 when unknown */
 };
 
 struct wz_backend {
@@ -164,7 +166,8 @@ struct wz_backend {
 	void (*destroy)(void *ctx);
 };
 
-/* The real backend over the engine: extra disk image files (--disk), NULL-terminated. */
-int backend_real_init(struct wz_backend *b, char *const *disk_images);
+/* The real backend over the engine: disk image files (--disk; none: every disk of
+ * the machine) and extra image files or folders (--source), NULL-terminated. */
+int backend_real_init(struct wz_backend *b, char *const *disk_images, char *const *sources);
 
 #endif

@@ -1,13 +1,16 @@
 /*
  * backend_real.c - the wizard's backend over the engine (src/winrescue.h only).
  *
- * What the engine can do today is wired here; an operation whose engine function is
- * not declared yet (refresh, reset, repair, recovery images, reports, resume) is a
- * NULL entry in run[], and the wizard shows its honest "not available yet" screen.
- * TODO(refresh/reset/diagnose issues): fill run[] as wr_refresh_run, wr_reset_run,
- * the journal and the report land in winrescue.h.
+ * What the engine can do today is wired here: inspection, a check-up from the volume
+ * state, SMART and the installation's facts, image sources, the surface scan, and
+ * refresh with its resume.  An operation whose engine function is not declared yet
+ * (reset, repair, recovery images, the diagnostics report) is a NULL entry in run[],
+ * and the wizard shows its honest "not available yet" screen.
+ * TODO(reset/diagnose issues): fill run[] as wr_reset_run, repairs and the report
+ * land in winrescue.h.
  */
 #define _GNU_SOURCE
+#include <libintl.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +26,9 @@
 
 struct real {
 	char **disks;			/* --disk images, or NULL: every disk */
+	char *const *sources;		/* --source files and folders */
+	char resume_target[4096];	/* the volume find_interrupted found */
+	unsigned resume_partition;
 	struct wr_inspection *in;
 	/* Where each installation of the last find_pcs lies in the inspection. */
 	size_t where_disk[WZ_MAX_PCS], where_vol[WZ_MAX_PCS];
@@ -38,20 +44,37 @@ static double real_now(void *ctx)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Mounted removable media and folders a person may have mounted by hand: searched
- * for installation media (sources\install.wim|esd|swm). */
-static char **media_dirs(void)
+/* Where to look for images besides the disk itself: the --source paths, then
+ * mounted removable media and folders a person may have mounted by hand (searched for
+ * sources\install.wim|esd|swm). */
+static char **media_dirs(const struct real *r)
 {
 	FILE *f = setmntent("/proc/self/mounts", "r");
 	struct mntent *m;
-	char **v = NULL;
+	char **v = calloc(1, sizeof(*v));
 	size_t n = 0;
 
-	if (!f)
+	if (!v)
 		return NULL;
+	for (char *const *p = r->sources; p && *p; p++) {
+		char **nv = realloc(v, (n + 2) * sizeof(*v));
+
+		if (!nv)
+			break;
+		v = nv;
+		v[n] = strdup(*p);
+		if (!v[n])
+			break;
+		v[++n] = NULL;
+	}
+	if (!f)
+		return v;
 	while ((m = getmntent(f))) {
 		char **nv;
 
+		/* Block devices that a desktop automounter or a person mounted. */
+		if (strncmp(m->mnt_fsname, "/dev/", 5))
+			continue;
 		if (strncmp(m->mnt_dir, "/media/", 7) && strncmp(m->mnt_dir, "/run/media/", 11) &&
 		    strncmp(m->mnt_dir, "/mnt/", 5) && strcmp(m->mnt_dir, "/mnt"))
 			continue;
@@ -72,7 +95,7 @@ static int real_find_pcs(void *ctx, struct wz_pc_list *out)
 {
 	struct real *r = ctx;
 	struct wr_detail d = WR_DETAIL_INIT;
-	char **media = media_dirs();
+	char **media = media_dirs(r);
 	int ret;
 
 	wr_inspection_free(r->in);
@@ -350,7 +373,7 @@ static int real_find_sources(void *ctx, const struct wz_install *pc, struct wz_s
 	if (!vr || !vr->windows)
 		return WR_ERR_NOT_FOUND;
 	/* Look again each time: the person may just have inserted a USB stick. */
-	media = media_dirs();
+	media = media_dirs(r);
 	ret = wr_sources_find(vr->windows, dr->disk, (const char *const *)media, &list, &d);
 	wr_strv_free(media);
 	if (ret) {
@@ -370,6 +393,9 @@ static int real_find_sources(void *ctx, const struct wz_install *pc, struct wz_s
 			for (size_t k = 0; k < s->info->image_count; k++) {
 				unsigned m = map_mismatch(s->mismatch ? s->mismatch[k] : 0);
 
+				/* wr_refresh_plan opens images as host files only for now. */
+				if (access(s->path, R_OK))
+					m |= WZ_MIS_IN_PARTITION;
 				if ((pass == 0) == (m == 0))
 					add_source(out, s, k, m);
 			}
@@ -453,6 +479,185 @@ static int real_scan(void *ctx, const struct wz_install *pc, const struct wz_sou
 	return ret;
 }
 
+/* Progress of a refresh (or its resume), as the wizard wants it. */
+struct op_ctx {
+	wz_progress_cb cb;
+	void *cbctx;
+	struct wz_progress p;
+};
+
+static enum wr_prog_status op_progress(enum wr_prog_msg msg, const union wr_prog_info *info,
+				       void *ctx)
+{
+	struct op_ctx *o = ctx;
+
+	switch (msg) {
+	case WR_PROG_STEP_BEGIN:
+		o->p.step = info->step.index;
+		o->p.nsteps = info->step.count;
+		o->p.step_name = info->step.name;
+		o->p.done = 0;
+		o->p.total = 0;
+		/* wr_refresh_run: stopping is safe only before step 2 begins. */
+		if (info->step.index >= 2)
+			o->p.no_return = true;
+		break;
+	case WR_PROG_STEP_END:
+		o->p.done = o->p.total = 1;
+		break;
+	case WR_PROG_BYTES:
+	case WR_PROG_ITEMS:
+		o->p.done = info->amount.done;
+		o->p.total = info->amount.total;
+		break;
+	default:
+		return WR_PROG_CONTINUE;
+	}
+	return o->cb && o->cb(&o->p, o->cbctx) && !o->p.no_return ? WR_PROG_ABORT
+								    : WR_PROG_CONTINUE;
+}
+
+/* Removed Apps.html in the person's language (the report module's msgids). */
+static void report_texts(struct wr_report_texts *t)
+{
+	wr_report_texts_init(t);
+	t->title = t->title ? gettext(t->title) : NULL;
+	t->intro = t->intro ? gettext(t->intro) : NULL;
+	t->made_for = t->made_for ? gettext(t->made_for) : NULL;
+	t->col_name = t->col_name ? gettext(t->col_name) : NULL;
+	t->col_version = t->col_version ? gettext(t->col_version) : NULL;
+	t->col_publisher = t->col_publisher ? gettext(t->col_publisher) : NULL;
+	t->col_link = t->col_link ? gettext(t->col_link) : NULL;
+	t->none = t->none ? gettext(t->none) : NULL;
+}
+
+static void refresh_outcome(const struct wr_refresh_plan *plan, struct wz_outcome *out)
+{
+	snprintf(out->old_system, sizeof(out->old_system), "C:\\%s",
+		 plan->old_dir[0] ? plan->old_dir : "Windows.old");
+	snprintf(out->apps_list, sizeof(out->apps_list), "%s", "Desktop\\Removed Apps.html");
+	if (wr_log_path())
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+}
+
+static int real_refresh(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct wr_refresh_opts o;
+	struct wr_refresh_plan plan;
+	struct wr_report_texts texts;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct op_ctx oc = { cb, cbctx, { 0, WR_REFRESH_STEPS, NULL, 0, 0, false } };
+	int ret;
+
+	(void)ctx;
+	if (!pc)
+		return WR_ERR_INVALID_ARG;
+	memset(&o, 0, sizeof(o));
+	report_texts(&texts);
+	o.target = pc->disk_path;
+	o.partition = pc->partition;
+	/* A file the host can open is passed as chosen; an image inside a partition (the
+	 * recovery partition's install.wim) is what the engine finds as the best source
+	 * itself, which is the one the wizard listed first. */
+	if (src && src->path[0] == '/') {
+		o.source = src->path;
+		o.index = src->index;
+	}
+	/* The check-up told the person that a hibernated or Fast Startup session is
+	 * discarded, and the confirmation screen is where they agreed. */
+	o.discard_hibernation = true;
+	o.language = i18n_language();
+	o.report_texts = &texts;
+	ret = wr_refresh_plan(&o, &plan, &d);
+	if (!ret)
+		ret = wr_refresh_run(&o, &plan, op_progress, &oc, &d);
+	if (ret) {
+		wr_log_err("wizard: refresh", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else {
+		refresh_outcome(&plan, out);
+	}
+	wr_refresh_plan_release(&plan);
+	return ret;
+}
+
+static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+		       wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct real *r = ctx;
+	struct wr_refresh_opts o;
+	struct wr_refresh_plan plan;
+	struct wr_report_texts texts;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct op_ctx oc = { cb, cbctx, { 0, WR_REFRESH_STEPS, NULL, 0, 0, true } };
+	int ret;
+
+	(void)pc;
+	(void)src;
+	memset(&o, 0, sizeof(o));
+	report_texts(&texts);
+	o.target = r->resume_target;
+	o.partition = r->resume_partition;
+	o.language = i18n_language();
+	o.report_texts = &texts;
+	ret = wr_refresh_resume(&o, &plan, op_progress, &oc, &d);
+	if (ret == WR_ERR_NOTHING_TO_RESUME)
+		ret = WR_OK;	/* it had changed nothing: the journal is gone, Windows is as it was */
+	if (ret) {
+		wr_log_err("wizard: resume", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else {
+		refresh_outcome(&plan, out);
+	}
+	wr_refresh_plan_release(&plan);
+	return ret;
+}
+
+/* The refresh keeps its journal in this folder of the target volume while it runs
+ * (refresh.c's JOURNAL_DIR); it is removed when the refresh finishes.
+ * TODO(refresh): a public "is a refresh pending on this volume?" call would be better
+ * than knowing the folder here. */
+#define REFRESH_JOURNAL_DIR "/$WinRescue/journal"
+
+static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
+{
+	struct real *r = ctx;
+	struct wz_pc_list scratch;
+
+	memset(out, 0, sizeof(*out));
+	memset(&scratch, 0, sizeof(scratch));
+	/* The inspection is kept for the Your PC screen. */
+	if (!r->in)
+		real_find_pcs(ctx, &scratch);
+	if (!r->in)
+		return WR_OK;
+	for (size_t i = 0; i < r->in->ndisks && !out->found; i++) {
+		const struct wr_disk_report *dr = &r->in->disks[i];
+
+		for (size_t j = 0; j < dr->nvolumes && !out->found; j++) {
+			const struct wr_volume_report *vr = &dr->volumes[j];
+			struct wr_ntfs *vol = NULL;
+			struct wr_ntfs_stat st;
+
+			if (vr->probe_err || !vr->state.is_ntfs)
+				continue;
+			if (wr_ntfs_open(&vr->ext, WR_NTFS_RDONLY | WR_NTFS_IGNORE_HIBERFILE, &vol, NULL))
+				continue;
+			if (wr_ntfs_stat(vol, REFRESH_JOURNAL_DIR, &st, NULL) == WR_OK && st.is_dir) {
+				out->found = true;
+				out->op = WZ_OP_REFRESH;
+				text_copy(r->resume_target, sizeof(r->resume_target), dr->path);
+				r->resume_partition = vr->ext.partition;
+				text_copy(out->where, sizeof(out->where), dr->path);
+				out->partition = vr->ext.partition;
+			}
+			wr_ntfs_close(vol);
+		}
+	}
+	return WR_OK;
+}
+
 static void real_destroy(void *ctx)
 {
 	struct real *r = ctx;
@@ -461,7 +666,7 @@ static void real_destroy(void *ctx)
 	free(r);
 }
 
-int backend_real_init(struct wz_backend *b, char *const *disk_images)
+int backend_real_init(struct wz_backend *b, char *const *disk_images, char *const *sources)
 {
 	struct real *r = calloc(1, sizeof(*r));
 
@@ -469,14 +674,17 @@ int backend_real_init(struct wz_backend *b, char *const *disk_images)
 	if (!r)
 		return -1;
 	r->disks = disk_images && disk_images[0] ? (char **)disk_images : NULL;
+	r->sources = sources;
 	b->ctx = r;
 	b->find_pcs = real_find_pcs;
 	b->checkup = real_checkup;
 	b->find_sources = real_find_sources;
 	b->removed_apps = real_removed_apps;
 	b->run[WZ_OP_SCAN] = real_scan;
-	/* Not in the engine yet: refresh, reset, repair, image, report, resume. */
-	b->find_interrupted = NULL;
+	b->run[WZ_OP_REFRESH] = real_refresh;
+	b->run[WZ_OP_RESUME] = real_resume;
+	/* Not in the engine yet: reset, repair, image, report. */
+	b->find_interrupted = real_find_interrupted;
 	b->now = real_now;
 	b->destroy = real_destroy;
 	return 0;

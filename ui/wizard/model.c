@@ -272,6 +272,8 @@ static void mismatch_reason(const struct wz_install *pc, const struct wz_source 
 	buf[0] = '\0';
 	if (s->mismatch & WZ_MIS_UNREADABLE)
 		sfmt(buf, size, "%s", _("This file cannot be read: it may be damaged."));
+	else if (s->mismatch & WZ_MIS_IN_PARTITION && !(s->mismatch & ~WZ_MIS_IN_PARTITION))
+		sfmt(buf, size, "%s", _("This version of winrescue cannot use an image inside a partition yet. Use installation media on a USB stick or DVD."));
 	else if (s->mismatch & WZ_MIS_NOT_WINDOWS)
 		sfmt(buf, size, "%s", _("This image does not hold a Windows system."));
 	else if (s->mismatch & WZ_MIS_VERSION)
@@ -593,7 +595,8 @@ static void checkup_view(struct wizard *wz, struct wz_view *v)
 			add_line(v, light_style(f->light), light_mark(f->light), "%s", text);
 			if (f->advice) {
 				subst1(_(f->advice), f->subject, text, sizeof(text));
-				add_line(v, WZ_ST_NORMAL, "", "%s", text);
+				/* Under the finding's text, past its mark. */
+				add_line(v, WZ_ST_NORMAL, "      ", "%s", text);
 			}
 		}
 		if (wz->check.n == 0)
@@ -737,8 +740,14 @@ static void source_view(struct wizard *wz, struct wz_view *v)
 		/* TRANSLATORS: %1$s is the image's name ("Windows 8.1 Pro"), %2$s its
 		 * architecture, %3$s what it is ("installation media"), %4$s where it
 		 * is ("/dev/sdb1"). */
-		sfmt(label, sizeof(label), _("%1$s (%2$s), %3$s on %4$s"), s->name, s->arch,
-		     _(kind_label(s->kind)), s->where);
+		if (s->arch[0])
+			sfmt(label, sizeof(label), _("%1$s (%2$s), %3$s on %4$s"), s->name, s->arch,
+			     _(kind_label(s->kind)), s->where);
+		else
+			/* TRANSLATORS: %1$s is a file name, %2$s what it is ("installation
+			 * media"), %3$s where it is ("/dev/sdb1"). */
+			sfmt(label, sizeof(label), _("%1$s, %2$s on %3$s"), s->name,
+			     _(kind_label(s->kind)), s->where);
 		mismatch_reason(pc, s, why, sizeof(why));
 		{
 			char desc[512];
@@ -1059,12 +1068,23 @@ static void unavailable_view(struct wizard *wz, struct wz_view *v)
 static void resume_view(struct wizard *wz, struct wz_view *v)
 {
 	const struct wz_interrupted *r = &wz->interrupted;
+	char where[640];
 
 	view_begin(wz, v, 0, _("An operation did not finish"));
-	/* TRANSLATORS: %1$s is the operation ("Refresh your PC (keep my files)"),
-	 * %2$u and %3$u the step where it stopped, %4$s the disk or volume. */
-	add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" stopped at part %2$u of %3$u on %4$s, maybe because the power failed."),
-		 _(op_label(r->op)), r->step, r->nsteps, r->where);
+	if (r->partition)
+		/* TRANSLATORS: %1$s is a disk ("/dev/sda"), %2$u a partition number. */
+		sfmt(where, sizeof(where), _("%1$s, partition %2$u"), r->where, r->partition);
+	else
+		text_copy(where, sizeof(where), r->where);
+	if (r->nsteps)
+		/* TRANSLATORS: %1$s is the operation ("Refresh your PC (keep my files)"),
+		 * %2$u and %3$u the step where it stopped, %4$s the disk or volume. */
+		add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" stopped at part %2$u of %3$u on %4$s, maybe because the power failed."),
+			 _(op_label(r->op)), r->step, r->nsteps, where);
+	else
+		/* TRANSLATORS: %1$s is the operation, %2$s the disk or volume. */
+		add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" did not finish on %2$s, maybe because the power failed."),
+			 _(op_label(r->op)), where);
 	add_line(v, WZ_ST_NORMAL, NULL, "%s",
 		 _("Your files are safe. Windows will not start until the work is finished. winrescue can finish it now."));
 	add_item(v, true, _("Finish it now"), _("Continues from where it stopped."), NULL);

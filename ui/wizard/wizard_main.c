@@ -1,5 +1,7 @@
 /*
- * wizard_main.c - "winrescue wizard [--disk IMAGE]...": the ncurses front end's loop.
+ * wizard_main.c - "winrescue wizard [--disk IMAGE]... [--source IMAGE|FOLDER]...": the
+ * ncurses front end's loop.  --disk shows disk image files instead of the machine's
+ * disks; --source adds image files or folders to where installation media is sought.
  *
  * The loop is htop's: draw, read a key, hand it to the model, act on what it says.
  * While long work runs the model calls tick(), which polls keys without blocking
@@ -70,39 +72,45 @@ int cmd_wizard(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "disk", required_argument, NULL, 'd' },
+		{ "source", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char **disks = calloc((size_t)argc + 1, sizeof(*disks));
-	size_t ndisks = 0;
+	char **sources = calloc((size_t)argc + 1, sizeof(*sources));
+	size_t ndisks = 0, nsources = 0;
 	struct wz_backend be;
 	struct wizard wz;
 	struct loop l;
 	const char *term = getenv("TERM");
 	int c, ret = EXIT_DONE;
 
-	if (!disks)
-		return EXIT_FAILED;
+	if (!disks || !sources) {
+		ret = EXIT_FAILED;
+		goto out_args;
+	}
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd') {
-			fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]..."));
-			free(disks);
-			return EXIT_USAGE;
+		if (c == 'd') {
+			disks[ndisks++] = optarg;
+		} else if (c == 's') {
+			sources[nsources++] = optarg;
+		} else {
+			ret = EXIT_USAGE;
+			break;
 		}
-		disks[ndisks++] = optarg;
 	}
-	if (optind < argc) {
-		fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]..."));
-		free(disks);
-		return EXIT_USAGE;
+	if (ret == EXIT_USAGE || optind < argc) {
+		fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]... [--source IMAGE|FOLDER]..."));
+		ret = EXIT_USAGE;
+		goto out_args;
 	}
-	if (backend_real_init(&be, disks) != 0) {
-		free(disks);
-		return EXIT_FAILED;
+	if (backend_real_init(&be, disks, sources) != 0) {
+		ret = EXIT_FAILED;
+		goto out_args;
 	}
 	if (wizard_init(&wz, &be, term && !strcmp(term, "linux")) != 0) {
 		be.destroy(be.ctx);
-		free(disks);
-		return EXIT_FAILED;
+		ret = EXIT_FAILED;
+		goto out_args;
 	}
 	l.wz = &wz;
 	l.d = draw_start();
@@ -136,6 +144,8 @@ int cmd_wizard(int argc, char **argv)
 out:
 	wizard_release(&wz);
 	be.destroy(be.ctx);
+out_args:
 	free(disks);
+	free(sources);
 	return ret;
 }
