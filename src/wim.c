@@ -238,7 +238,7 @@ static int parse_header(const unsigned char *p, size_t len, const char *name,
 	if (h->part_number == 0 || h->total_parts == 0 || h->part_number > h->total_parts)
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name, "bad part number %u/%u",
 				      h->part_number, h->total_parts);
-	if (h->image_count > 65535)
+	if (h->image_count > 4096)	/* real WIMs hold a few dozen */
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name, "image count %u",
 				      h->image_count);
 	if (h->xml.flags & RESHDR_FLAG_COMPRESSED)
