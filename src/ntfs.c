@@ -311,6 +311,7 @@ struct wr_ntfs {
 	bool rw;
 	char name[4200];	/* for messages: "path" or "path@offset" */
 	struct reader_ctx *readers;
+	struct PERMISSIONS_CACHE *seccache;	/* libntfs-3g's, for inherited ids */
 };
 
 static void extent_name(const struct wr_extent *ext, char *buf, size_t len)
@@ -632,6 +633,14 @@ void wr_ntfs_close(struct wr_ntfs *v)
 		if (rc->r)
 			rc->r->ctx = NULL;
 		free(rc);
+	}
+	if (v->seccache) {
+		struct SECURITY_CONTEXT scx;
+
+		memset(&scx, 0, sizeof(scx));
+		scx.vol = v->vol;
+		scx.pseccache = &v->seccache;
+		ntfs_destroy_security_context(&scx);
 	}
 	unmount(v->vol, v->od);
 	free(v);
@@ -1090,9 +1099,17 @@ static void dir_items_release(struct dir_items *it)
 static int read_dir(ntfs_inode *dir, struct dir_items *it)
 {
 	s64 pos = 0;
+	ntfschar *locase = dir->vol->locase;
+	int rc;
 
 	memset(it, 0, sizeof(*it));
-	if (ntfs_readdir(dir, &pos, it, collect_cb)) {
+	/* With ignore-case lookups on, ntfs_readdir() hands out lower-cased names (what
+	 * the FUSE driver shows); we want the names as stored, so the lower-case table
+	 * is set aside while reading (single-threaded, restored at once). */
+	dir->vol->locase = NULL;
+	rc = ntfs_readdir(dir, &pos, it, collect_cb);
+	dir->vol->locase = locase;
+	if (rc) {
 		int e = it->err ? it->err : errno;
 
 		dir_items_release(it);
@@ -1250,7 +1267,7 @@ static int entry_streams(ntfs_inode *ni, struct wr_ntfs_stream **out, size_t *n,
 		int *nl;
 		char *u8name;
 
-		if (a->lowest_vcn)
+		if (a->non_resident && a->lowest_vcn)
 			continue;	/* an extent of a fragmented attribute */
 		nv = realloc(v, (cnt + 1) * sizeof(*v));
 		ns = realloc(pv->snames, (cnt + 1) * sizeof(*ns));
@@ -1521,6 +1538,7 @@ static le32 inherit_secid(struct wr_ntfs *v, ntfs_inode *dir, bool is_dir)
 
 	memset(&scx, 0, sizeof(scx));
 	scx.vol = v->vol;
+	scx.pseccache = &v->seccache;	/* ntfs_inherited_id caches through it */
 	return ntfs_inherited_id(&scx, dir, is_dir);
 }
 
@@ -2146,11 +2164,34 @@ int wr_ntfs_delete_tree(struct wr_ntfs *v, const char *path, struct wr_detail *d
 
 int wr_ntfs_clear_dirty(struct wr_ntfs *v, struct wr_detail *d)
 {
+	ntfs_inode *ni;
+	ntfs_attr_search_ctx *ctx;
+	VOLUME_INFORMATION *vi;
 	int ret = need_rw(v, v->name, d);
 
 	if (ret)
 		return ret;
-	if (ntfs_volume_write_flags(v->vol, v->vol->flags & ~VOLUME_IS_DIRTY))
+	/* Not ntfs_volume_write_flags(): it masks the flags with VOLUME_FLAGS_MASK and
+	 * would also drop bits newer Windows sets on clean volumes (0x0080). */
+	ni = ntfs_inode_open(v->vol, FILE_Volume);
+	if (!ni)
+		return fail(d, errno, v->name, "open $Volume");
+	ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx || ntfs_attr_lookup(AT_VOLUME_INFORMATION, AT_UNNAMED, 0, CASE_SENSITIVE, 0,
+				     NULL, 0, ctx)) {
+		int e = errno;
+
+		if (ctx)
+			ntfs_attr_put_search_ctx(ctx);
+		ntfs_inode_close(ni);
+		return fail(d, e ? e : EIO, v->name, "find volume information");
+	}
+	vi = (VOLUME_INFORMATION *)((u8 *)ctx->attr + le16_to_cpu(ctx->attr->value_offset));
+	vi->flags &= ~VOLUME_IS_DIRTY;
+	v->vol->flags = vi->flags;
+	ntfs_inode_mark_dirty(ctx->ntfs_ino);
+	ntfs_attr_put_search_ctx(ctx);
+	if (ntfs_inode_close(ni))
 		return fail(d, errno, v->name, "write volume flags");
 	wr_log(WR_LOG_INFO, "ntfs: cleared the dirty flag of '%s'", v->name);
 	return WR_OK;
