@@ -662,6 +662,84 @@ static void test_fixture_pc(void **state)
 	assert_true(file_hash(img) == before);
 }
 
+/* Damaged registry on the synthetic PC: a corrupted SOFTWARE hive, then no config
+ * folder at all.  The inspection still reports what it can, says which hive failed,
+ * and writes nothing. */
+static void test_fixture_pc_bad_registry(void **state)
+{
+	(void)state;
+	char img[700], *corrupt = hive_path("regipy_corrupted_system_hive");
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_windows *w = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct wr_extent ext;
+	uint64_t before;
+	void *buf;
+	size_t len;
+	FILE *f;
+
+	/* test_fixture_pc built it. */
+	snprintf(img, sizeof(img), "%s/pc/windows.img", tmpdir);
+	assert_int_equal(access(img, R_OK), 0);
+	f = fopen(corrupt, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = (size_t)ftell(f);
+	rewind(f);
+	buf = malloc(len);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, len, f), len);
+	fclose(f);
+
+	assert_int_equal(wr_blockdev_resolve(img, 0, &ext, &d), WR_OK);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
+	assert_int_equal(wr_ntfs_write_file(vol, "Windows/System32/config/SOFTWARE", buf, len, &d),
+			 WR_OK);
+	wr_ntfs_close(vol);
+	free(buf);
+
+	before = file_hash(img);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
+	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
+	assert_int_equal(w->registry_err, WR_ERR_HIVE_CORRUPT);
+	assert_string_equal(w->registry_subject, "Windows/System32/config/SOFTWARE");
+	assert_string_equal(w->product_name, "");
+	assert_string_equal(w->computer_name, "YAMADA-PC");	/* SYSTEM is fine */
+	assert_string_equal(wr_arch_name(w->arch), "x64");
+	/* People from the Users folder instead of ProfileList. */
+	assert_int_equal(w->nusers, 3);
+	for (size_t i = 0; i < w->nusers; i++) {
+		assert_true(!strcmp(w->users[i].name, "Alice") || !strcmp(w->users[i].name, "Тарас") ||
+			    !strcmp(w->users[i].name, "山田太郎"));
+		assert_true(w->users[i].profile_bytes != UINT64_MAX);
+	}
+	wr_windows_free(w);
+	w = NULL;
+	{
+		struct wr_app_list apps = { 0, NULL };
+
+		assert_int_equal(wr_apps_read(vol, NULL, &apps, &d), WR_ERR_HIVE_CORRUPT);
+		assert_int_equal(apps.n, 0);
+	}
+	wr_ntfs_close(vol);
+	assert_true(file_hash(img) == before);
+
+	/* No config folder at all. */
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
+	assert_int_equal(wr_ntfs_delete_tree(vol, "Windows/System32/config", &d), WR_OK);
+	wr_ntfs_close(vol);
+	before = file_hash(img);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
+	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
+	assert_true(w->registry_err != WR_OK);
+	assert_string_equal(w->registry_subject, "Windows/System32/config/SOFTWARE");
+	assert_string_equal(w->computer_name, "");
+	assert_int_equal(w->nusers, 3);
+	wr_windows_free(w);
+	wr_ntfs_close(vol);
+	assert_true(file_hash(img) == before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +753,7 @@ int main(void)
 		cmocka_unit_test(test_keyboard),
 		cmocka_unit_test(test_pe_arch),
 		cmocka_unit_test(test_fixture_pc),
+		cmocka_unit_test(test_fixture_pc_bad_registry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
