@@ -20,7 +20,7 @@
 
 /* ReleaseType values of entries that are updates, not programs. */
 static const char *const update_types[] = {
-	"Security Update", "Update Rollup", "Hotfix", "Update", "ServicePack", NULL,
+    "Security Update", "Update Rollup", "Hotfix", "Update", "ServicePack", NULL,
 };
 
 /* A string value, NULL when absent, empty or unreadable. */
@@ -120,8 +120,8 @@ static int list_push(struct wr_app_list *list, struct wr_app *a)
 }
 
 /* Read one Uninstall subkey; *visible tells whether Programs and Features shows it. */
-static int read_entry(struct wr_hive *h, const char *uninstall, const char *sub,
-		      struct wr_app *a, bool *visible)
+static int read_entry(struct wr_hive *h, const char *uninstall, const char *sub, struct wr_app *a,
+		      bool *visible)
 {
 	char key[1024];
 	char *s;
@@ -129,7 +129,7 @@ static int read_entry(struct wr_hive *h, const char *uninstall, const char *sub,
 
 	*visible = false;
 	if ((size_t)snprintf(key, sizeof(key), "%s\\%s", uninstall, sub) >= sizeof(key))
-		return WR_OK;	/* a name this long is not an app entry */
+		return WR_OK; /* a name this long is not an app entry */
 	a->name = str_or_null(h, key, "DisplayName", &err);
 	if (!a->name || dword_is_one(h, key, "SystemComponent"))
 		return err;
@@ -173,10 +173,10 @@ static int read_entry(struct wr_hive *h, const char *uninstall, const char *sub,
 	return err;
 }
 
-int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user,
-		      unsigned bits, struct wr_app_list *list, struct wr_detail *d)
+int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user, unsigned bits,
+		      struct wr_app_list *list, struct wr_detail *d)
 {
-	struct wr_app_list added = { 0, NULL };
+	struct wr_app_list added = {0, NULL};
 	char **subs = NULL;
 	int ret;
 
@@ -186,7 +186,7 @@ int wr_apps_from_hive(struct wr_hive *h, const char *key, const char *user,
 	if (ret)
 		return ret;
 	for (size_t i = 0; subs[i]; i++) {
-		struct wr_app a = { 0 };
+		struct wr_app a = {0};
 		bool visible;
 
 		ret = read_entry(h, key, subs[i], &a, &visible);
@@ -237,13 +237,13 @@ static char *dup_or_null(const char *s, bool *fail)
 int wr_apps_removed(const struct wr_app_list *old_list, const struct wr_app_list *new_list,
 		    struct wr_app_list *out, struct wr_detail *d)
 {
-	struct wr_app_list res = { 0, NULL };
+	struct wr_app_list res = {0, NULL};
 
 	if (!old_list || !new_list || !out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, NULL);
 	for (size_t i = 0; i < old_list->n; i++) {
 		const struct wr_app *o = &old_list->v[i];
-		struct wr_app c = { 0 };
+		struct wr_app c = {0};
 		bool found = false, fail = false;
 
 		for (size_t k = 0; k < new_list->n && !found; k++)
@@ -251,7 +251,8 @@ int wr_apps_removed(const struct wr_app_list *old_list, const struct wr_app_list
 				same(o->publisher, new_list->v[k].publisher);
 		/* Listed once even when old had it in several scopes. */
 		for (size_t k = 0; k < res.n && !found; k++)
-			found = same(o->name, res.v[k].name) && same(o->publisher, res.v[k].publisher);
+			found =
+			    same(o->name, res.v[k].name) && same(o->publisher, res.v[k].publisher);
 		if (found)
 			continue;
 		c.key = dup_or_null(o->key, &fail);
@@ -281,14 +282,14 @@ static int cmp_app(const void *x, const void *y)
 	if (c)
 		return c;
 	if (!a->user != !b->user)
-		return a->user ? 1 : -1;	/* machine-wide first */
+		return a->user ? 1 : -1; /* machine-wide first */
 	return a->user ? strcasecmp(a->user, b->user) : 0;
 }
 
 /* Copy a hive out of the volume (its transaction logs replayed when it is dirty) and
  * open it read-only. */
-static int open_copy(struct wr_ntfs *vol, const char *vpath, const char *host,
-		     struct wr_hive **h, struct wr_detail *d)
+static int open_copy(struct wr_ntfs *vol, const char *vpath, const char *host, struct wr_hive **h,
+		     struct wr_detail *d)
 {
 	int ret = wr_hivelog_copy_out(vol, vpath, host, NULL, d);
 
@@ -297,11 +298,11 @@ static int open_copy(struct wr_ntfs *vol, const char *vpath, const char *host,
 	return ret;
 }
 
-int wr_apps_read(struct wr_ntfs *vol, const struct wr_windows *w,
-		 struct wr_app_list *list, struct wr_detail *d)
+int wr_apps_read(struct wr_ntfs *vol, const struct wr_windows *w, struct wr_app_list *list,
+		 struct wr_detail *d)
 {
 	char tmpdir[] = "/tmp/winrescue-apps-XXXXXX", host[64];
-	struct wr_app_list res = { 0, NULL };
+	struct wr_app_list res = {0, NULL};
 	struct wr_hive *h = NULL;
 	unsigned native;
 	int ret;

@@ -30,16 +30,14 @@ struct wr_hive {
 	char path[4096];
 };
 
-static int hive_err(struct wr_detail *d, int err, int e, const char *subject,
-		    const char *what)
+static int hive_err(struct wr_detail *d, int err, int e, const char *subject, const char *what)
 {
 	if (e)
 		return wr_detail_setf(d, err, e, subject, "hivex: %s: %s", what, strerror(e));
 	return wr_detail_setf(d, err, 0, subject, "hivex: %s", what);
 }
 
-int wr_hive_open(const char *host_path, bool write, struct wr_hive **out,
-		 struct wr_detail *d)
+int wr_hive_open(const char *host_path, bool write, struct wr_hive **out, struct wr_detail *d)
 {
 	struct wr_hive *hv;
 	struct stat st;
@@ -132,8 +130,8 @@ static uint32_t fold(uint32_t c)
 		return c - 0x20;
 	if (c >= 0xe0 && c <= 0xfe && c != 0xf7)
 		return c - 0x20;
-	if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x131 && c != 0x138 &&
-	    c != 0x149 && c != 0x17f) {
+	if (c >= 0x100 && c <= 0x17f && c != 0x130 && c != 0x131 && c != 0x138 && c != 0x149 &&
+	    c != 0x17f) {
 		/* Latin Extended-A pairs: even upper, odd lower, except a shifted run. */
 		if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17e))
 			return (c & 1) ? c : c - 1;
@@ -156,7 +154,7 @@ static bool name_eq(const char *a, const char *b)
 		uint32_t x, y;
 		size_t n = utf8_decode(p, &x), m = utf8_decode(q, &y);
 
-		if (!n || !m) {	/* invalid UTF-8: compare bytes */
+		if (!n || !m) { /* invalid UTF-8: compare bytes */
 			if (*p != *q)
 				return false;
 			p++, q++;
@@ -171,8 +169,8 @@ static bool name_eq(const char *a, const char *b)
 
 /* ---- key lookup ------------------------------------------------------------- */
 
-static int get_child(struct wr_hive *h, hive_node_h node, const char *name,
-		     hive_node_h *out, struct wr_detail *d)
+static int get_child(struct wr_hive *h, hive_node_h node, const char *name, hive_node_h *out,
+		     struct wr_detail *d)
 {
 	hive_node_h *kids;
 	hive_node_h child;
@@ -211,8 +209,7 @@ static int get_child(struct wr_hive *h, hive_node_h node, const char *name,
 }
 
 /* Walk a '\\'-separated path from the root.  Empty components are skipped. */
-static int find_key(struct wr_hive *h, const char *key, hive_node_h *out,
-		    struct wr_detail *d)
+static int find_key(struct wr_hive *h, const char *key, hive_node_h *out, struct wr_detail *d)
 {
 	char buf[HIVE_MAX_PATH];
 	hive_node_h node;
@@ -268,8 +265,8 @@ static void subject_kv(char *buf, size_t size, const char *key, const char *valu
 }
 
 /* Find value and its type and length, without reading its data. */
-static int find_value(struct wr_hive *h, const char *key, const char *value,
-		      hive_value_h *vh, uint32_t *type, size_t *len, struct wr_detail *d)
+static int find_value(struct wr_hive *h, const char *key, const char *value, hive_value_h *vh,
+		      uint32_t *type, size_t *len, struct wr_detail *d)
 {
 	char subj[1024];
 	hive_node_h node;
@@ -320,7 +317,7 @@ static int read_value(struct wr_hive *h, const char *key, const char *value, cha
 			return wr_detail_set(d, WR_ERR_NOMEM, errno, subj);
 		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, subj, "value data");
 	}
-	if (*len > WR_HIVE_MAX_VALUE) {	/* big-data records may disagree with the header */
+	if (*len > WR_HIVE_MAX_VALUE) { /* big-data records may disagree with the header */
 		free(*data);
 		*data = NULL;
 		return wr_detail_setf(d, WR_ERR_TOO_LARGE, 0, subj, "value is %zu bytes", *len);
@@ -328,14 +325,14 @@ static int read_value(struct wr_hive *h, const char *key, const char *value, cha
 	return WR_OK;
 }
 
-static int wrong_type(struct wr_detail *d, const char *key, const char *value,
-		      uint32_t type, const char *want)
+static int wrong_type(struct wr_detail *d, const char *key, const char *value, uint32_t type,
+		      const char *want)
 {
 	char subj[1024];
 
 	subject_kv(subj, sizeof(subj), key, value);
-	return wr_detail_setf(d, WR_ERR_HIVE, 0, subj, "value has type %u, expected %s",
-			      type, want);
+	return wr_detail_setf(d, WR_ERR_HIVE, 0, subj, "value has type %u, expected %s", type,
+			      want);
 }
 
 /* ---- UTF-16LE <-> UTF-8 ----------------------------------------------------- */
@@ -391,7 +388,7 @@ static char *utf16_decode(const unsigned char *b, size_t len, size_t *used)
 				c = 0xfffd;
 			}
 		} else if (c >= 0xd800 && c <= 0xdfff) {
-			c = 0xfffd;	/* lone surrogate */
+			c = 0xfffd; /* lone surrogate */
 		}
 		o += put_utf8(out + o, c);
 	}
@@ -432,7 +429,8 @@ static unsigned char *utf16_encode(const char *s, size_t *bytes)
 		}
 		p += k;
 		if (c >= 0x10000) {
-			uint32_t v = c - 0x10000, hi = 0xd800 + (v >> 10), lo = 0xdc00 + (v & 0x3ff);
+			uint32_t v = c - 0x10000, hi = 0xd800 + (v >> 10),
+				 lo = 0xdc00 + (v & 0x3ff);
 
 			out[o++] = hi & 0xff, out[o++] = hi >> 8;
 			out[o++] = lo & 0xff, out[o++] = lo >> 8;
@@ -458,7 +456,7 @@ int wr_hive_get_string(struct wr_hive *h, const char *key, const char *value, ch
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
 	*out = NULL;
-	ret = find_value(h, key, value, &(hive_value_h){ 0 }, &type, &len, d);
+	ret = find_value(h, key, value, &(hive_value_h){0}, &type, &len, d);
 	if (ret)
 		return ret;
 	if (type != WR_REG_SZ && type != WR_REG_EXPAND_SZ && type != WR_REG_LINK)
@@ -471,8 +469,8 @@ int wr_hive_get_string(struct wr_hive *h, const char *key, const char *value, ch
 	return *out ? WR_OK : wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, key);
 }
 
-int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *value,
-			     char ***out, struct wr_detail *d)
+int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *value, char ***out,
+			     struct wr_detail *d)
 {
 	char *data = NULL, **v = NULL;
 	size_t len, pos = 0, n = 0;
@@ -482,7 +480,7 @@ int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *val
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
 	*out = NULL;
-	ret = find_value(h, key, value, &(hive_value_h){ 0 }, &type, &len, d);
+	ret = find_value(h, key, value, &(hive_value_h){0}, &type, &len, d);
 	if (ret)
 		return ret;
 	if (type != WR_REG_MULTI_SZ)
@@ -500,7 +498,7 @@ int wr_hive_get_multi_string(struct wr_hive *h, const char *key, const char *val
 
 		if (!s)
 			goto nomem;
-		if (!*s) {	/* the empty string ends the list */
+		if (!*s) { /* the empty string ends the list */
 			free(s);
 			break;
 		}
@@ -516,8 +514,8 @@ nomem:
 	return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, key);
 }
 
-int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value,
-		      uint32_t *out, struct wr_detail *d)
+int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value, uint32_t *out,
+		      struct wr_detail *d)
 {
 	unsigned char *data = NULL;
 	size_t len;
@@ -526,7 +524,7 @@ int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value,
 
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
-	ret = find_value(h, key, value, &(hive_value_h){ 0 }, &type, &len, d);
+	ret = find_value(h, key, value, &(hive_value_h){0}, &type, &len, d);
 	if (ret)
 		return ret;
 	if (type != WR_REG_DWORD && type != WR_REG_DWORD_BIG_ENDIAN)
@@ -548,8 +546,8 @@ int wr_hive_get_dword(struct wr_hive *h, const char *key, const char *value,
 	return WR_OK;
 }
 
-int wr_hive_get_qword(struct wr_hive *h, const char *key, const char *value,
-		      uint64_t *out, struct wr_detail *d)
+int wr_hive_get_qword(struct wr_hive *h, const char *key, const char *value, uint64_t *out,
+		      struct wr_detail *d)
 {
 	unsigned char *data = NULL;
 	size_t len;
@@ -558,7 +556,7 @@ int wr_hive_get_qword(struct wr_hive *h, const char *key, const char *value,
 
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
-	ret = find_value(h, key, value, &(hive_value_h){ 0 }, &type, &len, d);
+	ret = find_value(h, key, value, &(hive_value_h){0}, &type, &len, d);
 	if (ret)
 		return ret;
 	if (type != WR_REG_QWORD)
@@ -595,8 +593,8 @@ int wr_hive_get_binary(struct wr_hive *h, const char *key, const char *value, vo
 	return WR_OK;
 }
 
-int wr_hive_get_type(struct wr_hive *h, const char *key, const char *value,
-		     uint32_t *type, size_t *len, struct wr_detail *d)
+int wr_hive_get_type(struct wr_hive *h, const char *key, const char *value, uint32_t *type,
+		     size_t *len, struct wr_detail *d)
 {
 	hive_value_h vh;
 
@@ -749,8 +747,8 @@ int wr_hive_delete_key(struct wr_hive *h, const char *key, struct wr_detail *d)
 	return WR_OK;
 }
 
-int wr_hive_set_binary(struct wr_hive *h, const char *key, const char *value,
-		       uint32_t type, const void *buf, size_t len, struct wr_detail *d)
+int wr_hive_set_binary(struct wr_hive *h, const char *key, const char *value, uint32_t type,
+		       const void *buf, size_t len, struct wr_detail *d)
 {
 	hive_set_value sv;
 	hive_node_h node;
@@ -778,8 +776,8 @@ int wr_hive_set_binary(struct wr_hive *h, const char *key, const char *value,
 	return WR_OK;
 }
 
-int wr_hive_set_string(struct wr_hive *h, const char *key, const char *value,
-		       const char *str, bool expand, struct wr_detail *d)
+int wr_hive_set_string(struct wr_hive *h, const char *key, const char *value, const char *str,
+		       bool expand, struct wr_detail *d)
 {
 	unsigned char *u;
 	size_t n;
@@ -789,8 +787,8 @@ int wr_hive_set_string(struct wr_hive *h, const char *key, const char *value,
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
 	u = utf16_encode(str, &n);
 	if (!u)
-		return wr_detail_setf(d, errno == EILSEQ ? WR_ERR_INVALID_ARG : WR_ERR_NOMEM,
-				      errno, key, "string is not valid UTF-8");
+		return wr_detail_setf(d, errno == EILSEQ ? WR_ERR_INVALID_ARG : WR_ERR_NOMEM, errno,
+				      key, "string is not valid UTF-8");
 	ret = wr_hive_set_binary(h, key, value, expand ? WR_REG_EXPAND_SZ : WR_REG_SZ, u, n, d);
 	free(u);
 	return ret;
@@ -807,9 +805,10 @@ int wr_hive_set_multi_string(struct wr_hive *h, const char *key, const char *val
 		size_t n;
 		unsigned char *u, *grown;
 
-		if (!*strv[i]) {	/* an empty string would end the list early */
+		if (!*strv[i]) { /* an empty string would end the list early */
 			free(all);
-			return wr_detail_setf(d, WR_ERR_INVALID_ARG, 0, key, "empty string in list");
+			return wr_detail_setf(d, WR_ERR_INVALID_ARG, 0, key,
+					      "empty string in list");
 		}
 		u = utf16_encode(strv[i], &n);
 		if (!u) {
@@ -843,7 +842,7 @@ int wr_hive_set_multi_string(struct wr_hive *h, const char *key, const char *val
 int wr_hive_set_dword(struct wr_hive *h, const char *key, const char *value, uint32_t v,
 		      struct wr_detail *d)
 {
-	unsigned char b[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+	unsigned char b[4] = {v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24};
 
 	return wr_hive_set_binary(h, key, value, WR_REG_DWORD, b, sizeof(b), d);
 }
@@ -858,8 +857,7 @@ int wr_hive_set_qword(struct wr_hive *h, const char *key, const char *value, uin
 	return wr_hive_set_binary(h, key, value, WR_REG_QWORD, b, sizeof(b), d);
 }
 
-int wr_hive_delete_value(struct wr_hive *h, const char *key, const char *value,
-			 struct wr_detail *d)
+int wr_hive_delete_value(struct wr_hive *h, const char *key, const char *value, struct wr_detail *d)
 {
 	hive_node_h node;
 	hive_value_h *vals = NULL, vh;

@@ -28,12 +28,12 @@
 
 #include "winrescue.h"
 
-#define BASE_BLOCK 4096
-#define LOG_HEADER 512
+#define BASE_BLOCK   4096
+#define LOG_HEADER   512
 #define ENTRY_HEADER 40
 /* Larger logs or hives than this are not what Windows writes. */
-#define MAX_LOG ((off_t)1 << 30)
-#define MAX_HBINS 0x7ffff000u
+#define MAX_LOG	    ((off_t)1 << 30)
+#define MAX_HBINS   0x7ffff000u
 #define MARVIN_SEED 0x82ef4d887a4e55c5ULL
 
 static uint32_t le32(const unsigned char *p)
@@ -63,16 +63,16 @@ static uint64_t marvin32(const unsigned char *data, size_t len, uint64_t seed)
 	uint32_t p0 = (uint32_t)seed, p1 = (uint32_t)(seed >> 32), fin;
 	size_t i = 0;
 
-#define MARVIN_BLOCK()                         \
-	do {                                   \
-		p1 ^= p0;                      \
-		p0 = rotl(p0, 20);             \
-		p0 += p1;                      \
-		p1 = rotl(p1, 9);              \
-		p1 ^= p0;                      \
-		p0 = rotl(p0, 27);             \
-		p0 += p1;                      \
-		p1 = rotl(p1, 19);             \
+#define MARVIN_BLOCK()                                                                             \
+	do {                                                                                       \
+		p1 ^= p0;                                                                          \
+		p0 = rotl(p0, 20);                                                                 \
+		p0 += p1;                                                                          \
+		p1 = rotl(p1, 9);                                                                  \
+		p1 ^= p0;                                                                          \
+		p0 = rotl(p0, 27);                                                                 \
+		p0 += p1;                                                                          \
+		p1 = rotl(p1, 19);                                                                 \
 	} while (0)
 
 	for (; len - i >= 4; i += 4) {
@@ -80,9 +80,15 @@ static uint64_t marvin32(const unsigned char *data, size_t len, uint64_t seed)
 		MARVIN_BLOCK();
 	}
 	switch (len - i) {
-	case 0: fin = 0x80; break;
-	case 1: fin = 0x8000 | data[i]; break;
-	case 2: fin = 0x800000 | data[i] | (uint32_t)data[i + 1] << 8; break;
+	case 0:
+		fin = 0x80;
+		break;
+	case 1:
+		fin = 0x8000 | data[i];
+		break;
+	case 2:
+		fin = 0x800000 | data[i] | (uint32_t)data[i + 1] << 8;
+		break;
 	default:
 		fin = 0x80000000u | data[i] | (uint32_t)data[i + 1] << 8 |
 		      (uint32_t)data[i + 2] << 16;
@@ -197,7 +203,8 @@ static bool parse_entry(const unsigned char *b, size_t len, size_t off, struct e
 		return false;
 	/* Every page inside the hive bins and inside the entry. */
 	for (uint32_t i = 0; i < e->count; i++) {
-		uint32_t po = le32(p + ENTRY_HEADER + 8 * i), ps = le32(p + ENTRY_HEADER + 8 * i + 4);
+		uint32_t po = le32(p + ENTRY_HEADER + 8 * i),
+			 ps = le32(p + ENTRY_HEADER + 8 * i + 4);
 
 		if (ps == 0 || po > e->hbins || ps > e->hbins - po)
 			return false;
@@ -234,7 +241,7 @@ static int load_log(const char *path, uint32_t min_seq, struct log *l, struct wr
 			break;
 		off += e.size;
 		if (e.seq < min_seq)
-			continue;	/* already in the hive */
+			continue; /* already in the hive */
 		grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
 		if (!grown)
 			return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
@@ -280,7 +287,8 @@ static int apply_entry(int fd, const struct entry *e, const char *out, struct wr
 	const unsigned char *page = e->p + ENTRY_HEADER + 8 * (size_t)e->count;
 
 	for (uint32_t i = 0; i < e->count; i++) {
-		uint32_t po = le32(e->p + ENTRY_HEADER + 8 * i), ps = le32(e->p + ENTRY_HEADER + 8 * i + 4);
+		uint32_t po = le32(e->p + ENTRY_HEADER + 8 * i),
+			 ps = le32(e->p + ENTRY_HEADER + 8 * i + 4);
 		size_t done = 0;
 
 		while (done < ps) {
@@ -296,9 +304,8 @@ static int apply_entry(int fd, const struct entry *e, const char *out, struct wr
 	return WR_OK;
 }
 
-int wr_hivelog_replay(const char *hive, const char *log1, const char *log2,
-		      const char *out_path, struct wr_hivelog_result *res,
-		      struct wr_detail *d)
+int wr_hivelog_replay(const char *hive, const char *log1, const char *log2, const char *out_path,
+		      struct wr_hivelog_result *res, struct wr_detail *d)
 {
 	struct wr_hivelog_result r;
 	struct log logs[2];
@@ -347,7 +354,7 @@ int wr_hivelog_replay(const char *hive, const char *log1, const char *log2,
 	}
 	/* The log whose entries start earlier goes first; the other continues it. */
 	{
-		int order[2] = { 0, 1 };
+		int order[2] = {0, 1};
 
 		if (logs[1].n && (!logs[0].n || logs[1].v[0].seq < logs[0].v[0].seq))
 			order[0] = 1, order[1] = 0;
@@ -379,9 +386,8 @@ int wr_hivelog_replay(const char *hive, const char *log1, const char *log2,
 	if (r.entries_applied) {
 		/* The hive grows to what the last entry describes; the base block says so
 		 * and is clean again. */
-		if (fstat(fd, &st) < 0 ||
-		    (st.st_size < (off_t)BASE_BLOCK + r.hbins_size &&
-		     ftruncate(fd, (off_t)BASE_BLOCK + r.hbins_size) < 0)) {
+		if (fstat(fd, &st) < 0 || (st.st_size < (off_t)BASE_BLOCK + r.hbins_size &&
+					   ftruncate(fd, (off_t)BASE_BLOCK + r.hbins_size) < 0)) {
 			ret = wr_detail_set(d, WR_ERR_WRITE, errno, out_path);
 			goto fail;
 		}

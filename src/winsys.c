@@ -17,9 +17,9 @@
 #include "winrescue.h"
 
 #define CURRENT_VERSION "Microsoft\\Windows NT\\CurrentVersion"
-#define PROFILE_LIST CURRENT_VERSION "\\ProfileList"
-#define APPX_APPS "Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\Applications"
-#define SAM_USERS "SAM\\Domains\\Account\\Users"
+#define PROFILE_LIST	CURRENT_VERSION "\\ProfileList"
+#define APPX_APPS	"Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\Applications"
+#define SAM_USERS	"SAM\\Domains\\Account\\Users"
 /* Seconds between 1601-01-01 (FILETIME) and 1970-01-01. */
 #define FILETIME_UNIX_DIFF 11644473600LL
 
@@ -40,11 +40,16 @@ static void scopy(char *dst, size_t size, const char *src)
 const char *wr_arch_name(enum wr_arch a)
 {
 	switch (a) {
-	case WR_ARCH_X86: return "x86";
-	case WR_ARCH_X64: return "x64";
-	case WR_ARCH_ARM: return "arm";
-	case WR_ARCH_ARM64: return "arm64";
-	default: return "unknown";
+	case WR_ARCH_X86:
+		return "x86";
+	case WR_ARCH_X64:
+		return "x64";
+	case WR_ARCH_ARM:
+		return "arm";
+	case WR_ARCH_ARM64:
+		return "arm64";
+	default:
+		return "unknown";
 	}
 }
 
@@ -56,17 +61,21 @@ enum wr_arch wr_winsys_pe_arch(const void *buf, size_t len)
 
 	if (!b || len < 0x40 || b[0] != 'M' || b[1] != 'Z')
 		return WR_ARCH_UNKNOWN;
-	pe = b[0x3c] | (uint32_t)b[0x3d] << 8 | (uint32_t)b[0x3e] << 16 |
-	     (uint32_t)b[0x3f] << 24;
+	pe = b[0x3c] | (uint32_t)b[0x3d] << 8 | (uint32_t)b[0x3e] << 16 | (uint32_t)b[0x3f] << 24;
 	if (pe > len || len - pe < 6 || memcmp(b + pe, "PE\0\0", 4))
 		return WR_ARCH_UNKNOWN;
 	machine = b[pe + 4] | (unsigned)b[pe + 5] << 8;
 	switch (machine) {
-	case 0x14c: return WR_ARCH_X86;
-	case 0x8664: return WR_ARCH_X64;
-	case 0x1c4: return WR_ARCH_ARM;
-	case 0xaa64: return WR_ARCH_ARM64;
-	default: return WR_ARCH_UNKNOWN;
+	case 0x14c:
+		return WR_ARCH_X86;
+	case 0x8664:
+		return WR_ARCH_X64;
+	case 0x1c4:
+		return WR_ARCH_ARM;
+	case 0xaa64:
+		return WR_ARCH_ARM64;
+	default:
+		return WR_ARCH_UNKNOWN;
 	}
 }
 
@@ -77,18 +86,24 @@ const char *wr_winsys_marketing_name(unsigned major, unsigned minor, unsigned bu
 
 	if (major == 10 && minor == 0) {
 		if (server)
-			return build >= 20348 ? "Windows Server 2022" :
-			       build >= 17763 ? "Windows Server 2019" : "Windows Server 2016";
+			return build >= 20348	? "Windows Server 2022"
+			       : build >= 17763 ? "Windows Server 2019"
+						: "Windows Server 2016";
 		/* Windows 11 still says 10.0 (and often "Windows 10" in ProductName). */
 		return build >= 22000 ? "Windows 11" : "Windows 10";
 	}
 	if (major == 6) {
 		switch (minor) {
-		case 3: return server ? "Windows Server 2012 R2" : "Windows 8.1";
-		case 2: return server ? "Windows Server 2012" : "Windows 8";
-		case 1: return server ? "Windows Server 2008 R2" : "Windows 7";
-		case 0: return server ? "Windows Server 2008" : "Windows Vista";
-		default: break;
+		case 3:
+			return server ? "Windows Server 2012 R2" : "Windows 8.1";
+		case 2:
+			return server ? "Windows Server 2012" : "Windows 8";
+		case 1:
+			return server ? "Windows Server 2008 R2" : "Windows 7";
+		case 0:
+			return server ? "Windows Server 2008" : "Windows Vista";
+		default:
+			break;
 		}
 	}
 	if (major == 5)
@@ -99,8 +114,7 @@ const char *wr_winsys_marketing_name(unsigned major, unsigned minor, unsigned bu
 /* Copy a string value into a fixed buffer ("" when absent).  Returns the getter's
  * result so a caller can tell NOMEM apart; NOT_FOUND and wrong types are not errors
  * here. */
-static int get_str(struct wr_hive *h, const char *key, const char *value, char *buf,
-		   size_t size)
+static int get_str(struct wr_hive *h, const char *key, const char *value, char *buf, size_t size)
 {
 	char *s = NULL;
 	int ret = wr_hive_get_string(h, key, value, &s, NULL);
@@ -171,7 +185,8 @@ int wr_winsys_version_from_key(struct wr_hive *h, const char *key, struct wr_win
 	get_str(h, key, "DisplayVersion", w->display_version, sizeof(w->display_version));
 	if (!w->display_version[0])
 		get_str(h, key, "ReleaseId", w->display_version, sizeof(w->display_version));
-	scopy(w->marketing_name, sizeof(w->marketing_name), wr_winsys_marketing_name(w->major, w->minor, w->build, w->installation_type));
+	scopy(w->marketing_name, sizeof(w->marketing_name),
+	      wr_winsys_marketing_name(w->major, w->minor, w->build, w->installation_type));
 	w->install_date = 0;
 	if (get_dw(h, key, "InstallDate", &v) && v)
 		w->install_date = v;
@@ -235,8 +250,7 @@ static int read_languages(struct wr_hive *sys, const char *cs, struct wr_windows
 		scopy(w->default_language, sizeof(w->default_language), names[0]);
 	wr_strv_free(w->languages);
 	w->languages = NULL;
-	if (w->default_language[0] &&
-	    strv_push(&w->languages, &n, w->default_language) != WR_OK)
+	if (w->default_language[0] && strv_push(&w->languages, &n, w->default_language) != WR_OK)
 		goto nomem;
 	for (size_t i = 0; names && names[i]; i++)
 		if (!strv_has(w->languages, names[i]) &&
@@ -274,8 +288,7 @@ static int read_system(struct wr_hive *sys, struct wr_windows *w)
 	return read_languages(sys, w->control_set, w);
 }
 
-int wr_winsys_keyboard_from_hive(struct wr_hive *def, struct wr_windows *w,
-				 struct wr_detail *d)
+int wr_winsys_keyboard_from_hive(struct wr_hive *def, struct wr_windows *w, struct wr_detail *d)
 {
 	char layout[32];
 	unsigned long id;
@@ -365,8 +378,9 @@ int wr_winsys_sam_accounts(struct wr_hive *sam, struct wr_sam_account **out, siz
 	if (machine_sid) {
 		machine_sid[0] = '\0';
 		/* The account domain's V ends with the machine SID (S-1-5-21-a-b-c). */
-		if (wr_hive_get_binary(sam, "SAM\\Domains\\Account", "V", &v, &vlen, NULL,
-				       NULL) == WR_OK && vlen >= 24)
+		if (wr_hive_get_binary(sam, "SAM\\Domains\\Account", "V", &v, &vlen, NULL, NULL) ==
+			WR_OK &&
+		    vlen >= 24)
 			if (!sid_to_string((unsigned char *)v + vlen - 24, 24, machine_sid, 192))
 				machine_sid[0] = '\0';
 		free(v);
@@ -433,17 +447,18 @@ out:
 
 static bool sid_is_special(const char *sid)
 {
-	return !strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-19") ||
-	       !strcmp(sid, "S-1-5-20");
+	return !strcmp(sid, "S-1-5-18") || !strcmp(sid, "S-1-5-19") || !strcmp(sid, "S-1-5-20");
 }
 
 /* Expand the variables ProfileImagePath uses; the system drive is C: offline too. */
 static void expand_profile_path(const char *in, char *out, size_t size)
 {
-	static const struct { const char *var, *val; } vars[] = {
-		{ "%SystemDrive%", "C:" },
-		{ "%SystemRoot%", "C:\\Windows" },
-		{ "%windir%", "C:\\Windows" },
+	static const struct {
+		const char *var, *val;
+	} vars[] = {
+	    {"%SystemDrive%", "C:"},
+	    {"%SystemRoot%", "C:\\Windows"},
+	    {"%windir%", "C:\\Windows"},
 	};
 	size_t o = 0;
 
@@ -544,8 +559,8 @@ static int add_store_app(struct wr_windows *w, const char *name)
 	return strv_push(&w->store_apps, &w->nstore_apps, name);
 }
 
-int wr_winsys_from_hives(struct wr_hive *software, struct wr_hive *system,
-			 struct wr_hive *sam, struct wr_windows *w, struct wr_detail *d)
+int wr_winsys_from_hives(struct wr_hive *software, struct wr_hive *system, struct wr_hive *sam,
+			 struct wr_windows *w, struct wr_detail *d)
 {
 	char **apps = NULL;
 	int ret = WR_OK;
@@ -619,8 +634,8 @@ static bool looks_like_package(const char *s)
 		if (i + 1 == len[1] && dots != 3)
 			return false;
 	}
-	if (!(len[2] == 3 && (!strncmp(f[2], "x86", 3) || !strncmp(f[2], "x64", 3) ||
-			      !strncmp(f[2], "arm", 3))) &&
+	if (!(len[2] == 3 &&
+	      (!strncmp(f[2], "x86", 3) || !strncmp(f[2], "x64", 3) || !strncmp(f[2], "arm", 3))) &&
 	    !(len[2] == 5 && !strncmp(f[2], "arm64", 5)) &&
 	    !(len[2] == 7 && !strncmp(f[2], "neutral", 7)))
 		return false;
@@ -641,8 +656,8 @@ static void note_registry_err(struct wr_windows *w, int err, const char *path)
 /* Users from the Users folder when ProfileList could not be read. */
 static int users_from_folder(struct wr_ntfs *vol, struct wr_windows *w)
 {
-	static const char *const skip[] = { "Public", "Default", "Default User", "All Users",
-					    "desktop.ini", NULL };
+	static const char *const skip[] = {"Public",	"Default",     "Default User",
+					   "All Users", "desktop.ini", NULL};
 	char **names = NULL;
 	size_t n;
 
@@ -677,9 +692,9 @@ static int users_from_folder(struct wr_ntfs *vol, struct wr_windows *w)
 
 int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detail *d)
 {
-	static const char *const hive_names[] = { "SOFTWARE", "SYSTEM", "SAM", "DEFAULT" };
-	struct wr_hive *hives[4] = { NULL, NULL, NULL, NULL };
-	char tmpdir[] = "/tmp/winrescue-hives-XXXXXX", host[4][64] = { "" };
+	static const char *const hive_names[] = {"SOFTWARE", "SYSTEM", "SAM", "DEFAULT"};
+	struct wr_hive *hives[4] = {NULL, NULL, NULL, NULL};
+	char tmpdir[] = "/tmp/winrescue-hives-XXXXXX", host[4][64] = {""};
 	struct wr_windows *w = NULL;
 	struct wr_ntfs_stat st;
 	struct wr_detail hd = WR_DETAIL_INIT;
@@ -754,8 +769,8 @@ int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detai
 	}
 
 	/* Architecture from kernel32.dll's PE header. */
-	if (wr_ntfs_read_file(vol, "Windows/System32/kernel32.dll", 16u << 20, &buf, &len,
-			      NULL) == WR_OK)
+	if (wr_ntfs_read_file(vol, "Windows/System32/kernel32.dll", 16u << 20, &buf, &len, NULL) ==
+	    WR_OK)
 		w->arch = wr_winsys_pe_arch(buf, len);
 	free(buf);
 	buf = NULL;
@@ -777,8 +792,8 @@ int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detai
 	}
 
 	/* Windows RE configuration. */
-	if (wr_ntfs_read_file(vol, "Windows/System32/Recovery/ReAgent.xml", 1u << 20, &buf,
-			      &len, NULL) == WR_OK) {
+	if (wr_ntfs_read_file(vol, "Windows/System32/Recovery/ReAgent.xml", 1u << 20, &buf, &len,
+			      NULL) == WR_OK) {
 		memset(&hd, 0, sizeof(hd));
 		ret = wr_reagent_parse(buf, len, &w->reagent, &hd);
 		if (ret == WR_OK)

@@ -56,16 +56,15 @@ static char *hive_path(const char *name)
 	snprintf(p, 512, "%s/%s", tmpdir, name);
 	if (access(p, F_OK) == 0)
 		return p;
-	const char *argv[] = { "xz", "-dc", src, NULL };
+	const char *argv[] = {"xz", "-dc", src, NULL};
 	assert_int_equal(run(argv, p), 0);
 	return p;
 }
 
-static void hivexget(const char *hive, const char *key, const char *value, char *buf,
-		     size_t size)
+static void hivexget(const char *hive, const char *key, const char *value, char *buf, size_t size)
 {
 	char out[600];
-	const char *argv[] = { "hivexget", hive, key, value, NULL };
+	const char *argv[] = {"hivexget", hive, key, value, NULL};
 	FILE *f;
 
 	snprintf(out, sizeof(out), "%s/hivexget.txt", tmpdir);
@@ -113,18 +112,18 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
 
 	run(argv, NULL);
 	return 0;
 }
 
-static const struct wr_app *find(const struct wr_app_list *l, const char *name,
-				 const char *user)
+static const struct wr_app *find(const struct wr_app_list *l, const char *name, const char *user)
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i].name, name) &&
-		    ((!user && !l->v[i].user) || (user && l->v[i].user && !strcmp(user, l->v[i].user))))
+		    ((!user && !l->v[i].user) ||
+		     (user && l->v[i].user && !strcmp(user, l->v[i].user))))
 			return &l->v[i];
 	return NULL;
 }
@@ -134,7 +133,7 @@ static void test_user_software_hive(void **state)
 	(void)state;
 	char *p = hive_path("regipy_ntuser_software_partial");
 	uint64_t before = file_hash(p);
-	struct wr_app_list l = { 0, NULL };
+	struct wr_app_list l = {0, NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
 	const struct wr_app *a;
@@ -148,7 +147,7 @@ static void test_user_software_hive(void **state)
 	assert_non_null(a);
 	assert_string_equal(a->publisher, "Axosoft, LLC");
 	assert_string_equal(a->version, "5.0.4");
-	assert_null(a->link);	/* its URLUpdateInfo is empty */
+	assert_null(a->link); /* its URLUpdateInfo is empty */
 	assert_string_equal(a->key, "gitkraken");
 	assert_int_equal(a->bits, 64);
 
@@ -202,7 +201,7 @@ static void test_dirty_win11_ntuser(void **state)
 	(void)state;
 	char *p = hive_path("museum_Win11_NTUSER.DAT");
 	uint64_t before = file_hash(p);
-	struct wr_app_list l = { 0, NULL };
+	struct wr_app_list l = {0, NULL};
 	struct wr_regf_header hdr;
 	struct wr_hive *h = NULL;
 	const struct wr_app *a;
@@ -212,8 +211,8 @@ static void test_dirty_win11_ntuser(void **state)
 	assert_int_equal(wr_regf_read_header(p, &hdr, NULL), WR_OK);
 	assert_true(hdr.dirty);
 	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
-	assert_int_equal(wr_apps_from_hive(h, "Software\\" UNINSTALL, "AndrewRathbun", 64, &l,
-					   NULL), WR_OK);
+	assert_int_equal(
+	    wr_apps_from_hive(h, "Software\\" UNINSTALL, "AndrewRathbun", 64, &l, NULL), WR_OK);
 	assert_int_equal(l.n, 1);
 	a = &l.v[0];
 	assert_string_equal(a->name, "Microsoft OneDrive");
@@ -238,11 +237,11 @@ static void test_dirty_win11_ntuser(void **state)
 
 struct entry {
 	const char *key;
-	const char *name;		/* DisplayName, NULL: none */
-	int system_component;		/* -1: none */
-	int windows_installer;		/* -1: none */
-	const char *uninstall;		/* NULL: none */
-	const char *parent;		/* ParentKeyName */
+	const char *name;      /* DisplayName, NULL: none */
+	int system_component;  /* -1: none */
+	int windows_installer; /* -1: none */
+	const char *uninstall; /* NULL: none */
+	const char *parent;    /* ParentKeyName */
 	const char *release_type;
 	bool visible;
 };
@@ -251,27 +250,26 @@ static void test_hiding_rules(void **state)
 {
 	(void)state;
 	static const struct entry e[] = {
-		{ "Plain", "Plain App", -1, -1, "u.exe", NULL, NULL, true },
-		{ "NoName", NULL, -1, -1, "u.exe", NULL, NULL, false },
-		{ "EmptyName", "", -1, -1, "u.exe", NULL, NULL, false },
-		{ "SysComp", "System Thing", 1, -1, "u.exe", NULL, NULL, false },
-		{ "SysComp0", "Not System", 0, -1, "u.exe", NULL, NULL, true },
-		{ "NoUninstall", "Cannot Remove", -1, -1, NULL, NULL, NULL, false },
-		{ "{12345678-1234-1234-1234-123456789ABC}", "MSI App", -1, 1, NULL, NULL, NULL, true },
-		{ "NotAGuid", "MSI Orphan", -1, 1, "u.exe", NULL, NULL, false },
-		{ "{12345678-1234-1234-1234-123456789ABD}", "MSI Hidden", 1, 1, NULL, NULL, NULL,
-		  false },
-		{ "KB123", "Update for App", -1, -1, "u.exe", "Plain", NULL, false },
-		{ "Sec", "Security Update for X", -1, -1, "u.exe", NULL, "Security Update", false },
-		{ "Roll", "Rollup", -1, -1, "u.exe", NULL, "Update Rollup", false },
-		{ "Hot", "Hotfix", -1, -1, "u.exe", NULL, "Hotfix", false },
-		{ "Upd", "Update", -1, -1, "u.exe", NULL, "update", false },
-		{ "SP", "Service Pack", -1, -1, "u.exe", NULL, "ServicePack", false },
-		{ "Other", "Other Release", -1, -1, "u.exe", NULL, "Application", true },
+	    {"Plain", "Plain App", -1, -1, "u.exe", NULL, NULL, true},
+	    {"NoName", NULL, -1, -1, "u.exe", NULL, NULL, false},
+	    {"EmptyName", "", -1, -1, "u.exe", NULL, NULL, false},
+	    {"SysComp", "System Thing", 1, -1, "u.exe", NULL, NULL, false},
+	    {"SysComp0", "Not System", 0, -1, "u.exe", NULL, NULL, true},
+	    {"NoUninstall", "Cannot Remove", -1, -1, NULL, NULL, NULL, false},
+	    {"{12345678-1234-1234-1234-123456789ABC}", "MSI App", -1, 1, NULL, NULL, NULL, true},
+	    {"NotAGuid", "MSI Orphan", -1, 1, "u.exe", NULL, NULL, false},
+	    {"{12345678-1234-1234-1234-123456789ABD}", "MSI Hidden", 1, 1, NULL, NULL, NULL, false},
+	    {"KB123", "Update for App", -1, -1, "u.exe", "Plain", NULL, false},
+	    {"Sec", "Security Update for X", -1, -1, "u.exe", NULL, "Security Update", false},
+	    {"Roll", "Rollup", -1, -1, "u.exe", NULL, "Update Rollup", false},
+	    {"Hot", "Hotfix", -1, -1, "u.exe", NULL, "Hotfix", false},
+	    {"Upd", "Update", -1, -1, "u.exe", NULL, "update", false},
+	    {"SP", "Service Pack", -1, -1, "u.exe", NULL, "ServicePack", false},
+	    {"Other", "Other Release", -1, -1, "u.exe", NULL, "Application", true},
 	};
 	char path[600];
-	const char *cp[] = { "cp", hive_path("regipy_ntuser_software_partial"), path, NULL };
-	struct wr_app_list l = { 0, NULL };
+	const char *cp[] = {"cp", hive_path("regipy_ntuser_software_partial"), path, NULL};
+	struct wr_app_list l = {0, NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
 	const char *base = "Rules\\" UNINSTALL;
@@ -286,8 +284,8 @@ static void test_hiding_rules(void **state)
 		snprintf(key, sizeof(key), "%s\\%s", base, e[i].key);
 		assert_int_equal(wr_hive_add_key(h, key, &d), WR_OK);
 		if (e[i].name)
-			assert_int_equal(wr_hive_set_string(h, key, "DisplayName", e[i].name, false,
-							    &d), WR_OK);
+			assert_int_equal(
+			    wr_hive_set_string(h, key, "DisplayName", e[i].name, false, &d), WR_OK);
 		if (e[i].system_component >= 0)
 			assert_int_equal(wr_hive_set_dword(h, key, "SystemComponent",
 							   (uint32_t)e[i].system_component, &d),
@@ -297,23 +295,29 @@ static void test_hiding_rules(void **state)
 							   (uint32_t)e[i].windows_installer, &d),
 					 WR_OK);
 		if (e[i].uninstall)
-			assert_int_equal(wr_hive_set_string(h, key, "UninstallString", e[i].uninstall,
-							    false, &d), WR_OK);
+			assert_int_equal(wr_hive_set_string(h, key, "UninstallString",
+							    e[i].uninstall, false, &d),
+					 WR_OK);
 		if (e[i].parent)
-			assert_int_equal(wr_hive_set_string(h, key, "ParentKeyName", e[i].parent,
-							    false, &d), WR_OK);
+			assert_int_equal(
+			    wr_hive_set_string(h, key, "ParentKeyName", e[i].parent, false, &d),
+			    WR_OK);
 		if (e[i].release_type)
-			assert_int_equal(wr_hive_set_string(h, key, "ReleaseType", e[i].release_type,
-							    false, &d), WR_OK);
+			assert_int_equal(
+			    wr_hive_set_string(h, key, "ReleaseType", e[i].release_type, false, &d),
+			    WR_OK);
 		want += e[i].visible;
 	}
 	/* The link order: URLInfoAbout, else HelpLink, else URLUpdateInfo. */
 	assert_int_equal(wr_hive_set_string(h, "Rules\\" UNINSTALL "\\Plain", "URLUpdateInfo",
-					    "https://update.example/", false, &d), WR_OK);
+					    "https://update.example/", false, &d),
+			 WR_OK);
 	assert_int_equal(wr_hive_set_string(h, "Rules\\" UNINSTALL "\\Plain", "HelpLink",
-					    "https://help.example/", false, &d), WR_OK);
+					    "https://help.example/", false, &d),
+			 WR_OK);
 	assert_int_equal(wr_hive_set_string(h, "Rules\\" UNINSTALL "\\Other", "URLUpdateInfo",
-					    "https://update.example/", false, &d), WR_OK);
+					    "https://update.example/", false, &d),
+			 WR_OK);
 
 	assert_int_equal(wr_apps_from_hive(h, base, NULL, 32, &l, &d), WR_OK);
 	assert_int_equal(l.n, want);
@@ -334,8 +338,8 @@ static void test_removed(void **state)
 {
 	(void)state;
 	char path[600];
-	const char *cp[] = { "cp", hive_path("regipy_ntuser_software_partial"), path, NULL };
-	struct wr_app_list old_l = { 0, NULL }, new_l = { 0, NULL }, gone = { 0, NULL };
+	const char *cp[] = {"cp", hive_path("regipy_ntuser_software_partial"), path, NULL};
+	struct wr_app_list old_l = {0, NULL}, new_l = {0, NULL}, gone = {0, NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
 
@@ -350,8 +354,10 @@ static void test_removed(void **state)
 	assert_int_equal(run(cp, NULL), 0);
 	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
 	assert_int_equal(wr_hive_delete_key(h, UNINSTALL "\\gitkraken", &d), WR_OK);
-	assert_int_equal(wr_hive_set_string(h, UNINSTALL "\\{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1",
-					    "DisplayVersion", "1.95.0", false, &d), WR_OK);
+	assert_int_equal(
+	    wr_hive_set_string(h, UNINSTALL "\\{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1",
+			       "DisplayVersion", "1.95.0", false, &d),
+	    WR_OK);
 	assert_int_equal(wr_apps_from_hive(h, UNINSTALL, NULL, 64, &new_l, &d), WR_OK);
 	wr_hive_close(h);
 	assert_int_equal(new_l.n, 4);
@@ -370,7 +376,7 @@ static void test_removed(void **state)
 	assert_int_equal(gone.n, 0);
 	wr_app_list_release(&gone);
 	{
-		struct wr_app_list empty = { 0, NULL };
+		struct wr_app_list empty = {0, NULL};
 
 		assert_int_equal(wr_apps_removed(&old_l, &empty, &gone, &d), WR_OK);
 		assert_int_equal(gone.n, 5);
@@ -392,10 +398,10 @@ static void test_removed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_user_software_hive),
-		cmocka_unit_test(test_dirty_win11_ntuser),
-		cmocka_unit_test(test_hiding_rules),
-		cmocka_unit_test(test_removed),
+	    cmocka_unit_test(test_user_software_hive),
+	    cmocka_unit_test(test_dirty_win11_ntuser),
+	    cmocka_unit_test(test_hiding_rules),
+	    cmocka_unit_test(test_removed),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

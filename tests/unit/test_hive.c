@@ -58,7 +58,7 @@ static char *hive_path(const char *name)
 	snprintf(p, 512, "%s/%s", tmpdir, name);
 	if (access(p, F_OK) == 0)
 		return p;
-	const char *argv[] = { "xz", "-dc", src, NULL };
+	const char *argv[] = {"xz", "-dc", src, NULL};
 	assert_int_equal(run(argv, p), 0);
 	return p;
 }
@@ -130,7 +130,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
 
 	run(argv, NULL);
 	return 0;
@@ -166,7 +166,7 @@ static void test_corrupted_hive(void **state)
 
 	assert_int_equal(wr_hive_open(p, false, &h, &d), WR_ERR_HIVE_CORRUPT);
 	assert_null(h);
-	assert_true(d.lib_code != 0);	/* hivex's errno */
+	assert_true(d.lib_code != 0); /* hivex's errno */
 	assert_int_equal(d.lib_code, d.sys_errno);
 	assert_non_null(strstr(d.lib_msg, "hivex"));
 	/* Opening for writing fails the same way and writes nothing. */
@@ -226,7 +226,7 @@ static void test_truncated_and_random(void **state)
 {
 	(void)state;
 	char *sys = hive_path("regipy_SYSTEM_2");
-	static const size_t cuts[] = { 1, 100, 4095, 4096, 4100, 8192, 65536, 1 << 20 };
+	static const size_t cuts[] = {1, 100, 4095, 4096, 4100, 8192, 65536, 1 << 20};
 	char path[600], head[4096];
 	FILE *f;
 
@@ -297,11 +297,13 @@ static void test_win7_system_strings(void **state)
 	assert_int_equal(wr_hive_open(p, false, &h, &d), WR_OK);
 	/* Garbage follows the NUL in this value: decoding must stop at the NUL. */
 	assert_int_equal(wr_hive_get_string(h, "ControlSet001\\Control\\TimeZoneInformation",
-					    "TimeZoneKeyName", &s, &d), WR_OK);
+					    "TimeZoneKeyName", &s, &d),
+			 WR_OK);
 	assert_string_equal(s, "Eastern Standard Time");
 	{
-		const char *argv[] = { "hivexget", p, "\\ControlSet001\\Control\\TimeZoneInformation",
-				 "TimeZoneKeyName", NULL };
+		const char *argv[] = {"hivexget", p,
+				      "\\ControlSet001\\Control\\TimeZoneInformation",
+				      "TimeZoneKeyName", NULL};
 
 		capture(argv, ref, sizeof(ref));
 		assert_string_equal(s, ref);
@@ -309,18 +311,21 @@ static void test_win7_system_strings(void **state)
 	free(s);
 	/* The raw value really is longer than the string. */
 	assert_int_equal(wr_hive_get_binary(h, "ControlSet001\\Control\\TimeZoneInformation",
-					    "TimeZoneKeyName", &bin, &len, &type, &d), WR_OK);
+					    "TimeZoneKeyName", &bin, &len, &type, &d),
+			 WR_OK);
 	assert_int_equal(type, WR_REG_SZ);
 	assert_true(len > 2 * (strlen("Eastern Standard Time") + 1));
 	free(bin);
 
 	/* Case-insensitive keys and values; cross-checked with hivexget. */
 	assert_int_equal(wr_hive_get_string(h, "controlset001\\CONTROL\\computername\\COMPUTERNAME",
-					    "computername", &s, &d), WR_OK);
+					    "computername", &s, &d),
+			 WR_OK);
 	assert_string_equal(s, "WKS-WIN732BITA");
 	{
-		const char *argv[] = { "hivexget", p, "\\ControlSet001\\Control\\ComputerName\\ComputerName",
-				 "ComputerName", NULL };
+		const char *argv[] = {"hivexget", p,
+				      "\\ControlSet001\\Control\\ComputerName\\ComputerName",
+				      "ComputerName", NULL};
 
 		capture(argv, ref, sizeof(ref));
 		assert_string_equal(s, ref);
@@ -332,7 +337,8 @@ static void test_win7_system_strings(void **state)
 
 	/* REG_MULTI_SZ. */
 	assert_int_equal(wr_hive_get_multi_string(h, "ControlSet001\\Control\\Session Manager",
-						  "BootExecute", &v, &d), WR_OK);
+						  "BootExecute", &v, &d),
+			 WR_OK);
 	assert_int_equal(wr_strv_len(v), 1);
 	assert_string_equal(v[0], "autocheck autochk *");
 	wr_strv_free(v);
@@ -344,15 +350,15 @@ static void test_win7_system_strings(void **state)
 	assert_int_equal(dw, 2);
 	memset(&d, 0, sizeof(d));
 	assert_int_equal(wr_hive_get_dword(h, "ControlSet001\\Control\\TimeZoneInformation",
-					   "TimeZoneKeyName", &dw, &d), WR_ERR_HIVE);
+					   "TimeZoneKeyName", &dw, &d),
+			 WR_ERR_HIVE);
 	assert_non_null(strstr(d.lib_msg, "type 1"));
 	assert_int_equal(wr_hive_get_string(h, "Select", "Current", &s, &d), WR_ERR_HIVE);
 	assert_null(s);
-	assert_int_equal(wr_hive_get_qword(h, "Select", "Current", &(uint64_t){ 0 }, &d),
+	assert_int_equal(wr_hive_get_qword(h, "Select", "Current", &(uint64_t){0}, &d),
 			 WR_ERR_HIVE);
 	assert_int_equal(wr_hive_get_multi_string(h, "Select", "Current", &v, &d), WR_ERR_HIVE);
-	assert_int_equal(wr_hive_get_string(h, "Select", "NoSuchValue", &s, &d),
-			 WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_hive_get_string(h, "Select", "NoSuchValue", &s, &d), WR_ERR_NOT_FOUND);
 	assert_int_equal(wr_hive_get_string(h, "NoSuchKey", "x", &s, &d), WR_ERR_NOT_FOUND);
 	assert_int_equal(wr_hive_subkeys(h, "NoSuchKey", &v, &d), WR_ERR_NOT_FOUND);
 
@@ -392,15 +398,19 @@ static void test_qword_and_value_name_case(void **state)
 	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
 	/* InstallTime is a REG_QWORD FILETIME: ab,12,59,0f,df,fa,d2,01. */
 	assert_int_equal(wr_hive_get_qword(h, "Setup\\Source OS (Updated on 1/6/2019 02:18:37)",
-					   "InstallTime", &q, NULL), WR_OK);
+					   "InstallTime", &q, NULL),
+			 WR_OK);
 	assert_true(q == 0x01d2fadf0f5912abULL);
 	wr_hive_close(h);
 
 	/* OneDrive writes "UrlUpdateInfo"; value names match case-insensitively. */
 	p = hive_path("regipy_ntuser_software_partial");
 	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
-	assert_int_equal(wr_hive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
-					    "OneDriveSetup.exe", "URLUPDATEINFO", &s, NULL), WR_OK);
+	assert_int_equal(wr_hive_get_string(h,
+					    "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+					    "OneDriveSetup.exe",
+					    "URLUPDATEINFO", &s, NULL),
+			 WR_OK);
 	assert_string_equal(s, "http://go.microsoft.com/fwlink/?LinkID=223554");
 	free(s);
 	assert_int_equal(wr_hive_root_name(h, &s, NULL), WR_OK);
@@ -418,8 +428,10 @@ static void test_dirty_hive_opens(void **state)
 	char *s = NULL;
 
 	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
-	assert_int_equal(wr_hive_get_string(h, "Software\\Microsoft\\Windows\\CurrentVersion\\"
-					    "Uninstall\\OneDriveSetup.exe", "DisplayName", &s, NULL),
+	assert_int_equal(wr_hive_get_string(h,
+					    "Software\\Microsoft\\Windows\\CurrentVersion\\"
+					    "Uninstall\\OneDriveSetup.exe",
+					    "DisplayName", &s, NULL),
 			 WR_OK);
 	assert_string_equal(s, "Microsoft OneDrive");
 	free(s);
@@ -431,12 +443,13 @@ static void test_utf16(void **state)
 {
 	(void)state;
 	/* "A", lone high surrogate, "B", pair for U+1F600, lone low surrogate, NUL, junk */
-	static const unsigned char in[] = { 'A', 0, 0x00, 0xd8, 'B', 0, 0x3d, 0xd8, 0x00, 0xde,
-					    0x00, 0xdc, 0, 0, 'X', 0, 'Y' };
+	static const unsigned char in[] = {'A',	 0,    0x00, 0xd8, 'B', 0,   0x3d, 0xd8, 0x00,
+					   0xde, 0x00, 0xdc, 0,	   0,	'X', 0,	   'Y'};
 	char *s = NULL;
 
 	assert_int_equal(wr_hive_utf16_to_utf8(in, sizeof(in), &s), WR_OK);
-	assert_string_equal(s, "A\xef\xbf\xbd" "B\xf0\x9f\x98\x80\xef\xbf\xbd");
+	assert_string_equal(s, "A\xef\xbf\xbd"
+			       "B\xf0\x9f\x98\x80\xef\xbf\xbd");
 	free(s);
 	/* Odd length: the last byte is ignored; no NUL at all is fine. */
 	assert_int_equal(wr_hive_utf16_to_utf8("H\0i\0!", 5, &s), WR_OK);
@@ -460,7 +473,7 @@ static void test_edit_and_commit(void **state)
 	char path[600], tmp[620], out[620], line[4096];
 	char *s = NULL, **v = NULL;
 	char m1[] = "one", m2[] = "два", m3[] = "三";
-	char *multi[] = { m1, m2, m3, NULL };
+	char *multi[] = {m1, m2, m3, NULL};
 	uint32_t dw;
 	uint64_t q;
 	struct stat st;
@@ -478,8 +491,8 @@ static void test_edit_and_commit(void **state)
 			 WR_OK);
 	assert_int_equal(wr_hive_set_string(h, "Winrescue\\Тарас", "", "default", false, &d),
 			 WR_OK);
-	assert_int_equal(wr_hive_set_string(h, "Winrescue\\Тарас", "Path", "%SystemDrive%\\x",
-					    true, &d), WR_OK);
+	assert_int_equal(
+	    wr_hive_set_string(h, "Winrescue\\Тарас", "Path", "%SystemDrive%\\x", true, &d), WR_OK);
 	assert_int_equal(wr_hive_set_dword(h, "Winrescue", "D", 0xdeadbeef, &d), WR_OK);
 	assert_int_equal(wr_hive_set_qword(h, "Winrescue", "Q", 0x0123456789abcdefULL, &d), WR_OK);
 	assert_int_equal(wr_hive_set_multi_string(h, "Winrescue", "M", multi, &d), WR_OK);
@@ -520,8 +533,11 @@ static void test_edit_and_commit(void **state)
 	assert_int_equal(wr_hive_get_dword(h, "Winrescue", "Gone", &dw, &d), WR_ERR_NOT_FOUND);
 	assert_false(wr_hive_key_exists(h, "Winrescue\\Doomed"));
 	/* The real data is still there. */
-	assert_int_equal(wr_hive_get_string(h, "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
-					    "gitkraken", "Publisher", &s, &d), WR_OK);
+	assert_int_equal(wr_hive_get_string(h,
+					    "Microsoft\\Windows\\CurrentVersion\\Uninstall\\"
+					    "gitkraken",
+					    "Publisher", &s, &d),
+			 WR_OK);
 	assert_string_equal(s, "Axosoft, LLC");
 	free(s);
 	wr_hive_close(h);
@@ -529,7 +545,7 @@ static void test_edit_and_commit(void **state)
 	/* And through hivex's own exporter, an independent reader. */
 	snprintf(out, sizeof(out), "%s/export.reg", tmpdir);
 	{
-		const char *argv[] = { "hivexregedit", "--export", path, "Winrescue", NULL };
+		const char *argv[] = {"hivexregedit", "--export", path, "Winrescue", NULL};
 
 		assert_int_equal(run(argv, out), 0);
 	}
@@ -566,7 +582,7 @@ static void test_too_large(void **state)
 	char path[600], *buf = calloc(1, big), *s = NULL;
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
-	unsigned char len_field[4] = { 0, 0, 0x20, 0 };	/* 2 MiB */
+	unsigned char len_field[4] = {0, 0, 0x20, 0}; /* 2 MiB */
 	hive_set_value sv;
 	hive_h *hx;
 	void *b = NULL;
@@ -617,7 +633,7 @@ static void test_too_large(void **state)
 	assert_null(s);
 	assert_int_equal(wr_hive_get_binary(h, "", "Huge", &b, &len, NULL, &d), WR_ERR_TOO_LARGE);
 	assert_null(b);
-	assert_int_equal(wr_hive_get_type(h, "", "Huge", &(uint32_t){ 0 }, &len, &d), WR_OK);
+	assert_int_equal(wr_hive_get_type(h, "", "Huge", &(uint32_t){0}, &len, &d), WR_OK);
 	assert_int_equal(len, 2u << 20);
 	/* Its neighbour is unaffected. */
 	assert_int_equal(wr_hive_get_string(h, "", "Small", &s, &d), WR_OK);
@@ -631,7 +647,7 @@ static void test_too_large(void **state)
 /* ---- hivelog: replaying the dirty Windows 11 NTUSER.DAT's logs ----------------- */
 
 #define ONEDRIVE_ACCOUNTS "Software\\Microsoft\\OneDrive\\Accounts"
-#define NEW_KEY "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\FileExts\\.\\OpenWithList"
+#define NEW_KEY		  "Software\\Microsoft\\Windows\\CurrentVersion\\Explorer\\FileExts\\.\\OpenWithList"
 
 static void flip_byte(const char *path, long at)
 {
@@ -697,7 +713,7 @@ static void test_hivelog_replay(void **state)
 	/* hivex's exporter walks the whole replayed hive without an error. */
 	{
 		char reg[600];
-		const char *argv[] = { "hivexregedit", "--export", out, "\\", NULL };
+		const char *argv[] = {"hivexregedit", "--export", out, "\\", NULL};
 
 		snprintf(reg, sizeof(reg), "%s/replayed.reg", tmpdir);
 		assert_int_equal(run(argv, reg), 0);
@@ -734,7 +750,7 @@ static void test_hivelog_damage(void **state)
 	/* LOG2's second entry damaged: only 0xee applies; LOG1 (0xf1) does not follow. */
 	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG1"), l1, SIZE_MAX);
 	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG2"), l2, SIZE_MAX);
-	flip_byte(l2, 0x34000 + 20);	/* its dirty page count: hash-2 fails */
+	flip_byte(l2, 0x34000 + 20); /* its dirty page count: hash-2 fails */
 	assert_int_equal(wr_hivelog_replay(base, l1, l2, out, &r, &d), WR_OK);
 	assert_int_equal(r.entries_applied, 1);
 	assert_int_equal(r.first_seq, 0xee);
@@ -755,7 +771,8 @@ static void test_hivelog_damage(void **state)
 	/* A clean hive is copied unchanged whatever the logs say. */
 	assert_int_equal(wr_hivelog_replay(hive_path("regipy_SYSTEM"),
 					   hive_path("museum_Win11_ntuser.dat.LOG1"), NULL, out, &r,
-					   &d), WR_OK);
+					   &d),
+			 WR_OK);
 	assert_false(r.dirty);
 	assert_int_equal(r.entries_applied, 0);
 	assert_true(file_hash(out) == file_hash(hive_path("regipy_SYSTEM")));
@@ -817,14 +834,16 @@ static void *slurp(const char *path, size_t *len)
 static void test_hivelog_copy_out(void **state)
 {
 	(void)state;
-	static const struct { const char *from, *to; } files[] = {
-		{ "museum_Win11_NTUSER.DAT", "Users/Alice/NTUSER.DAT" },
-		{ "museum_Win11_ntuser.dat.LOG1", "Users/Alice/ntuser.dat.LOG1" },
-		{ "museum_Win11_ntuser.dat.LOG2", "Users/Alice/ntuser.dat.LOG2" },
-		{ "regipy_NTUSER.DAT", "Users/Bob/NTUSER.DAT" },
+	static const struct {
+		const char *from, *to;
+	} files[] = {
+	    {"museum_Win11_NTUSER.DAT", "Users/Alice/NTUSER.DAT"},
+	    {"museum_Win11_ntuser.dat.LOG1", "Users/Alice/ntuser.dat.LOG1"},
+	    {"museum_Win11_ntuser.dat.LOG2", "Users/Alice/ntuser.dat.LOG2"},
+	    {"regipy_NTUSER.DAT", "Users/Bob/NTUSER.DAT"},
 	};
 	char img[600], host[600], leftover[700];
-	const char *mk[] = { "mkntfs", "-F", "-Q", "-q", img, NULL };
+	const char *mk[] = {"mkntfs", "-F", "-Q", "-q", img, NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hivelog_result r;
 	struct wr_ntfs *vol = NULL;
@@ -885,18 +904,18 @@ static void test_hivelog_copy_out(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_errors),
-		cmocka_unit_test(test_corrupted_hive),
-		cmocka_unit_test(test_truncated_and_random),
-		cmocka_unit_test(test_win7_system_strings),
-		cmocka_unit_test(test_qword_and_value_name_case),
-		cmocka_unit_test(test_dirty_hive_opens),
-		cmocka_unit_test(test_utf16),
-		cmocka_unit_test(test_edit_and_commit),
-		cmocka_unit_test(test_too_large),
-		cmocka_unit_test(test_hivelog_replay),
-		cmocka_unit_test(test_hivelog_damage),
-		cmocka_unit_test(test_hivelog_copy_out),
+	    cmocka_unit_test(test_open_errors),
+	    cmocka_unit_test(test_corrupted_hive),
+	    cmocka_unit_test(test_truncated_and_random),
+	    cmocka_unit_test(test_win7_system_strings),
+	    cmocka_unit_test(test_qword_and_value_name_case),
+	    cmocka_unit_test(test_dirty_hive_opens),
+	    cmocka_unit_test(test_utf16),
+	    cmocka_unit_test(test_edit_and_commit),
+	    cmocka_unit_test(test_too_large),
+	    cmocka_unit_test(test_hivelog_replay),
+	    cmocka_unit_test(test_hivelog_damage),
+	    cmocka_unit_test(test_hivelog_copy_out),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,7 +25,7 @@
 
 extern char **environ;
 
-#define MACHINE_SID "S-1-5-21-1760460187-1592185332-161725925"	/* of regipy_SAM */
+#define MACHINE_SID "S-1-5-21-1760460187-1592185332-161725925" /* of regipy_SAM */
 
 static char tmpdir[64];
 
@@ -59,17 +59,16 @@ static char *hive_path(const char *name)
 	snprintf(p, 512, "%s/%s", tmpdir, name);
 	if (access(p, F_OK) == 0)
 		return p;
-	const char *argv[] = { "xz", "-dc", src, NULL };
+	const char *argv[] = {"xz", "-dc", src, NULL};
 	assert_int_equal(run(argv, p), 0);
 	return p;
 }
 
 /* hivexget's answer for a string value (the independent reader). */
-static void hivexget(const char *hive, const char *key, const char *value, char *buf,
-		     size_t size)
+static void hivexget(const char *hive, const char *key, const char *value, char *buf, size_t size)
 {
 	char out[600];
-	const char *argv[] = { "hivexget", hive, key, value, NULL };
+	const char *argv[] = {"hivexget", hive, key, value, NULL};
 	FILE *f;
 
 	snprintf(out, sizeof(out), "%s/hivexget.txt", tmpdir);
@@ -101,7 +100,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
 
 	run(argv, NULL);
 	return 0;
@@ -120,16 +119,17 @@ static void test_system_win81(void **state)
 {
 	(void)state;
 	struct wr_hive *sys = open_hive("regipy_SYSTEM_2");
-	struct wr_windows w = { 0 };
+	struct wr_windows w = {0};
 	char ref[256];
 
 	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
 	assert_string_equal(w.control_set, "ControlSet001");
 	assert_string_equal(w.computer_name, "SENSEI");
-	hivexget(hive_path("regipy_SYSTEM_2"), "\\ControlSet001\\Control\\ComputerName\\ComputerName",
-		 "ComputerName", ref, sizeof(ref));
+	hivexget(hive_path("regipy_SYSTEM_2"),
+		 "\\ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName", ref,
+		 sizeof(ref));
 	assert_string_equal(w.computer_name, ref);
-	assert_true(w.fast_startup_enabled);	/* HiberbootEnabled = 1 */
+	assert_true(w.fast_startup_enabled); /* HiberbootEnabled = 1 */
 	assert_true(w.hibernate_enabled);
 	assert_string_equal(w.time_zone, "Pacific Standard Time");
 	assert_string_equal(w.default_language, "en-US");
@@ -147,12 +147,12 @@ static void test_system_win7(void **state)
 {
 	(void)state;
 	struct wr_hive *sys = open_hive("regipy_SYSTEM");
-	struct wr_windows w = { 0 };
+	struct wr_windows w = {0};
 
 	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
 	assert_string_equal(w.computer_name, "WKS-WIN732BITA");
 	assert_true(w.hibernate_enabled);
-	assert_false(w.fast_startup_enabled);	/* Windows 7 has no HiberbootEnabled */
+	assert_false(w.fast_startup_enabled); /* Windows 7 has no HiberbootEnabled */
 	/* Garbage follows the NUL of this value in this hive. */
 	assert_string_equal(w.time_zone, "Eastern Standard Time");
 	assert_string_equal(w.default_language, "en-US");
@@ -164,19 +164,19 @@ static void test_system_win10_and_source_os(void **state)
 {
 	(void)state;
 	struct wr_hive *sys = open_hive("regipy_SYSTEM_WIN_10_1709");
-	struct wr_windows w = { 0 };
+	struct wr_windows w = {0};
 	struct wr_detail d = WR_DETAIL_INIT;
 
 	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
 	assert_string_equal(w.computer_name, "DESKTOP-2KGM189");
 	assert_true(w.fast_startup_enabled);
-	assert_false(w.hibernate_enabled);	/* HibernateEnabled = 0 */
+	assert_false(w.hibernate_enabled); /* HibernateEnabled = 0 */
 	assert_string_equal(w.time_zone, "Pacific Standard Time");
 
 	/* The Setup\Source OS copies are real CurrentVersion blocks of Windows 10:
 	 * CurrentVersion says "6.3", CurrentMajorVersionNumber says 10. */
 	assert_int_equal(wr_winsys_version_from_key(
-				 sys, "Setup\\Source OS (Updated on 1/6/2019 02:18:37)", &w, &d),
+			     sys, "Setup\\Source OS (Updated on 1/6/2019 02:18:37)", &w, &d),
 			 WR_OK);
 	assert_string_equal(w.product_name, "Windows 10 Pro");
 	assert_string_equal(w.edition, "Professional");
@@ -191,7 +191,7 @@ static void test_system_win10_and_source_os(void **state)
 	assert_int_equal(w.install_date, 0x5965cd44);
 
 	assert_int_equal(wr_winsys_version_from_key(
-				 sys, "setup\\source os (updated on 5/16/2019 00:55:20)", &w, &d),
+			     sys, "setup\\source os (updated on 5/16/2019 00:55:20)", &w, &d),
 			 WR_OK);
 	assert_int_equal(w.build, 17134);
 	assert_int_equal(w.ubr, 0x2fd);
@@ -235,23 +235,25 @@ static void test_sam_accounts(void **state)
 
 /* A SOFTWARE hive for the tests: a copy of a real hive given the keys Windows keeps
  * in SOFTWARE. */
-static char *make_software(const char *name, const char *version, unsigned major,
-			   const char *build, const char *display, const char *product)
+static char *make_software(const char *name, const char *version, unsigned major, const char *build,
+			   const char *display, const char *product)
 {
 	static char path[600];
 	const char *src = hive_path("regipy_ntuser_software_partial");
-	const char *cp[] = { "cp", src, path, NULL };
+	const char *cp[] = {"cp", src, path, NULL};
 	const char *cv = "Microsoft\\Windows NT\\CurrentVersion";
 	const char *pl = "Microsoft\\Windows NT\\CurrentVersion\\ProfileList";
-	static const struct { const char *sid, *path; } profiles[] = {
-		{ "S-1-5-18", "%systemroot%\\system32\\config\\systemprofile" },
-		{ "S-1-5-19", "%systemroot%\\ServiceProfiles\\LocalService" },
-		{ "S-1-5-20", "%systemroot%\\ServiceProfiles\\NetworkService" },
-		{ MACHINE_SID "-500", "%SystemDrive%\\Users\\Admin" },
-		{ MACHINE_SID "-1000", "C:\\Users\\Preston" },
-		{ MACHINE_SID "-1000.bak", "C:\\Users\\Preston" },
-		{ "S-1-5-21-11-22-33-1000", "C:\\Users\\jdoe.CORP" },
-		{ "S-1-5-21-11-22-33-1001", "C:\\Users\\山田太郎" },
+	static const struct {
+		const char *sid, *path;
+	} profiles[] = {
+	    {"S-1-5-18", "%systemroot%\\system32\\config\\systemprofile"},
+	    {"S-1-5-19", "%systemroot%\\ServiceProfiles\\LocalService"},
+	    {"S-1-5-20", "%systemroot%\\ServiceProfiles\\NetworkService"},
+	    {MACHINE_SID "-500", "%SystemDrive%\\Users\\Admin"},
+	    {MACHINE_SID "-1000", "C:\\Users\\Preston"},
+	    {MACHINE_SID "-1000.bak", "C:\\Users\\Preston"},
+	    {"S-1-5-21-11-22-33-1000", "C:\\Users\\jdoe.CORP"},
+	    {"S-1-5-21-11-22-33-1001", "C:\\Users\\山田太郎"},
 	};
 	struct wr_hive *h = NULL;
 	struct wr_detail d = WR_DETAIL_INIT;
@@ -272,7 +274,8 @@ static char *make_software(const char *name, const char *version, unsigned major
 				 WR_OK);
 		assert_int_equal(wr_hive_set_dword(h, cv, "CurrentMinorVersionNumber", 0, &d),
 				 WR_OK);
-		assert_int_equal(wr_hive_set_string(h, cv, "CurrentBuild", build, false, &d), WR_OK);
+		assert_int_equal(wr_hive_set_string(h, cv, "CurrentBuild", build, false, &d),
+				 WR_OK);
 		assert_int_equal(wr_hive_set_dword(h, cv, "UBR", 3803, &d), WR_OK);
 	}
 	if (display)
@@ -281,10 +284,12 @@ static char *make_software(const char *name, const char *version, unsigned major
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
 		snprintf(key, sizeof(key), "%s\\%s", pl, profiles[i].sid);
 		assert_int_equal(wr_hive_add_key(h, key, &d), WR_OK);
-		assert_int_equal(wr_hive_set_string(h, key, "ProfileImagePath", profiles[i].path,
-						    true, &d), WR_OK);
+		assert_int_equal(
+		    wr_hive_set_string(h, key, "ProfileImagePath", profiles[i].path, true, &d),
+		    WR_OK);
 	}
-	snprintf(key, sizeof(key), "Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\"
+	snprintf(key, sizeof(key),
+		 "Microsoft\\Windows\\CurrentVersion\\Appx\\AppxAllUserStore\\"
 		 "Applications\\Microsoft.BingWeather_3.0.1.174_x64__8wekyb3d8bbwe");
 	assert_int_equal(wr_hive_add_key(h, key, &d), WR_OK);
 	assert_int_equal(wr_hive_commit(h, &d), WR_OK);
@@ -304,8 +309,9 @@ static void test_software_win81_users(void **state)
 {
 	(void)state;
 	char *swp = make_software("81", "6.3", 0, "9600", NULL, "Windows 8.1 Pro");
-	struct wr_hive *sw = NULL, *sys = open_hive("regipy_SYSTEM_2"), *sam = open_hive("regipy_SAM");
-	struct wr_windows w = { 0 };
+	struct wr_hive *sw = NULL, *sys = open_hive("regipy_SYSTEM_2"),
+		       *sam = open_hive("regipy_SAM");
+	struct wr_windows w = {0};
 	struct wr_detail d = WR_DETAIL_INIT;
 	const struct wr_user *u;
 
@@ -334,11 +340,11 @@ static void test_software_win81_users(void **state)
 	u = find_user(&w, MACHINE_SID "-1000");
 	assert_non_null(u);
 	assert_false(u->special);
-	assert_string_equal(u->name, "Preston");	/* from SAM */
+	assert_string_equal(u->name, "Preston"); /* from SAM */
 	assert_string_equal(u->profile_path, "C:\\Users\\Preston");
-	assert_true(u->profile_bytes == UINT64_MAX);	/* no volume: unknown */
+	assert_true(u->profile_bytes == UINT64_MAX); /* no volume: unknown */
 	u = find_user(&w, MACHINE_SID "-500");
-	assert_string_equal(u->name, "Administrator");	/* SAM name, not the folder */
+	assert_string_equal(u->name, "Administrator"); /* SAM name, not the folder */
 	assert_string_equal(u->profile_path, "C:\\Users\\Admin");
 	/* Same RID in another domain: not the local Preston. */
 	u = find_user(&w, "S-1-5-21-11-22-33-1000");
@@ -364,17 +370,17 @@ static void test_software_versions(void **state)
 		unsigned want_major, want_minor, want_build;
 		const char *marketing;
 	} cases[] = {
-		{ "8", "6.2", 0, "9200", NULL, "Windows 8", 6, 2, 9200, "Windows 8" },
-		{ "10", "6.3", 10, "19045", "22H2", "Windows 10 Pro", 10, 0, 19045, "Windows 10" },
-		/* Windows 11 still calls itself "Windows 10 Pro" in ProductName. */
-		{ "11", "6.3", 10, "22631", "23H2", "Windows 10 Pro", 10, 0, 22631, "Windows 11" },
+	    {"8", "6.2", 0, "9200", NULL, "Windows 8", 6, 2, 9200, "Windows 8"},
+	    {"10", "6.3", 10, "19045", "22H2", "Windows 10 Pro", 10, 0, 19045, "Windows 10"},
+	    /* Windows 11 still calls itself "Windows 10 Pro" in ProductName. */
+	    {"11", "6.3", 10, "22631", "23H2", "Windows 10 Pro", 10, 0, 22631, "Windows 11"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *p = make_software(cases[i].tag, cases[i].version, cases[i].major,
 					cases[i].build, cases[i].display, cases[i].product);
 		struct wr_hive *sw = NULL;
-		struct wr_windows w = { 0 };
+		struct wr_windows w = {0};
 
 		assert_int_equal(wr_hive_open(p, false, &sw, NULL), WR_OK);
 		assert_int_equal(wr_winsys_from_hives(sw, NULL, NULL, &w, NULL), WR_OK);
@@ -393,7 +399,7 @@ static void test_software_versions(void **state)
 	/* A hive without CurrentVersion is not a SOFTWARE hive. */
 	{
 		struct wr_hive *h = open_hive("regipy_NTUSER.DAT");
-		struct wr_windows w = { 0 };
+		struct wr_windows w = {0};
 
 		assert_int_equal(wr_winsys_from_hives(h, NULL, NULL, &w, NULL), WR_ERR_NO_WINDOWS);
 		wr_windows_release(&w);
@@ -422,7 +428,7 @@ static void test_keyboard(void **state)
 	(void)state;
 	/* A real NTUSER.DAT has the same Keyboard Layout\Preload key as DEFAULT. */
 	struct wr_hive *h = open_hive("regipy_NTUSER.DAT");
-	struct wr_windows w = { 0 };
+	struct wr_windows w = {0};
 	char ref[64];
 
 	assert_int_equal(wr_winsys_keyboard_from_hive(h, &w, NULL), WR_OK);
@@ -451,9 +457,12 @@ static void put32(unsigned char *b, size_t at, uint32_t v)
 static void test_pe_arch(void **state)
 {
 	(void)state;
-	static const struct { unsigned machine; enum wr_arch arch; } m[] = {
-		{ 0x14c, WR_ARCH_X86 }, { 0x8664, WR_ARCH_X64 }, { 0x1c4, WR_ARCH_ARM },
-		{ 0xaa64, WR_ARCH_ARM64 }, { 0x200, WR_ARCH_UNKNOWN },
+	static const struct {
+		unsigned machine;
+		enum wr_arch arch;
+	} m[] = {
+	    {0x14c, WR_ARCH_X86},    {0x8664, WR_ARCH_X64},    {0x1c4, WR_ARCH_ARM},
+	    {0xaa64, WR_ARCH_ARM64}, {0x200, WR_ARCH_UNKNOWN},
 	};
 	unsigned char b[512];
 
@@ -529,7 +538,8 @@ static uint64_t manifest_profile_bytes(json_object *files, const char *name)
 	for (size_t i = 0; i < json_object_array_length(files); i++) {
 		json_object *f = json_object_array_get_idx(files, i), *size, *streams;
 
-		if (strcmp(jstr(f, "type"), "file") || strncmp(jstr(f, "path"), prefix, strlen(prefix)))
+		if (strcmp(jstr(f, "type"), "file") ||
+		    strncmp(jstr(f, "path"), prefix, strlen(prefix)))
 			continue;
 		if (json_object_object_get_ex(f, "size", &size))
 			sum += (uint64_t)json_object_get_int64(size);
@@ -548,7 +558,8 @@ static const struct wr_app *find_app(const struct wr_app_list *l, const char *na
 {
 	for (size_t i = 0; i < l->n; i++)
 		if (!strcmp(l->v[i].name, name) &&
-		    ((!user && !l->v[i].user) || (user && l->v[i].user && !strcmp(user, l->v[i].user))))
+		    ((!user && !l->v[i].user) ||
+		     (user && l->v[i].user && !strcmp(user, l->v[i].user))))
 			return &l->v[i];
 	return NULL;
 }
@@ -558,9 +569,9 @@ static void test_fixture_pc(void **state)
 	(void)state;
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
 	char out[600], img[700], man[700], tool[600];
-	const char *argv[] = { "tests/fixtures/build-pc.sh", "--out", out, "--layout", "gpt", NULL };
+	const char *argv[] = {"tests/fixtures/build-pc.sh", "--out", out, "--layout", "gpt", NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct wr_app_list apps = { 0, NULL };
+	struct wr_app_list apps = {0, NULL};
 	struct wr_windows *w = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct wr_extent ext;
@@ -617,9 +628,10 @@ static void test_fixture_pc(void **state)
 		assert_false(found->special);
 		assert_true(found->profile_bytes != UINT64_MAX);
 		if (found->profile_bytes != manifest_profile_bytes(files, jstr(u, "name")))
-			fail_msg("%s: profile %llu bytes, manifest %llu", jstr(u, "name"),
-				 (unsigned long long)found->profile_bytes,
-				 (unsigned long long)manifest_profile_bytes(files, jstr(u, "name")));
+			fail_msg(
+			    "%s: profile %llu bytes, manifest %llu", jstr(u, "name"),
+			    (unsigned long long)found->profile_bytes,
+			    (unsigned long long)manifest_profile_bytes(files, jstr(u, "name")));
 		assert_true(found->profile_bytes > 0);
 	}
 	/* Store apps: the manifest's packages, each once. */
@@ -628,8 +640,9 @@ static void test_fixture_pc(void **state)
 		bool found = false;
 
 		for (size_t k = 0; k < w->nstore_apps; k++)
-			found |= !strcmp(w->store_apps[k],
-					 json_object_get_string(json_object_array_get_idx(store, i)));
+			found |=
+			    !strcmp(w->store_apps[k],
+				    json_object_get_string(json_object_array_get_idx(store, i)));
 		assert_true(found);
 	}
 	assert_true(w->has_reagent);
@@ -637,7 +650,8 @@ static void test_fixture_pc(void **state)
 	/* Desktop apps: machine-wide 64- and 32-bit, and each person's own. */
 	assert_int_equal(wr_apps_read(vol, w, &apps, &d), WR_OK);
 	assert_int_equal(apps.n, 14);
-	assert_int_equal(find_app(&apps, "Microsoft Office Professional Plus 2013", NULL)->bits, 64);
+	assert_int_equal(find_app(&apps, "Microsoft Office Professional Plus 2013", NULL)->bits,
+			 64);
 	assert_string_equal(find_app(&apps, "Microsoft Office Professional Plus 2013", NULL)->link,
 			    "http://go.microsoft.com/fwlink/?LinkId=263728");
 	assert_int_equal(find_app(&apps, "Google Chrome", NULL)->bits, 32);
@@ -648,8 +662,8 @@ static void test_fixture_pc(void **state)
 	assert_non_null(find_app(&apps, "Telegram Desktop", "Тарас"));
 	assert_non_null(find_app(&apps, "LINE", "山田太郎"));
 	assert_null(find_app(&apps, "Adobe Refresh Manager", NULL));
-	assert_null(find_app(&apps, "Microsoft Visual C++ 2012 x64 Minimum Runtime - 11.0.61030",
-			     NULL));
+	assert_null(
+	    find_app(&apps, "Microsoft Visual C++ 2012 x64 Minimum Runtime - 11.0.61030", NULL));
 	assert_null(find_app(&apps, "Hotfix for Microsoft .NET Framework 4.5.1 (KB2898869)", NULL));
 	/* Sorted by name. */
 	for (size_t i = 1; i < apps.n; i++)
@@ -704,19 +718,20 @@ static void test_fixture_pc_bad_registry(void **state)
 	assert_int_equal(w->registry_err, WR_ERR_HIVE_CORRUPT);
 	assert_string_equal(w->registry_subject, "Windows/System32/config/SOFTWARE");
 	assert_string_equal(w->product_name, "");
-	assert_string_equal(w->computer_name, "YAMADA-PC");	/* SYSTEM is fine */
+	assert_string_equal(w->computer_name, "YAMADA-PC"); /* SYSTEM is fine */
 	assert_string_equal(wr_arch_name(w->arch), "x64");
 	/* People from the Users folder instead of ProfileList. */
 	assert_int_equal(w->nusers, 3);
 	for (size_t i = 0; i < w->nusers; i++) {
-		assert_true(!strcmp(w->users[i].name, "Alice") || !strcmp(w->users[i].name, "Тарас") ||
+		assert_true(!strcmp(w->users[i].name, "Alice") ||
+			    !strcmp(w->users[i].name, "Тарас") ||
 			    !strcmp(w->users[i].name, "山田太郎"));
 		assert_true(w->users[i].profile_bytes != UINT64_MAX);
 	}
 	wr_windows_free(w);
 	w = NULL;
 	{
-		struct wr_app_list apps = { 0, NULL };
+		struct wr_app_list apps = {0, NULL};
 
 		assert_int_equal(wr_apps_read(vol, NULL, &apps, &d), WR_ERR_HIVE_CORRUPT);
 		assert_int_equal(apps.n, 0);
@@ -743,17 +758,17 @@ static void test_fixture_pc_bad_registry(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_system_win81),
-		cmocka_unit_test(test_system_win7),
-		cmocka_unit_test(test_system_win10_and_source_os),
-		cmocka_unit_test(test_sam_accounts),
-		cmocka_unit_test(test_software_win81_users),
-		cmocka_unit_test(test_software_versions),
-		cmocka_unit_test(test_marketing_names),
-		cmocka_unit_test(test_keyboard),
-		cmocka_unit_test(test_pe_arch),
-		cmocka_unit_test(test_fixture_pc),
-		cmocka_unit_test(test_fixture_pc_bad_registry),
+	    cmocka_unit_test(test_system_win81),
+	    cmocka_unit_test(test_system_win7),
+	    cmocka_unit_test(test_system_win10_and_source_os),
+	    cmocka_unit_test(test_sam_accounts),
+	    cmocka_unit_test(test_software_win81_users),
+	    cmocka_unit_test(test_software_versions),
+	    cmocka_unit_test(test_marketing_names),
+	    cmocka_unit_test(test_keyboard),
+	    cmocka_unit_test(test_pe_arch),
+	    cmocka_unit_test(test_fixture_pc),
+	    cmocka_unit_test(test_fixture_pc_bad_registry),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
