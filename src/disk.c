@@ -6,8 +6,10 @@
  *   attributes, name and GUID, and each partition's filesystem (TYPE, LABEL, UUID;
  *   TYPE=BitLocker covers BitLocker To Go).  It opens the disk read-only and falls
  *   back to the backup GPT header by itself when the primary one is damaged.
- * - libparted is asked only what libblkid does not say: whether it finds the primary
- *   or the backup GPT damaged (it raises an exception for that), and a disk's model.
+ * - libparted is asked only what libblkid does not say: a disk's model, and whether
+ *   it finds the backup GPT damaged.  Which GPT header copy is intact is also
+ *   checked here (signature and CRC32s), since neither library reports a damaged
+ *   primary header (libparted does not recognise the disk at all).
  *   libparted would "fix" a damaged table by writing it back; our exception handler
  *   logs every message and answers Cancel/Ignore, never Fix/OK, so it never writes
  *   (the tests checksum the image before and after).
@@ -26,6 +28,7 @@
 
 #include <blkid/blkid.h>
 #include <parted/parted.h>
+#include <zlib.h>
 
 #include "winrescue.h"
 
@@ -89,6 +92,60 @@ static void parted_look(struct wr_disk *disk, bool want_gpt)
 	ped_device_destroy(dev);
 out:
 	ped_exception_set_handler(old);
+}
+
+/* ------------------------------------------------------------------------- */
+/* GPT headers, checked here: libparted 3.5 does not even recognise a GPT whose
+ * primary header is gone (ped_disk_probe finds nothing), and libblkid silently
+ * reads the backup; neither says which copy is damaged.  So each header is checked
+ * the way the UEFI spec defines it: signature, header CRC32, own LBA, entries CRC32
+ * (CRC32 from zlib, the same polynomial). */
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t le64_at(const uint8_t *p)
+{
+	return (uint64_t)le32_at(p) | (uint64_t)le32_at(p + 4) << 32;
+}
+
+static bool gpt_header_ok(int fd, uint64_t lba, unsigned ss, uint64_t disk_size)
+{
+	uint8_t *h = NULL, *e = NULL;
+	uint32_t hsize, crc, count, esize;
+	uint64_t elba, elen;
+	bool ok = false;
+
+	if (ss < 512 || ss > 65536 || (lba + 1) * ss > disk_size)
+		return false;
+	h = malloc(ss);
+	if (!h || pread(fd, h, ss, (off_t)(lba * ss)) != (ssize_t)ss)
+		goto out;
+	if (memcmp(h, "EFI PART", 8))
+		goto out;
+	hsize = le32_at(h + 12);
+	crc = le32_at(h + 16);
+	if (hsize < 92 || hsize > ss || le64_at(h + 24) != lba)
+		goto out;
+	memset(h + 16, 0, 4);
+	if ((uint32_t)crc32(0L, h, hsize) != crc)
+		goto out;
+	elba = le64_at(h + 72);
+	count = le32_at(h + 80);
+	esize = le32_at(h + 84);
+	elen = (uint64_t)count * esize;
+	if (esize < 128 || elen > 4 * 1024 * 1024 || (elba * ss + elen) > disk_size)
+		goto out;
+	e = malloc(elen ? elen : 1);
+	if (!e || pread(fd, e, elen, (off_t)(elba * ss)) != (ssize_t)elen)
+		goto out;
+	ok = (uint32_t)crc32(0L, e, (uInt)elen) == le32_at(h + 88);
+out:
+	free(h);
+	free(e);
+	return ok;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -363,10 +420,20 @@ int wr_disk_read(const char *path, struct wr_disk **out, struct wr_detail *d)
 		return WR_OK;
 	}
 	ret = read_table(disk, fd, d);
-	close(fd);
-	if (ret)
+	if (ret) {
+		close(fd);
 		goto fail;
+	}
 	parted_look(disk, disk->table == WR_TABLE_GPT);
+	if (disk->table == WR_TABLE_GPT) {
+		unsigned ss = disk->sector_size ? disk->sector_size : 512;
+		bool primary = gpt_header_ok(fd, 1, ss, disk->size);
+		bool backup = gpt_header_ok(fd, disk->size / ss - 1, ss, disk->size);
+
+		disk->gpt_primary_damaged = !primary;
+		disk->gpt_backup_damaged = primary && (!backup || disk->gpt_backup_damaged);
+	}
+	close(fd);
 	for (size_t i = 0; i < disk->nparts; i++) {
 		struct wr_partition *p = &disk->parts[i];
 		struct wr_extent ext;
