@@ -123,8 +123,13 @@ struct entry {
 struct log {
 	unsigned char *buf;
 	size_t len;
-	struct entry *v;
+	struct entry *v; /* new format: valid entries not yet in the hive */
 	size_t n;
+	/* old format: one dirty vector and its 512-byte pages */
+	bool old_ok;
+	uint32_t old_seq, old_hbins;
+	const unsigned char *bitmap;
+	const unsigned char *pages;
 };
 
 static void log_release(struct log *l)
@@ -213,10 +218,46 @@ static bool parse_entry(const unsigned char *b, size_t len, size_t off, struct e
 	return pages <= e->size - ENTRY_HEADER - 8 * (uint64_t)e->count;
 }
 
-/* Read a log and list its valid entries with seq >= min_seq, in file order, stopping
- * at the first damaged one. */
-static int load_log(const char *path, uint32_t min_seq, struct log *l, struct wr_detail *d)
+/* An old-format log (Windows 8 and earlier): a base block copy of type 1, "DIRT" and
+ * a bitmap of dirty 512-byte pages at 512, the pages from the next sector on.  It
+ * applies to the hive whose base block has the same last-written time stamp. */
+static void check_old_log(const char *path, const unsigned char *primary, struct log *l)
 {
+	const unsigned char *b = l->buf;
+	uint64_t bits, set = 0, bitmap_bytes, pages_off;
+
+	if (le32(b + 4) != le32(b + 8) || base_checksum(b) != le32(b + 508)) {
+		wr_log(WR_LOG_WARN, "hive log '%s': incomplete or damaged base block", path);
+		return;
+	}
+	if (memcmp(b + 12, primary + 12, 8)) {
+		wr_log(WR_LOG_WARN, "hive log '%s' belongs to another state of the hive", path);
+		return;
+	}
+	l->old_hbins = le32(b + 40);
+	if (l->old_hbins == 0 || l->old_hbins % 4096 || l->old_hbins > MAX_HBINS)
+		return;
+	bits = l->old_hbins / 512;
+	bitmap_bytes = (bits + 7) / 8;
+	pages_off = (LOG_HEADER + 4 + bitmap_bytes + LOG_HEADER - 1) / LOG_HEADER * LOG_HEADER;
+	if (l->len < pages_off || memcmp(b + LOG_HEADER, "DIRT", 4))
+		return;
+	l->bitmap = b + LOG_HEADER + 4;
+	for (uint64_t i = 0; i < bits; i++)
+		set += (l->bitmap[i / 8] >> (i % 8)) & 1;
+	if (set > (l->len - pages_off) / 512)
+		return;
+	l->pages = b + pages_off;
+	l->old_seq = le32(b + 4);
+	l->old_ok = true;
+}
+
+/* Read a log.  New format: list its valid entries with seq >= min_seq, in file order,
+ * stopping at the first damaged one.  Old format: check it applies to primary. */
+static int load_log(const char *path, const unsigned char *primary, struct log *l,
+		    struct wr_detail *d)
+{
+	uint32_t min_seq = le32(primary + 8);
 	size_t off;
 	int ret;
 
@@ -230,9 +271,12 @@ static int load_log(const char *path, uint32_t min_seq, struct log *l, struct wr
 		wr_log(WR_LOG_WARN, "hive log '%s' has no base block: ignored", path);
 		return WR_OK;
 	}
+	if (le32(l->buf + 28) == 1) {
+		check_old_log(path, primary, l);
+		return WR_OK;
+	}
 	if (le32(l->buf + 28) != 6)
-		return wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, path,
-				      "log file type %u (old-format logs are not replayed)",
+		return wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, path, "log file type %u",
 				      le32(l->buf + 28));
 	for (off = LOG_HEADER; off < l->len;) {
 		struct entry e, *grown;
@@ -247,6 +291,21 @@ static int load_log(const char *path, uint32_t min_seq, struct log *l, struct wr
 			return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
 		l->v = grown;
 		l->v[l->n++] = e;
+	}
+	return WR_OK;
+}
+
+/* Write the dirty pages of an old-format log. */
+static int apply_old(int fd, const struct log *l, const char *out, struct wr_detail *d)
+{
+	const unsigned char *page = l->pages;
+
+	for (uint32_t i = 0; i < l->old_hbins / 512; i++) {
+		if (!((l->bitmap[i / 8] >> (i % 8)) & 1))
+			continue;
+		if (pwrite(fd, page, 512, (off_t)BASE_BLOCK + (off_t)i * 512) != 512)
+			return wr_detail_set(d, WR_ERR_WRITE, errno ? errno : EIO, out);
+		page += 512;
 	}
 	return WR_OK;
 }
@@ -342,15 +401,28 @@ int wr_hivelog_replay(const char *hive, const char *log1, const char *log2, cons
 
 	/* Entries from the secondary sequence number on are not in the hive yet (after a
 	 * partial reconcile the first ones may be missing: start from what is there). */
-	ret = load_log(log1, seq2, &logs[0], d);
+	ret = load_log(log1, base, &logs[0], d);
 	if (ret == WR_OK)
-		ret = load_log(log2, seq2, &logs[1], d);
+		ret = load_log(log2, base, &logs[1], d);
 	if (ret)
 		goto fail;
 	fd = open(out_path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = wr_detail_set(d, WR_ERR_OPEN, errno, out_path);
 		goto fail;
+	}
+	if (!logs[0].n && !logs[1].n && (logs[0].old_ok || logs[1].old_ok)) {
+		/* Old format: one log holds the whole dirty state; take the newer. */
+		int k = !logs[0].old_ok || (logs[1].old_ok && logs[1].old_seq > logs[0].old_seq);
+
+		ret = apply_old(fd, &logs[k], out_path, d);
+		if (ret)
+			goto fail;
+		r.first_seq = r.last_seq = logs[k].old_seq;
+		r.hbins_size = logs[k].old_hbins;
+		r.entries_applied = 1;
+		r.log1_used = k == 0;
+		r.log2_used = k == 1;
 	}
 	/* The log whose entries start earlier goes first; the other continues it. */
 	{

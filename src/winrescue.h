@@ -535,9 +535,12 @@ struct wr_hivelog_result {
  * applied (either log may be NULL or missing).  Entries older than the base block,
  * damaged entries (wrong size, hash or page bounds) and everything after them are
  * not applied; LOG1/LOG2 are applied in sequence order, continuing across the two.
- * A clean hive is copied unchanged.  The inputs are never written.  Old-format logs
- * (Windows 8 and earlier, "DIRT") and a base block with a wrong checksum give
- * WR_ERR_UNSUPPORTED; a file that is not a hive gives WR_ERR_HIVE_CORRUPT. */
+ * Old-format logs (Windows 8 and earlier: "DIRT" bitmap of 512-byte pages) are
+ * applied when they belong to this state of the hive (same last-written time stamp,
+ * complete base block); entries_applied is then 1.  A clean hive is copied
+ * unchanged.  The inputs are never written.  A base block with a wrong checksum
+ * gives WR_ERR_UNSUPPORTED (recovering it from a log is not implemented); a file
+ * that is not a hive gives WR_ERR_HIVE_CORRUPT. */
 int wr_hivelog_replay(const char *hive, const char *log1, const char *log2,
 		      const char *out_path, struct wr_hivelog_result *res,
 		      struct wr_detail *d);
