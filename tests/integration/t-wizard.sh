@@ -1,0 +1,265 @@
+#!/bin/sh
+# t-wizard.sh - the wizard driven through keys only, in a private tmux server, on the
+# synthetic Windows 8.1 PC (tests/fixtures/build-pc.sh), in English, Japanese and
+# Russian at 80x24 and 132x43: language -> your PC -> check-up -> what to do ->
+# source -> summary -> confirm -> progress -> done, and the refresh really happens
+# (the volume is checked afterwards with the tests' own ntfsdump and
+# check_user_files.py).  Every captured screen must have exactly the terminal's
+# rows, each exactly the terminal's width in columns (the wizard draws a frame at
+# both edges, so text that overflowed or a split double-width character would show).
+# Also: backing out before the confirmation changes nothing (checksums), the window
+# can be resized, helper mode and the support summary, the plain Linux console.
+set -eu
+top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; tools="$top/${BUILD:-build}/tools"
+command -v tmux >/dev/null || { echo "tmux is not installed"; exit 77; }
+command -v msgfmt >/dev/null || { echo "msgfmt (gettext) is not installed"; exit 77; }
+[ -x "$tools/ntfsdump" ] || { echo "$tools/ntfsdump is not built (make all)"; exit 77; }
+tmp=$(mktemp -d)
+sock="wr-wizard-$$-0" runs=0
+cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+fail() {
+	echo "FAIL: $*"
+	[ -f "$tmp/screen" ] && { echo "--- last screen:"; cat "$tmp/screen"; }
+	[ -f "$tmp/log" ] && { echo "--- log tail:"; tail -5 "$tmp/log"; }
+	exit 1
+}
+
+# --- Catalogs: the wizard's translations from po/fragments (until they are merged
+# into po/*.po), with the rest of po/<lang>.po; else the build's catalogs.
+locale="$tmp/locale"
+for l in ja ru; do
+	mkdir -p "$locale/$l/LC_MESSAGES"
+	frag="$top/po/fragments/wizard.$l.po"
+	if [ -f "$frag" ]; then
+		case $l in
+		ja) plural="nplurals=1; plural=0;" ;;
+		ru) plural="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);" ;;
+		esac
+		printf 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: %s\\n"\n\n' \
+			"$plural" >"$tmp/$l.po"
+		cat "$frag" >>"$tmp/$l.po"
+		if msgcat --use-first --to-code=UTF-8 -o "$tmp/$l.all.po" "$tmp/$l.po" "$top/po/$l.po" 2>/dev/null; then
+			msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.all.po"
+		else
+			msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.po"
+		fi
+	else
+		cp "${WINRESCUE_LOCALEDIR:?}/$l/LC_MESSAGES/winrescue.mo" "$locale/$l/LC_MESSAGES/"
+	fi
+done
+
+# --- The PC.
+"$top/tests/fixtures/build-pc.sh" --size small --out "$tmp/pc" >/dev/null
+wim="$tmp/pc/install.wim"
+# Partition 3 is Windows: where it lies in the disk image.
+part=$(sfdisk -J "$tmp/pc/pc.img" | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["partitiontable"]
+p = t["partitions"][2]
+ss = t.get("sectorsize", 512)
+print(p["start"] * ss, p["size"] * ss)')
+part_off=${part% *}
+part_size=${part#* }
+extract() {	# extract DISK OUT: the Windows partition as a volume image
+	dd if="$1" of="$2" bs=1M iflag=skip_bytes,count_bytes skip="$part_off" count="$part_size" \
+		conv=sparse status=none
+}
+extract "$tmp/pc/pc.img" "$tmp/vol-before.img"
+"$tools/ntfsdump" "$tmp/vol-before.img" >"$tmp/before.tsv"
+rm -f "$tmp/vol-before.img"
+
+# --- Screen checks (python3: display widths as the C.UTF-8 locale counts them).
+cat >"$tmp/screen.py" <<'EOF'
+import sys, unicodedata
+def width(s):
+    w = 0
+    for ch in s:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+def norm(s):
+    return "".join(ch for ch in s if not ch.isspace() and ch != "\u2502")
+cmd, path = sys.argv[1], sys.argv[2]
+lines = open(path, encoding="utf-8").read().split("\n")
+if lines and lines[-1] == "":
+    lines.pop()
+if cmd == "size":
+    cols, rows = int(sys.argv[3]), int(sys.argv[4])
+    bad = [(i, width(l)) for i, l in enumerate(lines) if width(l) != cols]
+    if len(lines) != rows or bad:
+        print("screen is %d rows, want %d; rows of the wrong width (row, width): %s"
+              % (len(lines), rows, bad))
+        sys.exit(1)
+elif cmd == "has":
+    text = norm("\n".join(lines))
+    missing = [n for n in sys.argv[3:] if norm(n) not in text]
+    if missing:
+        print("missing: " + " | ".join(missing))
+        sys.exit(1)
+EOF
+
+cols=80 rows=24
+cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
+key() { tmux -L "$sock" send-keys "$@"; }
+size_ok() {
+	python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why" || fail "$(cat "$tmp/why")"
+}
+# wait_for SECONDS TEXT...: until the screen shows every TEXT; then check its size.
+wait_for() {
+	t=$1; shift
+	i=0
+	while :; do
+		cap
+		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why"; then
+			size_ok
+			return 0
+		fi
+		i=$((i + 1))
+		[ $i -le $((t * 5)) ] || fail "$(cat "$tmp/why")"
+		sleep 0.2
+	done
+}
+start() {	# start COLS ROWS LANG DISK [env...]
+	cols=$1 rows=$2 lang=$3 disk=$4
+	shift 4
+	rm -f "$tmp/status"
+	# A new private server for each run: a server being killed may still hold its
+	# socket for a moment.
+	tmux -L "$sock" kill-server 2>/dev/null || true
+	runs=$((runs + 1))
+	sock="wr-wizard-$$-$runs"
+	tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y "$rows" \
+		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' $* '$bin' --lang $lang --log '$tmp/log' wizard --disk '$disk' --source '$wim'; echo \$? >'$tmp/status'; sleep 600"
+}
+wait_exit() {
+	i=0
+	while [ ! -s "$tmp/status" ]; do
+		i=$((i + 1))
+		[ $i -le 50 ] || fail "the wizard did not exit"
+		sleep 0.2
+	done
+	[ "$(cat "$tmp/status")" = "$1" ] || fail "exit status $(cat "$tmp/status"), want $1"
+}
+
+# --- Backing out before the confirmation changes nothing.
+cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
+sum0=$(sha256sum "$tmp/disk.img" | cut -d' ' -f1)
+start 80 24 en "$tmp/disk.img"
+wait_for 20 "W1" "Language" "Step 1 of 9" "日本語" "Русский" "English" "F2 Language"
+key 3
+wait_for 30 "W2" "Your PC" "Step 2 of 9" "Windows 8.1 on the" "3 users: Alice, Тарас, 山田太郎"
+key Enter
+wait_for 30 "W3" "What the check-up found:" "[ OK ]"
+key Enter
+wait_for 10 "W4" "Refresh your PC (keep my files)" "Reset your PC (remove everything)"
+key 1
+wait_for 10 "W5" "install.wim" "Insert your USB stick or DVD and press F5 to look again."
+key Enter
+wait_for 10 "W6" "Your files and personal settings won't change." "apps will be removed:" "7-Zip"
+# The window grows: everything is laid out again at the new size.
+tmux -L "$sock" resize-window -x 132 -y 43
+cols=132 rows=43
+wait_for 10 "W6" "Apps you installed from discs or websites will be removed."
+tmux -L "$sock" resize-window -x 80 -y 24
+cols=80 rows=24
+wait_for 10 "W6" "Step 6 of 9"
+key 1
+wait_for 10 "W7" "Once the refresh starts, it cannot be cancelled."
+key Enter	# "Go back" is the preselected line: Enter alone starts nothing
+wait_for 10 "W6"
+key F10
+wait_exit 0
+[ "$(sha256sum "$tmp/disk.img" | cut -d' ' -f1)" = "$sum0" ] || fail "backing out changed the disk"
+
+# --- The refresh, in each language at each size.
+# TITLE_W2 USERS TEXT_W3 REFRESH SUMMARY CONFIRM DONE SUPPORT
+texts_en() {
+	t_w1="Language" t_w2="Your PC" t_users="3 users: Alice, Тарас, 山田太郎"
+	t_w3="What the check-up found:" t_refresh="Refresh your PC (keep my files)"
+	t_summary="Your files and personal settings won't change."
+	t_confirm="it cannot be cancelled" t_done="Your PC was refreshed."
+	t_support="Support code:" t_step="Step 4 of 9" digit=3
+}
+texts_ja() {
+	t_w1="言語" t_w2="お使いの PC" t_users="ユーザー 3 人: Alice、Тарас、山田太郎"
+	t_w3="チェックの結果:" t_refresh="PC をリフレッシュする (ファイルは保持)"
+	t_summary="個人用ファイルと個人設定は変更されません。"
+	t_confirm="取り消すことはできません" t_done="PC をリフレッシュしました。"
+	t_support="サポート コード:" t_step="ステップ 4/9" digit=1
+}
+texts_ru() {
+	t_w1="Язык" t_w2="Ваш компьютер" t_users="3 пользователя: Alice, Тарас, 山田太郎"
+	t_w3="Результаты проверки:" t_refresh="Восстановить ПК без удаления файлов"
+	t_summary="Ваши файлы и параметры персонализации не изменятся."
+	t_confirm="его нельзя отменить" t_done="Компьютер восстановлен."
+	t_support="Код для поддержки:" t_step="Шаг 4 из 9" digit=2
+}
+
+for size in 80x24 132x43; do
+	for l in en ja ru; do
+		"texts_$l"
+		cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
+		start "${size%x*}" "${size#*x}" "$l" "$tmp/disk.img"
+		wait_for 20 "W1" "$t_w1" "日本語"
+		key "$digit"
+		wait_for 30 "W2" "$t_w2" "$t_users"
+		key Enter
+		wait_for 30 "W3" "$t_w3" "[ OK ]"
+		key Enter
+		wait_for 10 "W4" "$t_step" "$t_refresh"
+		# Helper mode: the English text under the translated one.
+		key F3
+		if [ "$l" != en ]; then
+			wait_for 10 "W4" "$t_refresh" "EN: Refresh your PC (keep my files)" "EN: What to do"
+		fi
+		key F3
+		# The support summary, one key from anywhere, and back.
+		key F4
+		wait_for 10 "S1" "$t_support" "W4" "Windows 8.1"
+		key Escape
+		wait_for 10 "W4" "$t_refresh"
+		key 1
+		wait_for 10 "W5" "install.wim"
+		key Enter
+		wait_for 10 "W6" "$t_summary" "7-Zip"
+		key 1
+		wait_for 10 "W7" "$t_confirm"
+		key 1
+		wait_for 120 "W9" "$t_done" "Windows.old"
+		key 2
+		wait_exit 0
+		# The volume: every user file back exactly once and unchanged, the old
+		# system in \Windows.old.
+		extract "$tmp/disk.img" "$tmp/vol.img"
+		"$tools/ntfsdump" "$tmp/vol.img" >"$tmp/after.tsv"
+		python3 "$top/tests/tools/check_user_files.py" "$tmp/before.tsv" "$tmp/after.tsv" --final ||
+			fail "$l $size: user files not kept"
+		grep -q "^/Windows.old/Windows/System32/config/SYSTEM	" "$tmp/after.tsv" ||
+			fail "$l $size: no \\Windows.old"
+		grep -q "^/Users/Alice/Desktop/Removed Apps.html	" "$tmp/after.tsv" ||
+			fail "$l $size: no Removed Apps.html on Alice's desktop"
+		rm -f "$tmp/vol.img" "$tmp/disk.img"
+		echo "ok: refresh through the wizard in $l at $size"
+	done
+done
+
+# --- The plain Linux console cannot draw Japanese: said in English, with the way out.
+cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
+start 80 24 ja "$tmp/disk.img" TERM=linux
+wait_for 20 "C1" "It cannot show Japanese characters" "kmscon or fbterm" "setfont Cyr_a8x16"
+key Enter
+wait_for 10 "W1" "Nihongo (Japanese)" "Русский"
+key 1
+wait_for 10 "W1" "This console cannot show Japanese characters."
+tmux -L "$sock" kill-server
+[ "$(sha256sum "$tmp/disk.img" | cut -d' ' -f1)" = "$sum0" ] || fail "the console run changed the disk"
+
+# --- A bad option: usage, exit 2.
+set +e
+"$bin" wizard --bogus >"$tmp/out" 2>&1
+st=$?
+set -e
+[ $st -eq 2 ] && grep -q "Usage: winrescue wizard" "$tmp/out" || fail "wizard --bogus: exit $st"
+echo "ok: t-wizard"
