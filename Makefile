@@ -32,7 +32,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(NTFS_DE
 # libudf/libcdio read install.wim inside Windows ISOs (src/sources.c).
 LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -ludf -lcdio -lpthread
 UI_LIBS = -lncursesw -ltinfo
-# Test tools only: the independent NTFS checker hashes with nettle.
+# Test and fixture tools only: the independent NTFS checker and mkvolume hash with nettle.
 TOOL_LIBS = -lnettle
 
 ENGINE_SRC = $(sort $(wildcard src/*.c))
@@ -89,7 +89,7 @@ $(BUILD)/locale/%/LC_MESSAGES/winrescue.mo: po/%.po
 # Test programs and fixture tools (one .c each) link the engine directly.
 $(BUILD)/tools/%: tests/fixtures/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TOOL_LIBS)
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TOOL_LIBS)
