@@ -26,6 +26,8 @@
 
 static char tmp[4096], disk[4200];
 static uint64_t starts[4];
+static char made_nodes[4][300];	/* device nodes this test made (no udev) */
+static int nmade;
 
 static int setup(void **state)
 {
@@ -65,9 +67,6 @@ static int teardown(void **state)
 
 /* Without udev (containers) partition nodes of a loop device may be missing: make
  * them from sysfs. */
-static char made_nodes[4][300];
-static int nmade;
-
 static void ensure_node(const char *dev)
 {
 	char sys[512], buf[64];
