@@ -754,6 +754,7 @@ int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info 
 	info->total_parts = wi.total_parts;
 	info->split = wi.total_parts > 1;
 	wimlib_free(wim);
+	wim_take_messages(NULL, 0);	/* warnings go to the log */
 	*out = info;
 	return WR_OK;
 }
@@ -848,6 +849,7 @@ int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
 	}
 	*names_out = c.names;
 	c.names = NULL;
+	wim_take_messages(NULL, 0);	/* warnings ("Ignoring file named ..") to the log */
 out:
 	wr_strv_free(c.names);
 	wimlib_free(wim);
