@@ -260,6 +260,9 @@ for f in EFI/Microsoft/Boot/bootmgfw.efi EFI/Microsoft/Boot/BCD EFI/Boot/bootx64
 	grep -qi "^::/$f\$" "$tmp/esp.ls" && ok "ESP: $f" || bad "ESP: no $f"
 done
 mcopy -i "$tmp/esp.img" ::/EFI/Microsoft/Boot/BCD "$tmp/BCD" 2>/dev/null || bad "mcopy BCD"
+mcopy -i "$tmp/esp.img" ::/EFI/Boot/bootx64.efi "$tmp/bootx64.efi" 2>/dev/null || bad "mcopy bootx64.efi"
+ntfscat "$win" /Windows/Boot/EFI/bootmgfw.efi | cmp -s - "$tmp/bootx64.efi" &&
+	ok "ESP boot files are Windows\\Boot\\EFI\\bootmgfw.efi" || bad "ESP bootx64.efi differs"
 check "hivexregedit --export BCD (ESP)" hivexregedit --export "$tmp/BCD" '\'
 extract "$disk" "$(p_start gpt 2)" "$(p_size gpt 2)" "$tmp/win-gpt.img"
 cmp -s "$tmp/win-gpt.img" "$win" && ok "partition 3 is windows.img" || bad "partition 3 differs from windows.img"
@@ -311,6 +314,24 @@ check "ntfsfix -n on the MBR recovery partition" ntfsfix -n "$tmp/rec-mbr.img"
 rm -f "$tmp"/*.img
 
 # ---------------------------------------------------------------------------
+echo "== mkvolume refuses a bad spec before writing anything"
+truncate -s 32M "$tmp/v.img"
+mkntfs -F -Q -q "$tmp/v.img" >/dev/null 2>&1
+before=$(sha256sum <"$tmp/v.img")
+for spec in 'dir A\nfile A/x 10K 1\nbogus line' 'file B 10Q 1' 'dir C\nattr C hiddden' \
+	'owner D S-1-X' 'copy E /nonexistent/host/file' 'dir "F'; do
+	if printf "$spec\n" | "$tools/mkvolume" "$tmp/v.img" >"$tmp/out" 2>&1; then
+		bad "mkvolume accepted: $spec"
+	elif [ "$(sha256sum <"$tmp/v.img")" != "$before" ]; then
+		bad "mkvolume changed the image on: $spec"
+	elif ! grep -q '^mkvolume: -:[0-9]*: ' "$tmp/out"; then
+		bad "mkvolume gave no line number for: $spec ($(cat "$tmp/out"))"
+	else
+		ok "refused, image unchanged: $(head -1 "$tmp/out")"
+	fi
+done
+rm -f "$tmp/v.img"
+
 echo "== variants"
 # A bad option changes nothing and says why.
 mkdir "$tmp/bad"
