@@ -102,10 +102,15 @@ struct jrnl {
 	unsigned appended;
 };
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail *d)
 {
 	char **names = NULL, *all = NULL;
-	size_t len = 0;
+	size_t len = 0, nfiles;
 	int ret;
 
 	memset(j, 0, sizeof(*j));
@@ -113,8 +118,8 @@ static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail
 	if (ret)
 		return ret;
 	/* Names are zero-padded numbers: sorting them sorts the records. */
-	qsort(names, wr_strv_len(names), sizeof(*names),
-	      (int (*)(const void *, const void *))strcmp);
+	nfiles = wr_strv_len(names);
+	qsort(names, nfiles, sizeof(*names), cmp_names);
 	for (size_t i = 0; names[i] && !ret; i++) {
 		char path[256];
 		void *buf = NULL;
@@ -140,6 +145,13 @@ static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail
 	if (!ret)
 		ret = wr_journal_parse(all ? all : "", len, j, d);
 	free(all);
+	/* Only the last record can be torn (the process died while writing it): a damaged
+	 * record with good ones after it means the journal cannot be trusted at all. */
+	if (!ret && j->n + 1 < nfiles) {
+		wr_journal_release(j);
+		ret = wr_detail_setf(d, WR_ERR_JOURNAL, 0, JOURNAL_DIR,
+				     "%zu journal files but only %zu good records", nfiles, j->n);
+	}
 	return ret;
 }
 
@@ -1427,9 +1439,15 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	}
 	if (!wr_journal_find(&jr.j, "planned", "refresh", NULL)) {
 		/* Died while writing the plan: nothing was moved yet (the plan is written
-		 * whole before the first step).  Remove the unfinished journal so the
-		 * refresh can simply be started again. */
-		ret = wr_ntfs_delete_tree(vol, STATE_DIR, d);
+		 * whole before the first step begins).  Remove the unfinished journal so
+		 * the refresh can simply be started again -- but only when it really holds
+		 * nothing but plan records. */
+		for (size_t i = 0; i < jr.j.n; i++)
+			if (strcmp(jr.j.v[i].kind, "plan")) {
+				ret = wr_detail_set(d, WR_ERR_JOURNAL, 0, JOURNAL_DIR);
+				goto out;
+			}
+		ret = wr_ntfs_delete_tree(vol, JOURNAL_DIR, d);
 		if (!ret)
 			ret = wr_detail_set(d, WR_ERR_NOTHING_TO_RESUME, 0, o->target);
 		goto out;
