@@ -78,13 +78,22 @@ static void wim_take_messages(char *buf, size_t size)
 	while (fgets(line, sizeof(line), wim_errors)) {
 		size_t n = strlen(line);
 
+		char *p = line;
+
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		if (!n)
+		/* wimlib starts some messages with "\r" (to overwrite a progress line);
+		 * keep control characters out of the log and the detail. */
+		for (char *c = line; *c; c++)
+			if ((unsigned char)*c < 0x20)
+				*c = ' ';
+		while (*p == ' ')
+			p++;
+		if (!*p)
 			continue;
-		wr_log(WR_LOG_WARN, "wimlib: %s", line);
+		wr_log(WR_LOG_WARN, "wimlib: %s", p);
 		if (size)
-			snprintf(buf, size, "%s", line);
+			snprintf(buf, size, "%s", p);
 	}
 	rewind(wim_errors);
 	if (ftruncate(fileno(wim_errors), 0) == 0)
