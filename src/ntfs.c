@@ -116,6 +116,10 @@ static int od_open(struct ntfs_device *dev, int flags)
 		oflags |= O_RDONLY;
 	else
 		oflags |= O_RDWR;
+	/* Writing to a block device: exclusive, so the kernel refuses while anything
+	 * mounts it (as ntfs-3g itself does). */
+	if ((oflags & O_ACCMODE) == O_RDWR && !stat(od->path, &st) && S_ISBLK(st.st_mode))
+		oflags |= O_EXCL;
 	od->fd = open(od->path, oflags);
 	if (od->fd < 0)
 		return -1;

@@ -947,6 +947,50 @@ static void test_bad_inputs(void **state)
 	assert_int_equal(d.sys_errno, ENOENT);
 }
 
+/* Garbage where the MFT should be: clear errors, no crash, nothing written. */
+static void test_damaged_mft(void **state)
+{
+	(void)state;
+	char img[4200], h1[65], h2[65], **names = NULL;
+	uint8_t boot[512], junk[65536];
+	struct wr_extent ext;
+	struct wr_volume_state st;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_ntfs *v = NULL;
+	uint64_t mft;
+	unsigned cluster;
+	int fd;
+
+	new_volume(img, sizeof(img), "badmft.img", 32 * MKIMG_MIB);
+	fd = open(img, O_RDWR);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, boot, sizeof(boot), 0), (ssize_t)sizeof(boot));
+	cluster = (unsigned)(boot[11] | boot[12] << 8) * boot[13];
+	mft = 0;
+	for (int i = 7; i >= 0; i--)
+		mft = mft << 8 | boot[0x30 + i];
+	srand(7);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rand();
+	/* Keep record 0 ($MFT) and 1, spoil from record 2 ($LogFile) on. */
+	assert_int_equal(pwrite(fd, junk, sizeof(junk), (off_t)(mft * cluster + 2048)),
+			 (ssize_t)sizeof(junk));
+	close(fd);
+	ext = extent_of(img, 0);
+	sha(img, h1);
+	assert_int_not_equal(wr_ntfs_probe(&ext, &st, &d), WR_OK);
+	if (wr_ntfs_open(&ext, WR_NTFS_RDONLY, &v, &d) == WR_OK) {
+		wr_ntfs_list(v, "/", &names, &d);
+		wr_ntfs_list_free(names);
+		wr_ntfs_close(v);
+	}
+	v = NULL;
+	assert_int_not_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_null(v);
+	sha(img, h2);
+	assert_string_equal(h1, h2);
+}
+
 /* A volume that is partition 3 of a GPT disk image, opened at its offset. */
 static void test_partition_in_disk_image(void **state)
 {
@@ -1003,6 +1047,7 @@ int main(void)
 		cmocka_unit_test(test_fast_startup),
 		cmocka_unit_test(test_bitlocker_volumes),
 		cmocka_unit_test(test_bad_inputs),
+		cmocka_unit_test(test_damaged_mft),
 		cmocka_unit_test(test_partition_in_disk_image),
 	};
 
