@@ -17,7 +17,7 @@ const struct cli_command cli_commands[] = {
 	{ "inspect", "[--json] [PATH...]", N_("show disks, partitions, Windows installations, users, apps and image sources"), cmd_inspect },
 	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_not_built },
 	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_scan },
-	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_not_built },
+	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_apps },
 	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_refresh },
 	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
 	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_resume },

@@ -443,9 +443,11 @@ static void print_apps(const struct wr_app_list *apps)
 	for (size_t i = 0; i < apps->n; i++) {
 		const struct wr_app *a = &apps->v[i];
 
-		printf("      %s %s — %s (%s, %u-bit)\n", a->name, a->version ? a->version : "",
-		       a->publisher ? a->publisher : "?", a->user ? a->user : _("all users"),
-		       a->bits);
+		/* TRANSLATORS: one app: %1$s name, %2$s version, %3$s publisher, %4$s "all
+		 * users" or a user name, %5$u 32 or 64. */
+		printf(_("      %1$s %2$s — %3$s (%4$s, %5$u-bit)\n"), a->name,
+		       a->version ? a->version : "", a->publisher ? a->publisher : "?",
+		       a->user ? a->user : _("all users"), a->bits);
 	}
 }
 
@@ -641,4 +643,79 @@ out:
 	free(disks);
 	free(images);
 	return ret;
+}
+
+/* "winrescue apps --target VOL [--partition N] [--json]": the desktop apps of one
+ * installation, as Programs and Features lists them. */
+int cmd_apps(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "target", required_argument, NULL, 't' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_app_list apps = { 0, NULL };
+	struct wr_windows *w = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct wr_extent ext;
+	const char *target = NULL;
+	unsigned partition = 0;
+	bool json = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 't':
+			target = optarg;
+			break;
+		case 'p':
+			partition = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg || !partition) {
+				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
+				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
+					  "--partition", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (!target || optind < argc) {
+		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+		return EXIT_USAGE;
+	}
+	ret = wr_blockdev_resolve(target, partition, &ext, &d);
+	if (!ret)
+		ret = wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d);
+	if (!ret)
+		ret = wr_winsys_read(vol, &w, &d);
+	if (!ret)
+		ret = wr_apps_read(vol, w, &apps, &d);
+	wr_ntfs_close(vol);
+	if (ret) {
+		wr_windows_free(w);
+		wr_app_list_release(&apps);
+		return cli_fail("apps", ret, &d);
+	}
+	if (json) {
+		json_object *root = json_object_new_object();
+
+		json_add_str(root, "winrescue", WR_VERSION);
+		json_add_u64(root, "schema", 1);
+		json_object_object_add(root, "apps", apps_json(&apps));
+		json_print(root);
+	} else {
+		print_apps(&apps);
+	}
+	wr_windows_free(w);
+	wr_app_list_release(&apps);
+	return EXIT_DONE;
 }
