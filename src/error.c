@@ -59,6 +59,9 @@ static const struct {
 	[WR_ERR_BAD_OUTPUT] = { "WR_ERR_BAD_OUTPUT", N_("A helper program gave an answer winrescue cannot understand.") },
 	[WR_ERR_DEVICE_GONE] = { "WR_ERR_DEVICE_GONE", N_("The disk stopped responding or was disconnected; the results found so far were kept.") },
 	[WR_ERR_NOTHING_TO_RESUME] = { "WR_ERR_NOTHING_TO_RESUME", N_("The interrupted operation had not changed anything yet; start it again.") },
+	[WR_ERR_DIR_ON_TARGET] = { "WR_ERR_DIR_ON_TARGET", N_("The folder for the image is on the Windows volume itself: the image would capture itself, and a refresh would replace the volume that holds it. Choose a folder on another drive.") },
+	[WR_ERR_READ_ONLY] = { "WR_ERR_READ_ONLY", N_("The folder is read-only; choose a folder that can be written to.") },
+	[WR_ERR_CUSTOM_IMAGE_CORRUPT] = { "WR_ERR_CUSTOM_IMAGE_CORRUPT", N_("The CustomRefresh.wim already in that folder is damaged, so no image was added to it; move it away or choose another folder.") },
 };
 
 const char *wr_strerror(int err)

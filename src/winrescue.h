@@ -72,6 +72,9 @@ enum wr_err {
 	WR_ERR_BAD_OUTPUT = 40,		/* a helper program's output cannot be understood */
 	WR_ERR_DEVICE_GONE = 41,	/* the disk stopped answering or was disconnected */
 	WR_ERR_NOTHING_TO_RESUME = 42,	/* the interrupted run had changed nothing yet */
+	WR_ERR_DIR_ON_TARGET = 43,	/* an image folder is on the volume it would capture */
+	WR_ERR_READ_ONLY = 44,		/* a folder or volume cannot be written to */
+	WR_ERR_CUSTOM_IMAGE_CORRUPT = 45, /* an existing CustomRefresh.wim is damaged */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
@@ -1151,6 +1154,107 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 void wr_refresh_plan_release(struct wr_refresh_plan *p);
 /* English name of step 1..WR_REFRESH_STEPS (marked N_()). */
 const char *wr_refresh_step_name(unsigned step);
+
+/* ------------------------------------------------------------------------- */
+/* recimg: custom refresh images (what Windows 8.1's recimg does): capture the  */
+/* offline system without user data into DIR\CustomRefresh.wim and register it */
+/* in the installation's ReAgent.xml (PBRCustomImageLocation), the only write  */
+/* to the target.                                                              */
+/* ------------------------------------------------------------------------- */
+
+#define WR_RECIMG_FILE "CustomRefresh.wim"
+/* Where a capture is written before it is renamed into place. */
+#define WR_RECIMG_TMP_SUFFIX ".winrescue-tmp"
+/* The ReAgent.xml as it was before winrescue's last change of it. */
+#define WR_RECIMG_REAGENT_BACKUP "Windows\\System32\\Recovery\\ReAgent.xml.winrescue-bak"
+
+struct wr_recimg_opts {
+	const char *target;	/* device, volume image, or disk image + partition */
+	unsigned partition;	/* 0: target is the volume itself */
+	const char *dir;	/* create, set: the host folder of CustomRefresh.wim */
+	const char *name;	/* create: image name; NULL = "Custom refresh <date>" */
+};
+
+/* Where a host folder is, as Windows names it: a folder on the partition starting
+ * at loc.offset of the disk with GPT GUID loc.guid ("{...}", id 0) or MBR
+ * signature loc.id (guid zero). */
+struct wr_recimg_place {
+	char disk[4096];	/* the disk device or whole-disk image file */
+	unsigned partition;	/* its number there */
+	char mountpoint[4096];	/* where that partition is mounted on this system */
+	struct wr_reagent_location loc;	/* path: "\\RefreshImage" (index left 0) */
+};
+
+/* Find where host folder dir lives (it must exist): the mount holding it, the
+ * device or loop device (and a loop device's backing file) behind the mount, the
+ * disk and partition.  WR_ERR_UNSUPPORTED when the folder is not on a partition of a
+ * disk with a partition table (tmpfs, a volume image, a network share): Windows
+ * could not find an image there. */
+int wr_recimg_locate_dir(const char *dir, struct wr_recimg_place *out, struct wr_detail *d);
+
+/* The capture's exclusion list for installation w (NULL: only the fixed ones):
+ * pagefile.sys, hiberfil.sys, swapfile.sys, \Windows.old*, \System Volume
+ * Information, \$Recycle.Bin, \$WinRescue, every profile under \Users except
+ * Default and Public (as "\Users\*" with exceptions), and every ProfileList
+ * profile of a person outside \Users.  NULL-terminated malloc'd arrays (free with
+ * wr_strv_free). */
+int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions,
+			 char ***exceptions, struct wr_detail *d);
+
+struct wr_recimg_result {
+	char wim_path[4096];	/* the host path of CustomRefresh.wim */
+	unsigned index;		/* the new (create) or registered (set) image */
+	bool appended;		/* create added an image to an existing file */
+	uint64_t size_before;	/* the file's size before (0: new file) */
+	uint64_t size_after;
+	uint64_t estimate;	/* bytes the capture was expected to need */
+	bool registered;	/* ReAgent.xml now names this image */
+	int register_err;	/* why not (WR_ERR_UNSUPPORTED: DIR is not on a disk
+				 * partition; see wr_recimg_locate_dir) */
+	struct wr_recimg_place place;
+};
+
+/* Capture and register.  Refuses, before anything is written (nothing changed):
+ * DIR on the target volume itself (WR_ERR_DIR_ON_TARGET), a read-only DIR
+ * (WR_ERR_READ_ONLY), DIR without room for the estimate (WR_ERR_NO_SPACE: the
+ * installation's used bytes minus the excluded ones, or, when appending, what is new
+ * since the last image), a damaged existing CustomRefresh.wim (WR_ERR_CUSTOM_IMAGE_
+ * CORRUPT), a BitLocker / hibernated / Fast Startup / mounted / locked target.  A new
+ * file is written as CustomRefresh.wim.winrescue-tmp, flushed and renamed; an existing
+ * one is appended to in place by wimlib, which writes the new data after the old and
+ * the header last, so an interruption leaves the old images valid.  Registration
+ * failing because DIR is not on a disk partition is not an error: res->registered is
+ * false and res->register_err says why.  Progress: WR_PROG_BYTES during the capture;
+ * ABORT is safe at any time (WR_ERR_ABORTED, the old file unchanged). */
+int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ctx,
+		     struct wr_recimg_result *res, struct wr_detail *d);
+
+/* Register DIR\CustomRefresh.wim (its newest image) after checking that it is a WIM
+ * whose image matches the installation (WR_ERR_MISMATCH, WR_ERR_WIM_CORRUPT,
+ * WR_ERR_NOT_FOUND) and that DIR is on a disk partition (WR_ERR_UNSUPPORTED). */
+int wr_recimg_set(const struct wr_recimg_opts *o, struct wr_recimg_result *res,
+		  struct wr_detail *d);
+
+/* Clear PBRCustomImageLocation; *was_registered (may be NULL) tells whether one was
+ * set.  Nothing is written when none was. */
+int wr_recimg_deregister(const struct wr_recimg_opts *o, bool *was_registered,
+			 struct wr_detail *d);
+
+struct wr_recimg_status {
+	bool registered;
+	struct wr_reagent_location loc;	/* as ReAgent.xml says */
+	int image_err;		/* WR_OK when the image was found and read, else why not */
+	char where[4096];	/* the disk and partition (or host path) it was found on */
+	struct wr_image_info image;	/* the registered index (image_err == WR_OK) */
+	uint64_t file_bytes;	/* size of CustomRefresh.wim */
+	int64_t file_time;	/* its modification time (Unix), 0 unknown */
+};
+
+/* What is registered, and the image itself when it can be found: on the target's own
+ * disk (a partition at loc.offset) or on a disk of this machine whose GUID or
+ * signature matches.  Never writes. */
+int wr_recimg_show(const struct wr_recimg_opts *o, struct wr_recimg_status *st,
+		   struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
