@@ -388,7 +388,7 @@ static bool xml_prop(void *ctx, unsigned index, const char *prop, char *buf, siz
 		char name[64];
 		size_t len = strcspn(p, "/[");
 		unsigned want = 1, seen = 0;
-		xmlNode *c;
+		xmlNode *found = NULL;
 
 		if (len == 0 || len >= sizeof(name))
 			return false;
@@ -404,12 +404,14 @@ static bool xml_prop(void *ctx, unsigned index, const char *prop, char *buf, siz
 		}
 		if (*p == '/')
 			p++;
-		for (c = n->children; c; c = c->next) {
+		for (xmlNode *c = n->children; c; c = c->next) {
 			if (c->type == XML_ELEMENT_NODE && !xmlStrcmp(c->name, BAD_CAST name) &&
-			    ++seen == want)
+			    ++seen == want) {
+				found = c;
 				break;
+			}
 		}
-		n = c;
+		n = found;
 	}
 	if (!n)
 		return false;
