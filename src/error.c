@@ -62,6 +62,9 @@ static const struct {
 	[WR_ERR_DIR_ON_TARGET] = { "WR_ERR_DIR_ON_TARGET", N_("The folder for the image is on the Windows volume itself: the image would capture itself, and a refresh would replace the volume that holds it. Choose a folder on another drive.") },
 	[WR_ERR_READ_ONLY] = { "WR_ERR_READ_ONLY", N_("The folder is read-only; choose a folder that can be written to.") },
 	[WR_ERR_CUSTOM_IMAGE_CORRUPT] = { "WR_ERR_CUSTOM_IMAGE_CORRUPT", N_("The CustomRefresh.wim already in that folder is damaged, so no image was added to it; move it away or choose another folder.") },
+	[WR_ERR_NOT_BCD] = { "WR_ERR_NOT_BCD", N_("The file is not a Windows boot configuration (BCD) store.") },
+	[WR_ERR_BCD_TEMPLATE] = { "WR_ERR_BCD_TEMPLATE", N_("The file is the BCD template Windows builds boot stores from, not a boot store itself.") },
+	[WR_ERR_NO_ESP] = { "WR_ERR_NO_ESP", N_("The disk uses GPT but has no EFI system partition, so there is nowhere to put the boot files; nothing was changed. Create an EFI system partition first.") },
 };
 
 const char *wr_strerror(int err)

@@ -75,6 +75,9 @@ enum wr_err {
 	WR_ERR_DIR_ON_TARGET = 43,	/* an image folder is on the volume it would capture */
 	WR_ERR_READ_ONLY = 44,		/* a folder or volume cannot be written to */
 	WR_ERR_CUSTOM_IMAGE_CORRUPT = 45, /* an existing CustomRefresh.wim is damaged */
+	WR_ERR_NOT_BCD = 46,		/* a registry hive that is not a BCD store */
+	WR_ERR_BCD_TEMPLATE = 47,	/* a BCD-Template given where a boot store is needed */
+	WR_ERR_NO_ESP = 48,		/* a GPT disk without an EFI system partition */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
