@@ -29,28 +29,29 @@
 /* The layout Windows 8.1 writes (reagentc /disable on a fresh system), used when an
  * installation has no ReAgent.xml yet. */
 static const char blank_reagent[] =
-	"<?xml version='1.0' encoding='utf-8'?>\n"
-	"<WindowsRE version=\"2.0\">\n"
-	"  <WinreBCD id=\"" ZERO_GUID "\"/>\n"
-	"  <WinreLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\"/>\n"
-	"  <ImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\"/>\n"
-	"  <PBRImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\" index=\"0\"/>\n"
-	"  <PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\" index=\"0\"/>\n"
-	"  <InstallState state=\"0\"/>\n"
-	"  <OsInstallAvailable state=\"0\"/>\n"
-	"  <CustomImageAvailable state=\"0\"/>\n"
-	"  <IsAutoRepairOn state=\"1\"/>\n"
-	"  <WinREStaged state=\"0\"/>\n"
-	"  <OperationParam path=\"\"/>\n"
-	"  <OsBuildVersion path=\"\"/>\n"
-	"  <OemTool state=\"0\"/>\n"
-	"</WindowsRE>\n";
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    "<WindowsRE version=\"2.0\">\n"
+    "  <WinreBCD id=\"" ZERO_GUID "\"/>\n"
+    "  <WinreLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\"/>\n"
+    "  <ImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\"/>\n"
+    "  <PBRImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID "\" index=\"0\"/>\n"
+    "  <PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"" ZERO_GUID
+    "\" index=\"0\"/>\n"
+    "  <InstallState state=\"0\"/>\n"
+    "  <OsInstallAvailable state=\"0\"/>\n"
+    "  <CustomImageAvailable state=\"0\"/>\n"
+    "  <IsAutoRepairOn state=\"1\"/>\n"
+    "  <WinREStaged state=\"0\"/>\n"
+    "  <OperationParam path=\"\"/>\n"
+    "  <OsBuildVersion path=\"\"/>\n"
+    "  <OemTool state=\"0\"/>\n"
+    "</WindowsRE>\n";
 
 /* Parse untrusted bytes into a document whose root is WindowsRE. */
 static int parse_doc(const void *buf, size_t len, xmlDoc **out, struct wr_detail *d)
 {
-	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-			 XML_PARSE_NOCDATA;
+	const int opts =
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 	xmlParserCtxt *ctxt = NULL;
 	xmlDoc *doc = NULL;
 	xmlNode *root;
@@ -70,9 +71,9 @@ static int parse_doc(const void *buf, size_t len, xmlDoc **out, struct wr_detail
 	if (!doc || !ctxt->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 
-		ret = wr_detail_setf(d, WR_ERR_XML, 0, "ReAgent.xml", "line %d: %s",
-				     e ? e->line : 0,
-				     e && e->message ? e->message : "not well-formed");
+		ret =
+		    wr_detail_setf(d, WR_ERR_XML, 0, "ReAgent.xml", "line %d: %s", e ? e->line : 0,
+				   e && e->message ? e->message : "not well-formed");
 		/* libxml2 messages end with a newline. */
 		if (d && d->lib_msg[0] && d->lib_msg[strlen(d->lib_msg) - 1] == '\n')
 			d->lib_msg[strlen(d->lib_msg) - 1] = '\0';
@@ -122,8 +123,7 @@ static void attr_str(xmlNode *n, const char *name, char *buf, size_t size)
 
 /* An unsigned decimal attribute; absent or "" is 0.  Anything else that is not a
  * number is an error: a wrong offset could point at the wrong partition. */
-static int attr_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *out,
-		    struct wr_detail *d)
+static int attr_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *out, struct wr_detail *d)
 {
 	xmlChar *v = xmlGetProp(n, BAD_CAST name);
 	const char *s = (const char *)v;
@@ -138,8 +138,8 @@ static int attr_u64(xmlNode *n, const char *name, uint64_t max, uint64_t *out,
 	x = strtoull(s, &end, 10);
 	if (*s < '0' || *s > '9' || *end || errno || x > max) {
 		ret = wr_detail_setf(d, WR_ERR_XML, 0, "ReAgent.xml",
-				     "<%s %s=\"%.64s\">: not a number", (const char *)n->name,
-				     name, s);
+				     "<%s %s=\"%.64s\">: not a number", (const char *)n->name, name,
+				     s);
 		goto out;
 	}
 	*out = x;
@@ -192,8 +192,7 @@ static int get_location(xmlNode *root, const char *name, struct wr_reagent_locat
 	return WR_OK;
 }
 
-int wr_reagent_parse(const void *buf, size_t len, struct wr_reagent *out,
-		     struct wr_detail *d)
+int wr_reagent_parse(const void *buf, size_t len, struct wr_reagent *out, struct wr_detail *d)
 {
 	xmlDoc *doc = NULL;
 	xmlNode *root, *n;
@@ -273,7 +272,8 @@ static bool location_ok(const struct wr_reagent_location *loc)
 {
 	size_t len = strnlen(loc->path, sizeof(loc->path));
 
-	if (len == 0 || len >= sizeof(loc->path) || strnlen(loc->guid, sizeof(loc->guid)) >= sizeof(loc->guid))
+	if (len == 0 || len >= sizeof(loc->path) ||
+	    strnlen(loc->guid, sizeof(loc->guid)) >= sizeof(loc->guid))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)loc->path[i] < 0x20)
@@ -281,9 +281,8 @@ static bool location_ok(const struct wr_reagent_location *loc)
 	return true;
 }
 
-int wr_reagent_set_custom_image(const void *buf, size_t len,
-				const struct wr_reagent_location *loc, char **out,
-				size_t *out_len, struct wr_detail *d)
+int wr_reagent_set_custom_image(const void *buf, size_t len, const struct wr_reagent_location *loc,
+				char **out, size_t *out_len, struct wr_detail *d)
 {
 	bool set = loc && loc->present;
 	xmlDoc *doc = NULL;
@@ -310,7 +309,7 @@ int wr_reagent_set_custom_image(const void *buf, size_t len,
 	/* Where Windows puts it: after the factory image location (2.0: PBRImage-
 	 * Location; 1.0: OsInstallLocation), else after ImageLocation. */
 	n = find_or_add(root, "PBRCustomImageLocation",
-			child(root, "PBRImageLocation")	 ? "PBRImageLocation"
+			child(root, "PBRImageLocation")	   ? "PBRImageLocation"
 			: child(root, "OsInstallLocation") ? "OsInstallLocation"
 							   : "ImageLocation");
 	if (!n)

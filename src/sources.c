@@ -231,8 +231,8 @@ static int add_source(struct wr_source_list *l, enum wr_source_kind kind, const 
 	if (err)
 		wr_wim_info_free(info);
 	if (s->info && w) {
-		s->mismatch = calloc(s->info->image_count ? s->info->image_count : 1,
-				     sizeof(*s->mismatch));
+		s->mismatch =
+		    calloc(s->info->image_count ? s->info->image_count : 1, sizeof(*s->mismatch));
 		if (!s->mismatch) {
 			wr_wim_info_free(s->info);
 			return WR_ERR_NOMEM;
@@ -262,8 +262,7 @@ static void part_where(const struct wr_disk *disk, const struct wr_partition *p,
 	snprintf(buf, size, "%.200s partition %u", disk->path, p->number);
 }
 
-static int open_part(const struct wr_disk *disk, const struct wr_partition *p,
-		     struct part_vol *pv)
+static int open_part(const struct wr_disk *disk, const struct wr_partition *p, struct part_vol *pv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_extent ext;
@@ -342,15 +341,14 @@ static struct part_vol *find_by_offset(struct part_vol *pvs, size_t n, uint64_t 
 	return NULL;
 }
 
-static const char *const custom_names[] = { "CustomRefresh.wim", NULL };
-static const char *const oem_names[] = { "install.wim", "install.esd", NULL };
-static const char *const media_names[] = { "install.wim", "install.esd", "install.swm", NULL };
+static const char *const custom_names[] = {"CustomRefresh.wim", NULL};
+static const char *const oem_names[] = {"install.wim", "install.esd", NULL};
+static const char *const media_names[] = {"install.wim", "install.esd", "install.swm", NULL};
 
 /* A location ReAgent.xml names: on the partition at its offset. */
 static int add_reagent_location(struct wr_source_list *l, enum wr_source_kind kind,
 				const struct wr_reagent_location *loc, struct part_vol *pvs,
-				size_t npv, const char *const *names,
-				const struct wr_windows *w)
+				size_t npv, const char *const *names, const struct wr_windows *w)
 {
 	struct part_vol *pv = find_by_offset(pvs, npv, loc->offset);
 	char where[256], path[1200];
@@ -401,19 +399,19 @@ static int find_on_disk(const struct wr_windows *w, const struct wr_disk *disk,
 		    (ret = add_reagent_location(l, WR_SOURCE_CUSTOM, &r->pbr_custom, pvs,
 						disk->nparts, custom_names, w)))
 			goto out;
-		if (r->pbr.present &&
-		    (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->pbr, pvs, disk->nparts,
-						oem_names, w)))
+		if (r->pbr.present && (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->pbr, pvs,
+								  disk->nparts, oem_names, w)))
 			goto out;
 		if (!r->pbr.present && r->os_install.present &&
-		    (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->os_install, pvs,
-						disk->nparts, oem_names, w)))
+		    (ret = add_reagent_location(l, WR_SOURCE_OEM, &r->os_install, pvs, disk->nparts,
+						oem_names, w)))
 			goto out;
 	}
 	/* 2b. \RecoveryImage on every recovery partition. */
 	for (size_t i = 0; i < disk->nparts; i++)
 		if (pvs[i].vol && pvs[i].part->role == WR_ROLE_RECOVERY)
-			try_names(l, WR_SOURCE_OEM, &pvs[i], "\\RecoveryImage", oem_names, w, &nomem);
+			try_names(l, WR_SOURCE_OEM, &pvs[i], "\\RecoveryImage", oem_names, w,
+				  &nomem);
 	/* 3. Installation media copied onto a volume. */
 	for (size_t i = 0; i < disk->nparts; i++)
 		if (pvs[i].vol)
@@ -467,8 +465,8 @@ static bool has_suffix(const char *s, const char *suffix)
 
 struct iso_file {
 	udf_t *udf;
-	uint64_t length;	/* bytes */
-	uint32_t first;		/* absolute sector of the file's first block */
+	uint64_t length; /* bytes */
+	uint32_t first;	 /* absolute sector of the file's first block */
 };
 
 static void cdio_to_log(cdio_log_level_t level, const char message[])
@@ -527,7 +525,8 @@ static int iso_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 
 		if (blocks > 64)
 			blocks = 64;
-		if (udf_read_sectors(f->udf, tmp, (lsn_t)sector, (long)blocks) != DRIVER_OP_SUCCESS) {
+		if (udf_read_sectors(f->udf, tmp, (lsn_t)sector, (long)blocks) !=
+		    DRIVER_OP_SUCCESS) {
 			free(tmp);
 			return WR_ERR_READ;
 		}
@@ -543,15 +542,19 @@ static int iso_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 	return WR_OK;
 }
 
-static const char *const iso_names[] = { "sources/install.wim", "sources/install.esd",
-					 "sources/install.swm", "SOURCES/INSTALL.WIM",
-					 "SOURCES/INSTALL.ESD", "SOURCES/INSTALL.SWM", NULL };
+static const char *const iso_names[] = {"sources/install.wim",
+					"sources/install.esd",
+					"sources/install.swm",
+					"SOURCES/INSTALL.WIM",
+					"SOURCES/INSTALL.ESD",
+					"SOURCES/INSTALL.SWM",
+					NULL};
 
 /* Read sources/install.* inside a UDF ISO without mounting it. */
 static int read_iso(const char *iso, struct wr_wim_info **info, char *inner, size_t size,
 		    struct wr_detail *d)
 {
-	struct iso_file f = { NULL, 0, 0 };
+	struct iso_file f = {NULL, 0, 0};
 	udf_dirent_t *root = NULL, *file = NULL;
 	udf_file_entry_t fe;
 	unsigned char first[UDF_BLOCK], check[UDF_BLOCK];
@@ -591,8 +594,8 @@ static int read_iso(const char *iso, struct wr_wim_info **info, char *inner, siz
 	if (udf_read_block(file, first, 1) <= 0 ||
 	    udf_read_sectors(f.udf, check, (lsn_t)f.first, 1) != DRIVER_OP_SUCCESS ||
 	    memcmp(first, check, f.length < UDF_BLOCK ? f.length : UDF_BLOCK)) {
-		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso,
-				     "cannot place %s on the disc", inner);
+		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, iso, "cannot place %s on the disc",
+				     inner);
 		goto out;
 	}
 	r.read_at = iso_read_at;
@@ -636,8 +639,7 @@ static int add_host_file(struct wr_source_list *l, enum wr_source_kind kind, con
 	return add_source(l, kind, path, path, ret, info, w);
 }
 
-static int add_host_path(struct wr_source_list *l, const char *path,
-			 const struct wr_windows *w)
+static int add_host_path(struct wr_source_list *l, const char *path, const struct wr_windows *w)
 {
 	char sources[4096], file[4096];
 	struct stat st;
@@ -658,8 +660,7 @@ static int add_host_path(struct wr_source_list *l, const char *path,
 }
 
 int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
-		    const char *const *extra_paths, struct wr_source_list *out,
-		    struct wr_detail *d)
+		    const char *const *extra_paths, struct wr_source_list *out, struct wr_detail *d)
 {
 	int ret = WR_OK;
 

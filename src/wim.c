@@ -157,22 +157,21 @@ static int wim_error(int code, const char *subject, struct wr_detail *d)
 	else if (code == WIMLIB_ERR_WIM_IS_ENCRYPTED || code == WIMLIB_ERR_UNSUPPORTED ||
 		 code == WIMLIB_ERR_IS_SPLIT_WIM)
 		err = WR_ERR_UNSUPPORTED;
-	else if (code == WIMLIB_ERR_NTFS_3G &&
-		 (sys == EEXIST || strstr(msg, strerror(EEXIST))))
+	else if (code == WIMLIB_ERR_NTFS_3G && (sys == EEXIST || strstr(msg, strerror(EEXIST))))
 		/* errno is often overwritten by the unmount that follows; wimlib's
 		 * message ends with strerror(errno) of the failed call. */
 		err = WR_ERR_EXISTS;
 	else if (code == WIMLIB_ERR_NTFS_3G && sys == EBUSY)
 		err = WR_ERR_MOUNTED;
 	else if (code == WIMLIB_ERR_NTFS_3G && sys == EPERM)
-		err = WR_ERR_HIBERNATED;	/* ntfs_mount's answer to hiberfil.sys */
+		err = WR_ERR_HIBERNATED; /* ntfs_mount's answer to hiberfil.sys */
 	else
 		err = WR_ERR_WIM;
 	if (err == WR_ERR_NO_SUCH_IMAGE && !msg[0])
 		snprintf(msg, sizeof(msg), "%s", wimlib_get_error_string(code));
-	wr_detail_setf(d, err, code == WIMLIB_ERR_NTFS_3G || err == WR_ERR_OPEN ? sys : 0,
-		       subject, "wimlib error %d (%s)%s%s", code,
-		       wimlib_get_error_string(code), msg[0] ? ": " : "", msg);
+	wr_detail_setf(d, err, code == WIMLIB_ERR_NTFS_3G || err == WR_ERR_OPEN ? sys : 0, subject,
+		       "wimlib error %d (%s)%s%s", code, wimlib_get_error_string(code),
+		       msg[0] ? ": " : "", msg);
 	if (d)
 		d->lib_code = code;
 	wr_log(WR_LOG_ERROR, "wimlib error %d on '%s': %s", code, subject ? subject : "",
@@ -185,7 +184,7 @@ static int wim_error(int code, const char *subject, struct wr_detail *d)
 /* ------------------------------------------------------------------------- */
 
 struct wim_reshdr {
-	uint64_t size_in_wim;	/* 56 bits */
+	uint64_t size_in_wim; /* 56 bits */
 	uint8_t flags;
 	uint64_t offset;
 	uint64_t original_size;
@@ -218,8 +217,8 @@ static void read_reshdr(const unsigned char *p, struct wim_reshdr *r)
 	r->original_size = le(p + 16, 8);
 }
 
-static int parse_header(const unsigned char *p, size_t len, const char *name,
-			struct wim_header *h, struct wr_detail *d)
+static int parse_header(const unsigned char *p, size_t len, const char *name, struct wim_header *h,
+			struct wr_detail *d)
 {
 	if (len < WR_WIM_HEADER_SIZE)
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name,
@@ -247,7 +246,7 @@ static int parse_header(const unsigned char *p, size_t len, const char *name,
 	if (h->part_number == 0 || h->total_parts == 0 || h->part_number > h->total_parts)
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name, "bad part number %u/%u",
 				      h->part_number, h->total_parts);
-	if (h->image_count > 4096)	/* real WIMs hold a few dozen */
+	if (h->image_count > 4096) /* real WIMs hold a few dozen */
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name, "image count %u",
 				      h->image_count);
 	if (h->xml.flags & RESHDR_FLAG_COMPRESSED)
@@ -265,8 +264,7 @@ static int parse_header(const unsigned char *p, size_t len, const char *name,
 static int check_extent(const struct wim_header *h, uint64_t file_size, const char *name,
 			struct wr_detail *d)
 {
-	const struct wim_reshdr *rs[] = { &h->blob_table, &h->xml, &h->boot_metadata,
-					  &h->integrity };
+	const struct wim_reshdr *rs[] = {&h->blob_table, &h->xml, &h->boot_metadata, &h->integrity};
 
 	for (size_t i = 0; i < sizeof(rs) / sizeof(rs[0]); i++) {
 		uint64_t end = rs[i]->offset + rs[i]->size_in_wim;
@@ -288,8 +286,7 @@ static int check_extent(const struct wim_header *h, uint64_t file_size, const ch
 
 /* Copy property prop ("WINDOWS/VERSION/BUILD", "WINDOWS/LANGUAGES/LANGUAGE[2]") of
  * image index into buf; false when absent. */
-typedef bool (*prop_fn)(void *ctx, unsigned index, const char *prop, char *buf,
-			size_t size);
+typedef bool (*prop_fn)(void *ctx, unsigned index, const char *prop, char *buf, size_t size);
 
 static uint64_t prop_u64(prop_fn get, void *ctx, unsigned index, const char *prop)
 {
@@ -339,7 +336,7 @@ static void fill_image(prop_fn get, void *ctx, unsigned index, struct wr_image_i
 	    sizeof(img->installation_type));
 	img->arch = arch_from_number(prop_u64(get, ctx, index, "WINDOWS/ARCH"),
 				     get(ctx, index, "WINDOWS/ARCH", buf, sizeof(buf)) &&
-					     buf[0] >= '0' && buf[0] <= '9');
+					 buf[0] >= '0' && buf[0] <= '9');
 	img->major = (unsigned)prop_u64(get, ctx, index, "WINDOWS/VERSION/MAJOR");
 	img->minor = (unsigned)prop_u64(get, ctx, index, "WINDOWS/VERSION/MINOR");
 	img->build = (unsigned)prop_u64(get, ctx, index, "WINDOWS/VERSION/BUILD");
@@ -363,8 +360,7 @@ static void fill_image(prop_fn get, void *ctx, unsigned index, struct wr_image_i
 	}
 }
 
-static bool wimlib_prop(void *ctx, unsigned index, const char *prop, char *buf,
-			size_t size)
+static bool wimlib_prop(void *ctx, unsigned index, const char *prop, char *buf, size_t size)
 {
 	const char *v = wimlib_get_image_property(ctx, (int)index, prop);
 
@@ -453,7 +449,7 @@ static char *utf16le_to_utf8(const unsigned char *p, size_t len, size_t *out_len
 			c = 0xfffd;
 		}
 		if (c == 0)
-			break;	/* a NUL ends the document */
+			break; /* a NUL ends the document */
 		if (c < 0x80) {
 			out[o++] = (char)c;
 		} else if (c < 0x800) {
@@ -502,9 +498,8 @@ void wr_wim_info_free(struct wr_wim_info *info)
 	free(info);
 }
 
-int wr_wim_info_from_xml(const void *hdr, size_t hdr_len, const void *xml,
-			 size_t xml_len, const char *name, struct wr_wim_info **out,
-			 struct wr_detail *d)
+int wr_wim_info_from_xml(const void *hdr, size_t hdr_len, const void *xml, size_t xml_len,
+			 const char *name, struct wr_wim_info **out, struct wr_detail *d)
 {
 	const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 	struct wim_header h;
@@ -599,8 +594,8 @@ out:
 	return ret;
 }
 
-int wr_wim_read_info_from(const struct wr_reader *r, const char *name,
-			  struct wr_wim_info **out, struct wr_detail *d)
+int wr_wim_read_info_from(const struct wr_reader *r, const char *name, struct wr_wim_info **out,
+			  struct wr_detail *d)
 {
 	unsigned char hdr[WR_WIM_HEADER_SIZE];
 	struct wim_header h;
@@ -702,7 +697,7 @@ static int open_wim(const char *path, int open_flags, bool all_parts, WIMStruct 
 	struct wim_header h;
 	WIMStruct *wim = NULL;
 	char glob[4200];
-	const char *globs[1] = { glob };
+	const char *globs[1] = {glob};
 	int code, ret;
 
 	*out = NULL;
@@ -721,10 +716,10 @@ static int open_wim(const char *path, int open_flags, bool all_parts, WIMStruct 
 			ret = wr_detail_set(d, WR_ERR_INVALID_ARG, ENAMETOOLONG, path);
 			goto fail;
 		}
-		code = wimlib_reference_resource_files(wim, globs, 1,
-						       WIMLIB_REF_FLAG_GLOB_ENABLE |
-							       WIMLIB_REF_FLAG_GLOB_ERR_ON_NOMATCH,
-						       open_flags & WIMLIB_OPEN_FLAG_CHECK_INTEGRITY);
+		code = wimlib_reference_resource_files(
+		    wim, globs, 1,
+		    WIMLIB_REF_FLAG_GLOB_ENABLE | WIMLIB_REF_FLAG_GLOB_ERR_ON_NOMATCH,
+		    open_flags & WIMLIB_OPEN_FLAG_CHECK_INTEGRITY);
 		if (code) {
 			ret = wim_error(code, path, d);
 			goto fail;
@@ -748,8 +743,8 @@ int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info 
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, path);
 	*out = NULL;
-	ret = open_wim(path, check_integrity ? WIMLIB_OPEN_FLAG_CHECK_INTEGRITY : 0, false,
-		       &wim, d);
+	ret =
+	    open_wim(path, check_integrity ? WIMLIB_OPEN_FLAG_CHECK_INTEGRITY : 0, false, &wim, d);
 	if (ret)
 		return ret;
 	wimlib_get_wim_info(wim, &wi);
@@ -765,7 +760,7 @@ int wr_wim_read_info(const char *path, bool check_integrity, struct wr_wim_info 
 	info->total_parts = wi.total_parts;
 	info->split = wi.total_parts > 1;
 	wimlib_free(wim);
-	wim_take_messages(NULL, 0);	/* warnings go to the log */
+	wim_take_messages(NULL, 0); /* warnings go to the log */
 	*out = info;
 	return WR_OK;
 }
@@ -819,15 +814,13 @@ static int check_index(WIMStruct *wim, unsigned index, const char *path, struct 
 	wimlib_get_wim_info(wim, &wi);
 	if (index == 0 || index > wi.image_count)
 		return wr_detail_setf(d, WR_ERR_NO_SUCH_IMAGE, 0, path,
-				      "index %u, the file has %u image(s)", index,
-				      wi.image_count);
+				      "index %u, the file has %u image(s)", index, wi.image_count);
 	return WR_OK;
 }
 
-int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
-		     struct wr_detail *d)
+int wr_wim_list_root(const char *path, unsigned index, char ***names_out, struct wr_detail *d)
 {
-	struct list_ctx c = { NULL, 0, 0, 0 };
+	struct list_ctx c = {NULL, 0, 0, 0};
 	WIMStruct *wim;
 	int code, ret;
 
@@ -840,11 +833,11 @@ int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
 	ret = check_index(wim, index, path, d);
 	if (ret)
 		goto out;
-	code = wimlib_iterate_dir_tree(wim, (int)index, "",
-				       WIMLIB_ITERATE_DIR_TREE_FLAG_CHILDREN, list_cb, &c);
+	code = wimlib_iterate_dir_tree(wim, (int)index, "", WIMLIB_ITERATE_DIR_TREE_FLAG_CHILDREN,
+				       list_cb, &c);
 	if (c.err) {
-		ret = wr_detail_setf(d, c.err, 0, path, "image %u: unsafe or unreadable name",
-				     index);
+		ret =
+		    wr_detail_setf(d, c.err, 0, path, "image %u: unsafe or unreadable name", index);
 		goto out;
 	}
 	if (code) {
@@ -860,7 +853,7 @@ int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
 	}
 	*names_out = c.names;
 	c.names = NULL;
-	wim_take_messages(NULL, 0);	/* warnings ("Ignoring file named ..") to the log */
+	wim_take_messages(NULL, 0); /* warnings ("Ignoring file named ..") to the log */
 out:
 	wr_strv_free(c.names);
 	wimlib_free(wim);
@@ -929,11 +922,11 @@ static int check_names_cb(const struct wimlib_dir_entry *de, void *arg)
 	return 0;
 }
 
-int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target,
-		 wr_progress_fn fn, void *ctx, struct wr_detail *d)
+int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target, wr_progress_fn fn,
+		 void *ctx, struct wr_detail *d)
 {
-	struct prog_ctx p = { fn, ctx, { 0, false }, false };
-	struct names_ctx nc = { NULL, "" };
+	struct prog_ctx p = {fn, ctx, {0, false}, false};
+	struct names_ctx nc = {NULL, ""};
 	WIMStruct *wim;
 	int code, ret;
 
@@ -948,9 +941,8 @@ int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target,
 	/* wimlib itself skips "." and ".." names, but a name holding a separator
 	 * could still be taken apart by a later tool: refuse the image before
 	 * anything is written. */
-	code = wimlib_iterate_dir_tree(wim, (int)index, "",
-				       WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE, check_names_cb,
-				       &nc);
+	code = wimlib_iterate_dir_tree(wim, (int)index, "", WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE,
+				       check_names_cb, &nc);
 	if (nc.bad) {
 		ret = wr_detail_setf(d, WR_ERR_UNSAFE_PATH, 0, nc.bad,
 				     "image %u of '%s' holds an unsafe name", index, path);
@@ -1019,7 +1011,7 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 		   const struct wr_wim_capture_opts *opts, wr_progress_fn fn, void *ctx,
 		   unsigned *index_out, struct wr_detail *d)
 {
-	struct prog_ctx p = { fn, ctx, { 0, false }, false };
+	struct prog_ctx p = {fn, ctx, {0, false}, false};
 	struct wimlib_wim_info wi;
 	WIMStruct *wim = NULL;
 	char config[4096] = "";
@@ -1065,8 +1057,8 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 	if (ret)
 		goto out;
 	wimlib_register_progress_function(wim, progress_cb, &p);
-	wr_log(WR_LOG_INFO, "capturing '%s' into '%s' as '%s'%s", ntfs_source, wim_path,
-	       opts->name, existing ? " (append)" : "");
+	wr_log(WR_LOG_INFO, "capturing '%s' into '%s' as '%s'%s", ntfs_source, wim_path, opts->name,
+	       existing ? " (append)" : "");
 	code = wimlib_add_image(wim, ntfs_source, opts->name, config, WIMLIB_ADD_FLAG_NTFS);
 	if (code) {
 		ret = wim_error(code, ntfs_source, d);

@@ -28,8 +28,8 @@ static int mem_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct mem m = { data, size };
-	struct wr_reader r = { mem_read_at, size, &m };
+	struct mem m = {data, size};
+	struct wr_reader r = {mem_read_at, size, &m};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *info = NULL;
 

@@ -19,7 +19,7 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t hdr[WR_WIM_HEADER_SIZE] = { 'M', 'S', 'W', 'I', 'M', 0, 0, 0 };
+	uint8_t hdr[WR_WIM_HEADER_SIZE] = {'M', 'S', 'W', 'I', 'M', 0, 0, 0};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *info = NULL;
 	size_t xml_len;

@@ -21,75 +21,79 @@
 
 /* Windows 8 (version 1.0): the factory image is in OsInstallLocation. */
 static const char win8[] =
-	"<?xml version='1.0' encoding='utf-8'?>\r\n"
-	"\r\n"
-	"<WindowsRE version=\"1.0\">\r\n"
-	"  <WinreBCD id=\"{92b228d6-2c5b-11e3-8636-00155df13812}\"/>\r\n"
-	"  <WinreLocation path=\"\\Recovery\\WindowsRE\" id=\"0\" offset=\"1048576\" "
-	"guid=\"{46d52120-8158-4242-ad3c-0a3e919752b1}\"/>\r\n"
-	"  <ImageLocation path=\"\" id=\"0\" offset=\"0\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\"/>\r\n"
-	"  <OsInstallLocation path=\"\\RecoveryImage\" id=\"0\" offset=\"126717263872\" "
-	"guid=\"{46d52120-8158-4242-ad3c-0a3e919752b1}\" index=\"1\"/>\r\n"
-	"  <InstallState state=\"1\"/>\r\n"
-	"  <OsInstallAvailable state=\"1\"/>\r\n"
-	"  <CustomImageAvailable state=\"0\"/>\r\n"
-	"  <WinREStaged state=\"0\"/>\r\n"
-	"  <OperationParam path=\"\"/>\r\n"
-	"  <OsBuildVersion path=\"9200.16628.amd64fre.win8_gdr.130531-1504\"/>\r\n"
-	"  <OemTool state=\"0\"/>\r\n"
-	"</WindowsRE>\r\n";
+    "<?xml version='1.0' encoding='utf-8'?>\r\n"
+    "\r\n"
+    "<WindowsRE version=\"1.0\">\r\n"
+    "  <WinreBCD id=\"{92b228d6-2c5b-11e3-8636-00155df13812}\"/>\r\n"
+    "  <WinreLocation path=\"\\Recovery\\WindowsRE\" id=\"0\" offset=\"1048576\" "
+    "guid=\"{46d52120-8158-4242-ad3c-0a3e919752b1}\"/>\r\n"
+    "  <ImageLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\r\n"
+    "  <OsInstallLocation path=\"\\RecoveryImage\" id=\"0\" offset=\"126717263872\" "
+    "guid=\"{46d52120-8158-4242-ad3c-0a3e919752b1}\" index=\"1\"/>\r\n"
+    "  <InstallState state=\"1\"/>\r\n"
+    "  <OsInstallAvailable state=\"1\"/>\r\n"
+    "  <CustomImageAvailable state=\"0\"/>\r\n"
+    "  <WinREStaged state=\"0\"/>\r\n"
+    "  <OperationParam path=\"\"/>\r\n"
+    "  <OsBuildVersion path=\"9200.16628.amd64fre.win8_gdr.130531-1504\"/>\r\n"
+    "  <OemTool state=\"0\"/>\r\n"
+    "</WindowsRE>\r\n";
 
 /* Windows 8.1 (version 2.0) on an MBR disk, with a UTF-8 BOM; the factory image in
  * PBRImageLocation, a registered custom image. */
 static const char win81[] =
-	"\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
-	"\n"
-	"<WindowsRE version=\"2.0\">\n"
-	"  <WinreBCD id=\"{d9ebf8fe-279b-11e3-8baa-937d583d467a}\"/>\n"
-	"  <WinreLocation path=\"\\Recovery\\WindowsRE\" id=\"3735928559\" offset=\"1048576\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <ImageLocation path=\"\" id=\"0\" offset=\"0\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <PBRImageLocation path=\"\\RecoveryImage\" id=\"3735928559\" offset=\"58465452032\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"2\"/>\n"
-	"  <PBRCustomImageLocation path=\"\\RefreshImage\" id=\"3735928559\" offset=\"368050176\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"1\"/>\n"
-	"  <InstallState state=\"1\"/>\n"
-	"  <OsInstallAvailable state=\"0\"/>\n"
-	"  <CustomImageAvailable state=\"1\"/>\n"
-	"  <IsAutoRepairOn state=\"1\"/>\n"
-	"  <WinREStaged state=\"0\"/>\n"
-	"  <OperationParam path=\"\"/>\n"
-	"  <OsBuildVersion path=\"9600.16384.amd64fre.winblue_rtm.130821-1623\"/>\n"
-	"  <OemTool state=\"0\"/>\n"
-	"</WindowsRE>\n";
+    "\xef\xbb\xbf<?xml version='1.0' encoding='utf-8'?>\n"
+    "\n"
+    "<WindowsRE version=\"2.0\">\n"
+    "  <WinreBCD id=\"{d9ebf8fe-279b-11e3-8baa-937d583d467a}\"/>\n"
+    "  <WinreLocation path=\"\\Recovery\\WindowsRE\" id=\"3735928559\" offset=\"1048576\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <ImageLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <PBRImageLocation path=\"\\RecoveryImage\" id=\"3735928559\" offset=\"58465452032\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"2\"/>\n"
+    "  <PBRCustomImageLocation path=\"\\RefreshImage\" id=\"3735928559\" offset=\"368050176\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"1\"/>\n"
+    "  <InstallState state=\"1\"/>\n"
+    "  <OsInstallAvailable state=\"0\"/>\n"
+    "  <CustomImageAvailable state=\"1\"/>\n"
+    "  <IsAutoRepairOn state=\"1\"/>\n"
+    "  <WinREStaged state=\"0\"/>\n"
+    "  <OperationParam path=\"\"/>\n"
+    "  <OsBuildVersion path=\"9600.16384.amd64fre.winblue_rtm.130821-1623\"/>\n"
+    "  <OemTool state=\"0\"/>\n"
+    "</WindowsRE>\n";
 
 /* Windows 10 with WinRE disabled: every location empty. */
 static const char win10_disabled[] =
-	"<?xml version='1.0' encoding='utf-8'?>\n"
-	"<WindowsRE version=\"2.0\">\n"
-	"  <WinreBCD id=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <WinreLocation path=\"\" id=\"0\" offset=\"0\" guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <ImageLocation path=\"\\Recovery\\WindowsRE\" id=\"0\" offset=\"0\" "
-	"guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <PBRImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>\n"
-	"  <PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>\n"
-	"  <InstallState state=\"0\"/>\n"
-	"  <OsInstallAvailable state=\"0\"/>\n"
-	"  <CustomImageAvailable state=\"0\"/>\n"
-	"  <IsAutoRepairOn state=\"1\"/>\n"
-	"  <WinREStaged state=\"1\"/>\n"
-	"  <OperationParam path=\"\"/>\n"
-	"  <OperationPermanent state=\"0\"/>\n"
-	"  <OsBuildVersion path=\"19041.1.amd64fre.vb_release.191206-1406\"/>\n"
-	"  <OemTool state=\"0\"/>\n"
-	"  <IsServer state=\"0\"/>\n"
-	"  <DownlevelWinreLocation path=\"\" id=\"0\" offset=\"0\" guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
-	"  <IsWimBoot state=\"0\"/>\n"
-	"  <NarratorScheduled state=\"0\"/>\n"
-	"  <ScheduledOperation state=\"4\"/>\n"
-	"</WindowsRE>\n";
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    "<WindowsRE version=\"2.0\">\n"
+    "  <WinreBCD id=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <WinreLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <ImageLocation path=\"\\Recovery\\WindowsRE\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <PBRImageLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>\n"
+    "  <PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>\n"
+    "  <InstallState state=\"0\"/>\n"
+    "  <OsInstallAvailable state=\"0\"/>\n"
+    "  <CustomImageAvailable state=\"0\"/>\n"
+    "  <IsAutoRepairOn state=\"1\"/>\n"
+    "  <WinREStaged state=\"1\"/>\n"
+    "  <OperationParam path=\"\"/>\n"
+    "  <OperationPermanent state=\"0\"/>\n"
+    "  <OsBuildVersion path=\"19041.1.amd64fre.vb_release.191206-1406\"/>\n"
+    "  <OemTool state=\"0\"/>\n"
+    "  <IsServer state=\"0\"/>\n"
+    "  <DownlevelWinreLocation path=\"\" id=\"0\" offset=\"0\" "
+    "guid=\"{00000000-0000-0000-0000-000000000000}\"/>\n"
+    "  <IsWimBoot state=\"0\"/>\n"
+    "  <NarratorScheduled state=\"0\"/>\n"
+    "  <ScheduledOperation state=\"4\"/>\n"
+    "</WindowsRE>\n";
 
 static void test_win8_v1(void **state)
 {
@@ -111,12 +115,12 @@ static void test_win8_v1(void **state)
 	assert_false(r.pbr.present);
 	assert_false(r.pbr_custom.present);
 	assert_false(r.image.present);
-	assert_string_equal(r.image.guid, "");	/* zero GUID reads as "" */
+	assert_string_equal(r.image.guid, ""); /* zero GUID reads as "" */
 	assert_int_equal(r.install_state, 1);
 	assert_true(r.winre_enabled);
 	assert_int_equal(r.os_install_available, 1);
 	assert_int_equal(r.custom_image_available, 0);
-	assert_int_equal(r.auto_repair_on, -1);	/* absent in 1.0 */
+	assert_int_equal(r.auto_repair_on, -1); /* absent in 1.0 */
 	assert_string_equal(r.os_build_version, "9200.16628.amd64fre.win8_gdr.130531-1504");
 }
 
@@ -128,7 +132,7 @@ static void test_win81_v2_bom_mbr(void **state)
 
 	assert_int_equal(wr_reagent_parse(win81, strlen(win81), &r, &d), WR_OK);
 	assert_string_equal(r.version, "2.0");
-	assert_int_equal(r.winre.id, 3735928559u);	/* MBR disk signature */
+	assert_int_equal(r.winre.id, 3735928559u); /* MBR disk signature */
 	assert_string_equal(r.winre.guid, "");
 	assert_true(r.pbr.present);
 	assert_string_equal(r.pbr.path, "\\RecoveryImage");
@@ -154,7 +158,7 @@ static void test_win10_disabled(void **state)
 	assert_false(r.winre.present);
 	assert_false(r.winre_enabled);
 	assert_int_equal(r.install_state, 0);
-	assert_true(r.image.present);	/* staged in \Windows\System32\Recovery */
+	assert_true(r.image.present); /* staged in \Windows\System32\Recovery */
 	assert_false(r.pbr.present);
 	assert_false(r.pbr_custom.present);
 	assert_string_equal(r.winre_bcd_id, "");
@@ -340,7 +344,7 @@ static void test_set_and_clear_custom_image(void **state)
 	assert_int_equal(wr_reagent_parse(win8, strlen(win8), &before, &d), WR_OK);
 	assert_int_equal(wr_reagent_set_custom_image(copy, strlen(copy), &loc, &out, &len, &d),
 			 WR_OK);
-	assert_memory_equal(copy, win8, sizeof(win8));	/* input untouched */
+	assert_memory_equal(copy, win8, sizeof(win8)); /* input untouched */
 	assert_int_equal(strlen(out), len);
 	assert_int_equal(strncmp(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>", 38), 0);
 	assert_int_equal(xmllint_ok(out, len), 0);
@@ -367,8 +371,9 @@ static void test_set_and_clear_custom_image(void **state)
 	assert_int_equal(wr_reagent_parse(out2, len2, &after, &d), WR_OK);
 	assert_false(after.pbr_custom.present);
 	assert_int_equal(after.custom_image_available, 0);
-	assert_non_null(strstr(out2, "<PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" "
-				     "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>"));
+	assert_non_null(strstr(out2,
+			       "<PBRCustomImageLocation path=\"\" id=\"0\" offset=\"0\" "
+			       "guid=\"{00000000-0000-0000-0000-000000000000}\" index=\"0\"/>"));
 	assert_true(after.winre.present);
 	free(out);
 	free(out2);
@@ -389,7 +394,7 @@ static void test_set_and_clear_custom_image(void **state)
 	assert_int_equal(xmllint_ok(out, len), 0);
 	assert_int_equal(wr_reagent_parse(out, len, &after, &d), WR_OK);
 	assert_string_equal(after.pbr_custom.path, "\\A&B\"<x>'");
-	assert_true(after.pbr.present);	/* the factory image is kept */
+	assert_true(after.pbr.present); /* the factory image is kept */
 	free(out);
 	/* Control characters are refused. */
 	snprintf(loc.path, sizeof(loc.path), "\\A\nB");
@@ -404,14 +409,14 @@ static void test_set_and_clear_custom_image(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_win8_v1),
-		cmocka_unit_test(test_win81_v2_bom_mbr),
-		cmocka_unit_test(test_win10_disabled),
-		cmocka_unit_test(test_utf16),
-		cmocka_unit_test(test_garbage_and_truncated),
-		cmocka_unit_test(test_huge),
-		cmocka_unit_test(test_xxe),
-		cmocka_unit_test(test_set_and_clear_custom_image),
+	    cmocka_unit_test(test_win8_v1),
+	    cmocka_unit_test(test_win81_v2_bom_mbr),
+	    cmocka_unit_test(test_win10_disabled),
+	    cmocka_unit_test(test_utf16),
+	    cmocka_unit_test(test_garbage_and_truncated),
+	    cmocka_unit_test(test_huge),
+	    cmocka_unit_test(test_xxe),
+	    cmocka_unit_test(test_set_and_clear_custom_image),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

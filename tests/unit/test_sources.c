@@ -80,7 +80,7 @@ static char *tpath(const char *name)
 
 static void mkdirs(const char *path)
 {
-	const char *argv[] = { "mkdir", "-p", path, NULL };
+	const char *argv[] = {"mkdir", "-p", path, NULL};
 
 	assert_int_equal(run(NULL, 0, argv), 0);
 }
@@ -90,8 +90,8 @@ static void mkdirs(const char *path)
 struct winspec {
 	const char *product, *edition;
 	unsigned major, minor, build;
-	uint16_t machine;	/* PE machine: 0x14c x86, 0x8664 x64 */
-	const char *const *langs;	/* first = default */
+	uint16_t machine;	  /* PE machine: 0x14c x86, 0x8664 x64 */
+	const char *const *langs; /* first = default */
 };
 
 static hive_node_h mkkey(hive_h *h, const char *path)
@@ -130,9 +130,9 @@ static void set_sz(hive_h *h, hive_node_h n, const char *name, const char *v)
 
 static void set_dword(hive_h *h, hive_node_h n, const char *name, uint32_t v)
 {
-	char buf[4] = { (char)(v & 0xff), (char)(v >> 8 & 0xff), (char)(v >> 16 & 0xff),
-			(char)(v >> 24) };
-	hive_set_value val = { (char *)name, hive_t_REG_DWORD, 4, buf };
+	char buf[4] = {(char)(v & 0xff), (char)(v >> 8 & 0xff), (char)(v >> 16 & 0xff),
+		       (char)(v >> 24)};
+	hive_set_value val = {(char *)name, hive_t_REG_DWORD, 4, buf};
 
 	assert_int_equal(hivex_node_set_value(h, n, &val, 0), 0);
 }
@@ -143,7 +143,7 @@ static void make_tree(const char *dir, const struct winspec *s)
 	char p[1024], v[64];
 	hive_h *h;
 	hive_node_h n;
-	unsigned char pe[1024] = { 'M', 'Z' };
+	unsigned char pe[1024] = {'M', 'Z'};
 	FILE *f;
 
 	snprintf(p, sizeof(p), "%s/Windows/System32/config", dir);
@@ -202,30 +202,29 @@ static void make_tree(const char *dir, const struct winspec *s)
 /* Capture (or append) the tree as an image named name. */
 static void wim_add(const char *wim, const char *tree, const char *name, bool append)
 {
-	const char *argv[] = { "wimlib-imagex", append ? "append" : "capture", tree, wim, name,
-			       NULL };
+	const char *argv[] = {
+	    "wimlib-imagex", append ? "append" : "capture", tree, wim, name, NULL};
 
 	if (!append)
 		unlink(wim);
 	assert_int_equal(run(NULL, 0, argv), 0);
 }
 
-static const char *const en_ja[] = { "en-US", "ja-JP", NULL };
-static const char *const en[] = { "en-US", NULL };
+static const char *const en_ja[] = {"en-US", "ja-JP", NULL};
+static const char *const en[] = {"en-US", NULL};
 
-static const struct winspec w81_core = { "Windows 8.1", "Core", 6, 3, 9600, 0x8664, en };
-static const struct winspec w81_pro = { "Windows 8.1 Pro", "Professional", 6, 3, 9600, 0x8664,
-					en_ja };
-static const struct winspec w8_core = { "Windows 8", "Core", 6, 2, 9200, 0x8664, en };
-static const struct winspec w81_core_x86 = { "Windows 8.1", "Core", 6, 3, 9600, 0x14c, en };
-static const struct winspec w10_pro = { "Windows 10 Pro", "Professional", 10, 0, 19045,
-					0x8664, en };
+static const struct winspec w81_core = {"Windows 8.1", "Core", 6, 3, 9600, 0x8664, en};
+static const struct winspec w81_pro = {
+    "Windows 8.1 Pro", "Professional", 6, 3, 9600, 0x8664, en_ja};
+static const struct winspec w8_core = {"Windows 8", "Core", 6, 2, 9200, 0x8664, en};
+static const struct winspec w81_core_x86 = {"Windows 8.1", "Core", 6, 3, 9600, 0x14c, en};
+static const struct winspec w10_pro = {"Windows 10 Pro", "Professional", 10, 0, 19045, 0x8664, en};
 
 /* The WIMs every test uses, made once. */
 static void make_wims(void)
 {
-	const struct winspec *specs[] = { &w81_core, &w81_pro, &w8_core, &w81_core_x86, &w10_pro };
-	const char *names[] = { "81core", "81pro", "8core", "81x86", "10pro" };
+	const struct winspec *specs[] = {&w81_core, &w81_pro, &w8_core, &w81_core_x86, &w10_pro};
+	const char *names[] = {"81core", "81pro", "8core", "81x86", "10pro"};
 
 	for (size_t i = 0; i < 5; i++) {
 		char dir[64];
@@ -270,7 +269,7 @@ static int field(const char *text, const char *key, unsigned n, char *buf, size_
 		p++;
 	snprintf(buf, size, "%.*s", (int)strcspn(p, "\n"), p);
 	for (size_t k = strlen(buf); k && buf[k - 1] == ' '; k--)
-		buf[k - 1] = '\0';	/* wiminfo ends "Languages:" with a space */
+		buf[k - 1] = '\0'; /* wiminfo ends "Languages:" with a space */
 	return 0;
 }
 
@@ -281,11 +280,11 @@ static void test_windows_fields_match_wiminfo(void **state)
 {
 	(void)state;
 	static char out[65536];
-	const char *wims[] = { "install81.wim", "install8.wim", "install81x86.wim", "install10.wim" };
+	const char *wims[] = {"install81.wim", "install8.wim", "install81x86.wim", "install10.wim"};
 
 	for (size_t w = 0; w < 4; w++) {
 		const char *path = tpath(wims[w]);
-		const char *argv[] = { "wiminfo", path, NULL };
+		const char *argv[] = {"wiminfo", path, NULL};
 		struct wr_detail d = WR_DETAIL_INIT;
 		struct wr_wim_info *info = NULL;
 		char v[256];
@@ -323,8 +322,8 @@ static void test_windows_fields_match_wiminfo(void **state)
 		}
 		/* The in-place reader gives the same for the WINDOWS fields. */
 		{
-			struct fd_ctx c = { open(path, O_RDONLY) };
-			struct wr_reader r = { fd_read_at, 0, &c };
+			struct fd_ctx c = {open(path, O_RDONLY)};
+			struct wr_reader r = {fd_read_at, 0, &c};
 			struct wr_wim_info *b = NULL;
 			struct stat st;
 
@@ -335,7 +334,8 @@ static void test_windows_fields_match_wiminfo(void **state)
 			close(c.fd);
 			assert_int_equal(b->image_count, info->image_count);
 			for (unsigned i = 0; i < info->image_count; i++) {
-				const struct wr_image_info *x = &info->images[i], *y = &b->images[i];
+				const struct wr_image_info *x = &info->images[i],
+							   *y = &b->images[i];
 
 				assert_string_equal(x->product_name, y->product_name);
 				assert_string_equal(x->edition, y->edition);
@@ -419,7 +419,8 @@ static void test_matching(void **state)
 	/* The trap: a Windows 8 image for a Windows 8.1 system. */
 	assert_int_equal(match_of("install8.wim", 1, &w), WR_MISMATCH_VERSION);
 	assert_int_equal(match_of("install81x86.wim", 1, &w), WR_MISMATCH_ARCH);
-	assert_int_equal(match_of("install10.wim", 1, &w), WR_MISMATCH_VERSION | WR_MISMATCH_EDITION);
+	assert_int_equal(match_of("install10.wim", 1, &w),
+			 WR_MISMATCH_VERSION | WR_MISMATCH_EDITION);
 	/* An installation updated past the image's build. */
 	w.build = 9601;
 	assert_int_equal(match_of("install81.wim", 1, &w), WR_MISMATCH_OLDER_BUILD);
@@ -519,15 +520,15 @@ static void test_explain(void **state)
 static void test_given_paths(void **state)
 {
 	(void)state;
-	const char *cp[] = { "cp", tpath("install81.wim"), tpath("media/Sources/INSTALL.WIM"), NULL };
+	const char *cp[] = {"cp", tpath("install81.wim"), tpath("media/Sources/INSTALL.WIM"), NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_source_list l;
 	struct wr_windows w;
 	const struct wr_source *best;
 	unsigned index;
 	FILE *f;
-	const char *paths[] = { tpath("install8.wim"), tpath("media"), tpath("win.iso"),
-				tpath("nothing.wim"), tpath("bad.wim"), NULL };
+	const char *paths[] = {tpath("install8.wim"), tpath("media"),	tpath("win.iso"),
+			       tpath("nothing.wim"),  tpath("bad.wim"), NULL};
 
 	mkdirs(tpath("media/Sources"));
 	assert_int_equal(run(NULL, 0, cp), 0);
@@ -549,7 +550,7 @@ static void test_given_paths(void **state)
 	assert_int_equal(l.v[1].info->image_count, 2);
 	assert_int_equal(l.v[1].mismatch[0], WR_MISMATCH_EDITION);
 	assert_int_equal(l.v[1].mismatch[1], WR_MATCH_OK);
-	assert_int_equal(l.v[2].err, WR_ERR_UNSUPPORTED);	/* not UDF */
+	assert_int_equal(l.v[2].err, WR_ERR_UNSUPPORTED); /* not UDF */
 	assert_null(l.v[2].info);
 	assert_int_equal(l.v[3].err, WR_ERR_NOT_FOUND);
 	assert_int_equal(l.v[4].err, WR_ERR_WIM_CORRUPT);
@@ -572,10 +573,10 @@ static void test_given_paths(void **state)
 
 static void make_ntfs_with(const char *img, const char *size, const char *tree)
 {
-	const char *trunc[] = { "truncate", "-s", size, img, NULL };
-	const char *mk[] = { "mkntfs", "-F", "-f", "-q", img, NULL };
-	const char *cap[] = { "wimlib-imagex", "capture", tree, tpath("carrier.wim"), "c",
-			      "--compress=none", NULL };
+	const char *trunc[] = {"truncate", "-s", size, img, NULL};
+	const char *mk[] = {"mkntfs", "-F", "-f", "-q", img, NULL};
+	const char *cap[] = {"wimlib-imagex",	"capture", tree, tpath("carrier.wim"), "c",
+			     "--compress=none", NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 
 	unlink(img);
@@ -589,7 +590,7 @@ static void make_ntfs_with(const char *img, const char *size, const char *tree)
 static void dd_into(const char *disk, const char *part, unsigned long start_sector)
 {
 	char of[1100], seek[64], iff[1100];
-	const char *argv[] = { "dd", iff, of, "bs=512", seek, "conv=notrunc", "status=none", NULL };
+	const char *argv[] = {"dd", iff, of, "bs=512", seek, "conv=notrunc", "status=none", NULL};
 
 	snprintf(iff, sizeof(iff), "if=%s", part);
 	snprintf(of, sizeof(of), "of=%s", disk);
@@ -601,12 +602,12 @@ static void test_disk_sources(void **state)
 {
 	(void)state;
 	const char *disk = tpath("disk.img");
-	const char *trunc[] = { "truncate", "-s", "64M", disk, NULL };
-	const char *cp1[] = { "cp", tpath("install81.wim"), tpath("rec/RecoveryImage/install.wim"),
-			      NULL };
-	const char *cp2[] = { "cp", tpath("install81.wim"), tpath("win/RefreshImage/CustomRefresh.wim"),
-			      NULL };
-	const char *cp3[] = { "cp", tpath("install8.wim"), tpath("data/sources/install.wim"), NULL };
+	const char *trunc[] = {"truncate", "-s", "64M", disk, NULL};
+	const char *cp1[] = {"cp", tpath("install81.wim"), tpath("rec/RecoveryImage/install.wim"),
+			     NULL};
+	const char *cp2[] = {"cp", tpath("install81.wim"),
+			     tpath("win/RefreshImage/CustomRefresh.wim"), NULL};
+	const char *cp3[] = {"cp", tpath("install8.wim"), tpath("data/sources/install.wim"), NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_disk dk;
 	struct wr_partition parts[3];
@@ -694,7 +695,8 @@ static void test_disk_sources(void **state)
 		assert_int_equal(wr_wim_read_info(tpath("install81.wim"), false, &host, &d), WR_OK);
 		for (unsigned i = 0; i < 2; i++) {
 			assert_string_equal(host->images[i].name, l.v[0].info->images[i].name);
-			assert_string_equal(host->images[i].edition, l.v[0].info->images[i].edition);
+			assert_string_equal(host->images[i].edition,
+					    l.v[0].info->images[i].edition);
 			assert_int_equal(host->images[i].build, l.v[0].info->images[i].build);
 			assert_int_equal(host->images[i].total_bytes,
 					 l.v[0].info->images[i].total_bytes);
@@ -729,7 +731,7 @@ static void test_disk_sources(void **state)
 	assert_int_equal(l.v[2].kind, WR_SOURCE_MEDIA);
 	wr_source_list_release(&l);
 
-	w.reagent.pbr_custom.offset = 12345 * 512;	/* no partition there */
+	w.reagent.pbr_custom.offset = 12345 * 512; /* no partition there */
 	assert_int_equal(wr_sources_find(&w, &dk, NULL, &l, &d), WR_OK);
 	assert_int_equal(l.v[0].kind, WR_SOURCE_CUSTOM);
 	assert_int_equal(l.v[0].err, WR_ERR_NO_SUCH_PARTITION);
@@ -743,15 +745,17 @@ static void test_disk_sources(void **state)
 static void test_iso(void **state)
 {
 	(void)state;
-	const char *cp[] = { "cp", tpath("install81.wim"), tpath("isoroot/sources/install.wim"), NULL };
-	const char *mkudf[] = { "genisoimage", "-quiet", "-udf", "-V", "IR3_CCSA_X64FRE_EN-US_DV9",
-				"-o", tpath("win81.iso"), tpath("isoroot"), NULL };
-	const char *mkplain[] = { "genisoimage", "-quiet", "-o", tpath("plain.iso"), tpath("isoroot"),
-				  NULL };
-	const char *mkempty[] = { "genisoimage", "-quiet", "-udf", "-o", tpath("empty.iso"),
-				  tpath("emptyroot"), NULL };
-	const char *paths[] = { tpath("win81.iso"), tpath("plain.iso"), tpath("empty.iso"),
-				tpath("short.iso"), NULL };
+	const char *cp[] = {"cp", tpath("install81.wim"), tpath("isoroot/sources/install.wim"),
+			    NULL};
+	const char *mkudf[] = {
+	    "genisoimage", "-quiet",	       "-udf",		 "-V", "IR3_CCSA_X64FRE_EN-US_DV9",
+	    "-o",	   tpath("win81.iso"), tpath("isoroot"), NULL};
+	const char *mkplain[] = {"genisoimage",	     "-quiet",	       "-o",
+				 tpath("plain.iso"), tpath("isoroot"), NULL};
+	const char *mkempty[] = {"genisoimage",	     "-quiet",		 "-udf", "-o",
+				 tpath("empty.iso"), tpath("emptyroot"), NULL};
+	const char *paths[] = {tpath("win81.iso"), tpath("plain.iso"), tpath("empty.iso"),
+			       tpath("short.iso"), NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *host = NULL;
 	struct wr_source_list l;
@@ -853,7 +857,7 @@ static void check_pc(const char *img, const char *host_wim)
 	assert_int_equal(w->reagent.pbr.offset, rec->start);
 
 	{
-		const char *extra[] = { host_wim, NULL };
+		const char *extra[] = {host_wim, NULL};
 
 		assert_int_equal(wr_sources_find(w, disk, extra, &l, &d), WR_OK);
 	}
@@ -897,7 +901,8 @@ static void test_synthetic_pc(void **state)
 		skip();
 	}
 	{
-		const char *argv[] = { "bash", script, "--out", tpath("pc"), "--layout", "both", NULL };
+		const char *argv[] = {"bash",	  script, "--out", tpath("pc"),
+				      "--layout", "both", NULL};
 
 		assert_int_equal(run(NULL, 0, argv), 0);
 	}
@@ -918,7 +923,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *rm[] = { "rm", "-rf", tmpdir, NULL };
+	const char *rm[] = {"rm", "-rf", tmpdir, NULL};
 
 	run(NULL, 0, rm);
 	return 0;
@@ -927,14 +932,14 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_windows_fields_match_wiminfo),
-		cmocka_unit_test(test_fields_are_what_the_tree_holds),
-		cmocka_unit_test(test_matching),
-		cmocka_unit_test(test_explain),
-		cmocka_unit_test(test_given_paths),
-		cmocka_unit_test(test_disk_sources),
-		cmocka_unit_test(test_iso),
-		cmocka_unit_test(test_synthetic_pc),
+	    cmocka_unit_test(test_windows_fields_match_wiminfo),
+	    cmocka_unit_test(test_fields_are_what_the_tree_holds),
+	    cmocka_unit_test(test_matching),
+	    cmocka_unit_test(test_explain),
+	    cmocka_unit_test(test_given_paths),
+	    cmocka_unit_test(test_disk_sources),
+	    cmocka_unit_test(test_iso),
+	    cmocka_unit_test(test_synthetic_pc),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

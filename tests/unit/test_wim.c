@@ -135,10 +135,9 @@ static int fd_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 	return pread(c->fd, buf, len, (off_t)offset) == (ssize_t)len ? WR_OK : WR_ERR_READ;
 }
 
-static int read_info_from_file(const char *path, struct wr_wim_info **out,
-			       struct wr_detail *d)
+static int read_info_from_file(const char *path, struct wr_wim_info **out, struct wr_detail *d)
 {
-	struct fd_ctx c = { open(path, O_RDONLY) };
+	struct fd_ctx c = {open(path, O_RDONLY)};
 	struct stat st;
 	struct wr_reader r;
 	int ret;
@@ -211,7 +210,7 @@ static int field(const char *text, const char *key, unsigned n, char *buf, size_
 static void assert_matches_wiminfo(const char *path, const struct wr_wim_info *info)
 {
 	static char out[65536];
-	const char *argv[] = { "wiminfo", path, NULL };
+	const char *argv[] = {"wiminfo", path, NULL};
 	char v[512];
 
 	assert_int_equal(run(out, sizeof(out), argv), 0);
@@ -240,15 +239,14 @@ static void assert_matches_wiminfo(const char *path, const struct wr_wim_info *i
 		assert_int_equal(field(out, "Total Bytes", i, v, sizeof(v)), 0);
 		assert_int_equal(strtoull(v, NULL, 10), img->total_bytes);
 		/* wiminfo prints the WINDOWS block only when there is one. */
-		assert_int_equal(field(out, "Architecture", i, v, sizeof(v)) == 0,
-				 img->is_windows);
+		assert_int_equal(field(out, "Architecture", i, v, sizeof(v)) == 0, img->is_windows);
 	}
 }
 
 static void make_ntfs(const char *path, const char *size)
 {
-	const char *trunc[] = { "truncate", "-s", size, path, NULL };
-	const char *mk[] = { "mkntfs", "-F", "-f", "-q", "-L", "WinTest", path, NULL };
+	const char *trunc[] = {"truncate", "-s", size, path, NULL};
+	const char *mk[] = {"mkntfs", "-F", "-f", "-q", "-L", "WinTest", path, NULL};
 
 	unlink(path);
 	assert_int_equal(run(NULL, 0, trunc), 0);
@@ -259,7 +257,7 @@ static void make_ntfs(const char *path, const char *size)
 static void wimdir(const char *wim, unsigned index, char *out, size_t size)
 {
 	char idx[16];
-	const char *argv[] = { "wimlib-imagex", "dir", wim, idx, NULL };
+	const char *argv[] = {"wimlib-imagex", "dir", wim, idx, NULL};
 
 	snprintf(idx, sizeof(idx), "%u", index);
 	assert_int_equal(run(out, size, argv), 0);
@@ -270,8 +268,8 @@ static void wimdir(const char *wim, unsigned index, char *out, size_t size)
 static void test_real_wims_match_wiminfo(void **state)
 {
 	(void)state;
-	const char *names[] = { "LZX.wim", "MultiImage.wim" };
-	const unsigned counts[] = { 1, 3 };
+	const char *names[] = {"LZX.wim", "MultiImage.wim"};
+	const unsigned counts[] = {1, 3};
 
 	for (size_t k = 0; k < 2; k++) {
 		const char *path = real_wim(names[k]);
@@ -313,7 +311,7 @@ static void test_truncated(void **state)
 	(void)state;
 	size_t len;
 	char *orig = slurp(real_wim("MultiImage.wim"), &len);
-	const size_t cuts[] = { 0, 7, 100, 207, 208, 1000, len / 2, len - 1 };
+	const size_t cuts[] = {0, 7, 100, 207, 208, 1000, len / 2, len - 1};
 
 	for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
 		struct wr_detail d = WR_DETAIL_INIT;
@@ -346,7 +344,7 @@ static void test_integrity(void **state)
 {
 	(void)state;
 	const char *p = tpath("check.wim");
-	const char *opt[] = { "wimlib-imagex", "optimize", p, "--check", NULL };
+	const char *opt[] = {"wimlib-imagex", "optimize", p, "--check", NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *info = NULL;
 	size_t len, len2;
@@ -360,12 +358,12 @@ static void test_integrity(void **state)
 	wr_wim_info_free(info);
 
 	buf = slurp(p, &len);
-	buf[WR_WIM_HEADER_SIZE + 10] ^= 0x5a;	/* inside the first resource */
+	buf[WR_WIM_HEADER_SIZE + 10] ^= 0x5a; /* inside the first resource */
 	spit(p, buf, len);
 	info = NULL;
 	assert_int_equal(wr_wim_read_info(p, true, &info, &d), WR_ERR_WIM_CORRUPT);
 	assert_null(info);
-	assert_int_equal(d.lib_code, 13);	/* WIMLIB_ERR_INTEGRITY */
+	assert_int_equal(d.lib_code, 13); /* WIMLIB_ERR_INTEGRITY */
 	assert_non_null(strstr(d.lib_msg, "wimlib"));
 	after = slurp(p, &len2);
 	assert_int_equal(len, len2);
@@ -456,8 +454,7 @@ struct prog {
 	bool abort;
 };
 
-static enum wr_prog_status prog_cb(enum wr_prog_msg msg, const union wr_prog_info *info,
-				   void *ctx)
+static enum wr_prog_status prog_cb(enum wr_prog_msg msg, const union wr_prog_info *info, void *ctx)
 {
 	struct prog *p = ctx;
 
@@ -475,18 +472,18 @@ static void test_apply_and_capture(void **state)
 	(void)state;
 	static char a[65536], b[65536];
 	const char *vol = tpath("vol.img"), *cap = tpath("cap.wim");
-	const char *const excl[] = { "\\nothing-here", NULL };
-	struct wr_wim_capture_opts o = { "Captured", "round trip", excl, NULL, true };
+	const char *const excl[] = {"\\nothing-here", NULL};
+	struct wr_wim_capture_opts o = {"Captured", "round trip", excl, NULL, true};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *orig = NULL, *back = NULL;
-	struct prog p = { 0, 0, 0, false };
+	struct prog p = {0, 0, 0, false};
 	unsigned idx = 0;
 
 	make_ntfs(vol, "16M");
 	assert_int_equal(wr_wim_apply(real_wim("LZX.wim"), 1, vol, prog_cb, &p, &d), WR_OK);
 	assert_true(p.calls >= 1);
 	assert_int_equal(p.last, p.total);
-	assert_int_equal(p.total, 13);	/* Total Bytes of the image */
+	assert_int_equal(p.total, 13); /* Total Bytes of the image */
 
 	/* Applying again: the root names exist, wimlib stops at once. */
 	{
@@ -522,10 +519,10 @@ static void test_capture_append_and_exclude(void **state)
 	(void)state;
 	static char listing[65536];
 	const char *vol = tpath("vol2.img"), *cap = tpath("app.wim");
-	const char *const excl[] = { "\\abcd", "\\acde.TXT", NULL };
-	const char *const keep[] = { "\\ABCD\\Z", NULL };
-	struct wr_wim_capture_opts first = { "First", NULL, NULL, NULL, false };
-	struct wr_wim_capture_opts second = { "Second", NULL, excl, keep, false };
+	const char *const excl[] = {"\\abcd", "\\acde.TXT", NULL};
+	const char *const keep[] = {"\\ABCD\\Z", NULL};
+	struct wr_wim_capture_opts first = {"First", NULL, NULL, NULL, false};
+	struct wr_wim_capture_opts second = {"Second", NULL, excl, keep, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *info = NULL;
 	struct stat st1, st2;
@@ -535,11 +532,11 @@ static void test_capture_append_and_exclude(void **state)
 
 	/* A volume holding 2 MiB of incompressible data, so that a copy would show. */
 	{
-		const char *mkd[] = { "mkdir", "-p", tpath("tree/Data"), NULL };
-		const char *dd[] = { "dd", "if=/dev/urandom", "bs=64k", "count=32",
-				     "status=none", NULL, NULL };
-		const char *capt[] = { "wimlib-imagex", "capture", tpath("tree"),
-				       tpath("tree.wim"), "--compress=none", NULL };
+		const char *mkd[] = {"mkdir", "-p", tpath("tree/Data"), NULL};
+		const char *dd[] = {
+		    "dd", "if=/dev/urandom", "bs=64k", "count=32", "status=none", NULL, NULL};
+		const char *capt[] = {"wimlib-imagex",	 "capture",	    tpath("tree"),
+				      tpath("tree.wim"), "--compress=none", NULL};
 		char of[1100];
 
 		snprintf(of, sizeof(of), "of=%s", tpath("tree/Data/random.bin"));
@@ -575,7 +572,7 @@ static void test_capture_append_and_exclude(void **state)
 	wimdir(cap, 1, listing, sizeof(listing));
 	assert_null(strstr(listing, "/ACDE.txt\n"));
 	assert_null(strstr(listing, "/ABCD/A.txt\n"));
-	assert_non_null(strstr(listing, "/ABCD/Z/X.txt\n"));	/* the exception */
+	assert_non_null(strstr(listing, "/ABCD/Z/X.txt\n")); /* the exception */
 	assert_non_null(strstr(listing, "/ABDE/A.txt\n"));
 
 	/* A damaged existing WIM: refused, unchanged. */
@@ -584,8 +581,8 @@ static void test_capture_append_and_exclude(void **state)
 	buf[WR_WIM_HEADER_SIZE + 1] ^= 0x11;
 	spit(cap, buf, len);
 	{
-		struct wr_wim_capture_opts o = { "Third", NULL, NULL, NULL, false };
-		const char *opt[] = { "wimlib-imagex", "optimize", cap, "--check", NULL };
+		struct wr_wim_capture_opts o = {"Third", NULL, NULL, NULL, false};
+		const char *opt[] = {"wimlib-imagex", "optimize", cap, "--check", NULL};
 		int ret = wr_wim_capture(vol, cap, &o, NULL, NULL, &idx, &d);
 
 		assert_int_equal(ret, WR_ERR_WIM_CORRUPT);
@@ -602,9 +599,9 @@ static void test_abort(void **state)
 {
 	(void)state;
 	const char *vol = tpath("vol3.img"), *cap = tpath("abort.wim");
-	struct wr_wim_capture_opts o = { "X", NULL, NULL, NULL, false };
+	struct wr_wim_capture_opts o = {"X", NULL, NULL, NULL, false};
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct prog p = { 0, 0, 0, true };
+	struct prog p = {0, 0, 0, true};
 	struct stat st;
 
 	make_ntfs(vol, "16M");
@@ -616,11 +613,11 @@ static void test_abort(void **state)
 	unlink(cap);
 	p.calls = 0;
 	assert_int_equal(wr_wim_capture(vol, cap, &o, prog_cb, &p, NULL, &d), WR_ERR_ABORTED);
-	assert_int_equal(stat(cap, &st), -1);	/* a new WIM is removed */
+	assert_int_equal(stat(cap, &st), -1); /* a new WIM is removed */
 
 	/* Aborting an append leaves the existing WIM as it was, byte for byte. */
 	{
-		struct wr_wim_capture_opts o2 = { "Y", NULL, NULL, NULL, false };
+		struct wr_wim_capture_opts o2 = {"Y", NULL, NULL, NULL, false};
 		struct wr_wim_info *info = NULL;
 		size_t len, len2;
 		char *before, *after;
@@ -648,24 +645,27 @@ static void test_bad_args(void **state)
 {
 	(void)state;
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct wr_wim_capture_opts o = { "", NULL, NULL, NULL, false };
-	const char *const bad[] = { "\\a\n[ExclusionException]", NULL };
-	struct wr_wim_capture_opts o2 = { "N", NULL, bad, NULL, false };
+	struct wr_wim_capture_opts o = {"", NULL, NULL, NULL, false};
+	const char *const bad[] = {"\\a\n[ExclusionException]", NULL};
+	struct wr_wim_capture_opts o2 = {"N", NULL, bad, NULL, false};
 
 	assert_int_equal(wr_wim_apply(real_wim("LZX.wim"), 2, tpath("none.img"), NULL, NULL, &d),
 			 WR_ERR_NO_SUCH_IMAGE);
-	assert_int_equal(wr_wim_capture(tpath("none.img"), tpath("x.wim"), &o, NULL, NULL, NULL,
-					&d), WR_ERR_INVALID_ARG);
-	assert_int_equal(wr_wim_capture(tpath("none.img"), tpath("x.wim"), &o2, NULL, NULL, NULL,
-					&d), WR_ERR_INVALID_ARG);
+	assert_int_equal(
+	    wr_wim_capture(tpath("none.img"), tpath("x.wim"), &o, NULL, NULL, NULL, &d),
+	    WR_ERR_INVALID_ARG);
+	assert_int_equal(
+	    wr_wim_capture(tpath("none.img"), tpath("x.wim"), &o2, NULL, NULL, NULL, &d),
+	    WR_ERR_INVALID_ARG);
 	/* Capturing something that is not an NTFS volume fails cleanly, no WIM left. */
 	{
-		struct wr_wim_capture_opts o3 = { "N", NULL, NULL, NULL, false };
+		struct wr_wim_capture_opts o3 = {"N", NULL, NULL, NULL, false};
 		struct stat st;
 		int ret;
 
 		spit(tpath("notntfs.img"), "hello", 5);
-		ret = wr_wim_capture(tpath("notntfs.img"), tpath("x.wim"), &o3, NULL, NULL, NULL, &d);
+		ret =
+		    wr_wim_capture(tpath("notntfs.img"), tpath("x.wim"), &o3, NULL, NULL, NULL, &d);
 		assert_int_not_equal(ret, WR_OK);
 		assert_int_equal(stat(tpath("x.wim"), &st), -1);
 	}
@@ -676,15 +676,15 @@ static void test_split_and_esd(void **state)
 {
 	(void)state;
 	static char a[65536], b[65536];
-	const char *mkd[] = { "mkdir", "-p", tpath("big/Windows"), NULL };
-	const char *cap[] = { "wimlib-imagex", "capture", tpath("big"), tpath("big.wim"), "Big",
-			      "--compress=none", NULL };
-	const char *split[] = { "wimlib-imagex", "split", tpath("big.wim"), tpath("install.swm"), "1",
-				NULL };
-	const char *esd[] = { "wimlib-imagex", "export", tpath("big.wim"), "1", tpath("install.esd"),
-			      "--solid", NULL };
+	const char *mkd[] = {"mkdir", "-p", tpath("big/Windows"), NULL};
+	const char *cap[] = {"wimlib-imagex", "capture",	 tpath("big"), tpath("big.wim"),
+			     "Big",	      "--compress=none", NULL};
+	const char *split[] = {"wimlib-imagex",	     "split", tpath("big.wim"),
+			       tpath("install.swm"), "1",     NULL};
+	const char *esd[] = {"wimlib-imagex", "export", tpath("big.wim"), "1", tpath("install.esd"),
+			     "--solid",	      NULL};
 	const char *vol = tpath("swm.img"), *back = tpath("swmback.wim");
-	struct wr_wim_capture_opts o = { "Back", NULL, NULL, NULL, false };
+	struct wr_wim_capture_opts o = {"Back", NULL, NULL, NULL, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *x = NULL, *y = NULL;
 	FILE *f;
@@ -762,11 +762,11 @@ static void patch_names(const char *wim, const char *const *from, const char *co
 	for (uint64_t e = bt_off; e + 50 <= bt_off + bt_size; e += 50) {
 		uint64_t size = rd_le(b + e, 7), off = rd_le(b + e + 8, 8);
 		char hex[128];
-		const char *sum[] = { "sha1sum", tpath("meta.bin"), NULL };
+		const char *sum[] = {"sha1sum", tpath("meta.bin"), NULL};
 
-		if (!(b[e + 7] & 0x02))	/* metadata resource */
+		if (!(b[e + 7] & 0x02)) /* metadata resource */
 			continue;
-		assert_false(b[e + 7] & 0x04);	/* uncompressed */
+		assert_false(b[e + 7] & 0x04); /* uncompressed */
 		assert_true(off + size <= len);
 		for (size_t k = 0; from[k]; k++) {
 			size_t n = strlen(from[k]);
@@ -805,10 +805,10 @@ static void test_path_traversal(void **state)
 {
 	(void)state;
 	static char listing[65536];
-	const char *mk[] = { "mkdir", "-p", tpath("trav/XX"), tpath("trav/Safe"), NULL };
-	const char *cap[] = { "wimlib-imagex", "capture", tpath("trav"), tpath("trav.wim"), "T",
-			      "--compress=none", NULL };
-	const char *from[] = { "XX", "QQQQQQQ", NULL }, *to[] = { "..", "..\\..\\x", NULL };
+	const char *mk[] = {"mkdir", "-p", tpath("trav/XX"), tpath("trav/Safe"), NULL};
+	const char *cap[] = {"wimlib-imagex",	"capture", tpath("trav"), tpath("trav.wim"), "T",
+			     "--compress=none", NULL};
+	const char *from[] = {"XX", "QQQQQQQ", NULL}, *to[] = {"..", "..\\..\\x", NULL};
 	const char *vol = tpath("trav.img");
 	struct wr_detail d = WR_DETAIL_INIT;
 	char **names = NULL;
@@ -825,7 +825,8 @@ static void test_path_traversal(void **state)
 	/* The root listing: ".." was dropped by wimlib, only "Safe" is left.  wimlib's
 	 * warning goes to our log, nothing to stderr (the engine never prints). */
 	{
-		int saved = dup(2), fd = open(tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		int saved = dup(2),
+		    fd = open(tpath("stderr.txt"), O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		size_t n;
 		char *text;
 
@@ -865,9 +866,10 @@ static void test_path_traversal(void **state)
 
 	/* Only the ".." directory: applied without it, nothing escapes. */
 	{
-		const char *from3[] = { "XX", "QQQQQQQ", NULL }, *to3[] = { "..", "Normal1", NULL };
-		const char *cap2[] = { "wimlib-imagex", "capture", tpath("trav"), tpath("dotdot.wim"),
-				       "T", "--compress=none", NULL };
+		const char *from3[] = {"XX", "QQQQQQQ", NULL}, *to3[] = {"..", "Normal1", NULL};
+		const char *cap2[] = {
+		    "wimlib-imagex",   "capture", tpath("trav"), tpath("dotdot.wim"), "T",
+		    "--compress=none", NULL};
 
 		unlink(tpath("dotdot.wim"));
 		assert_int_equal(run(NULL, 0, cap2), 0);
@@ -876,7 +878,7 @@ static void test_path_traversal(void **state)
 	make_ntfs(vol, "16M");
 	assert_int_equal(wr_wim_apply(tpath("dotdot.wim"), 1, vol, NULL, NULL, &d), WR_OK);
 	{
-		struct wr_wim_capture_opts o = { "back", NULL, NULL, NULL, false };
+		struct wr_wim_capture_opts o = {"back", NULL, NULL, NULL, false};
 
 		unlink(tpath("back.wim"));
 		assert_int_equal(wr_wim_capture(vol, tpath("back.wim"), &o, NULL, NULL, NULL, &d),
@@ -890,7 +892,7 @@ static int setup(void **state)
 {
 	(void)state;
 	const char *td = getenv("WINRESCUE_TESTDATA");
-	const char *probe[] = { "mkntfs", "--version", NULL };
+	const char *probe[] = {"mkntfs", "--version", NULL};
 
 	snprintf(testdata, sizeof(testdata), "%s", td ? td : "../shared/testdata");
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/wr-wim-XXXXXX");
@@ -903,7 +905,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *rm[] = { "rm", "-rf", tmpdir, NULL };
+	const char *rm[] = {"rm", "-rf", tmpdir, NULL};
 
 	run(NULL, 0, rm);
 	return 0;
@@ -912,18 +914,18 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_real_wims_match_wiminfo),
-		cmocka_unit_test(test_multiimage_names),
-		cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_integrity),
-		cmocka_unit_test(test_not_a_wim),
-		cmocka_unit_test(test_list_root),
-		cmocka_unit_test(test_apply_and_capture),
-		cmocka_unit_test(test_capture_append_and_exclude),
-		cmocka_unit_test(test_abort),
-		cmocka_unit_test(test_bad_args),
-		cmocka_unit_test(test_path_traversal),
-		cmocka_unit_test(test_split_and_esd),
+	    cmocka_unit_test(test_real_wims_match_wiminfo),
+	    cmocka_unit_test(test_multiimage_names),
+	    cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_integrity),
+	    cmocka_unit_test(test_not_a_wim),
+	    cmocka_unit_test(test_list_root),
+	    cmocka_unit_test(test_apply_and_capture),
+	    cmocka_unit_test(test_capture_append_and_exclude),
+	    cmocka_unit_test(test_abort),
+	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_path_traversal),
+	    cmocka_unit_test(test_split_and_esd),
 	};
 	char path[1200];
 
