@@ -346,6 +346,18 @@ static uint64_t extent_size(const struct wr_extent *ext, int fd)
 	return sz > ext->offset ? sz - ext->offset : 0;
 }
 
+static uint64_t extent_size_of(const struct wr_extent *ext)
+{
+	int fd = open(ext->path, O_RDONLY | O_CLOEXEC);
+	uint64_t sz;
+
+	if (fd < 0)
+		return ext->size;
+	sz = extent_size(ext, fd);
+	close(fd);
+	return sz;
+}
+
 /* Read len bytes at off from the extent, straight from the file (no libntfs-3g). */
 static int extent_read(const struct wr_extent *ext, uint64_t off, void *buf, size_t len,
 		       size_t *got, struct wr_detail *d)
@@ -758,9 +770,12 @@ int wr_ntfs_probe(const struct wr_extent *ext, struct wr_volume_state *st,
 		st->bitlocker_to_go = true;
 	}
 	if (st->bitlocker) {
+		/* A state to report, not a failure: nothing more can be seen inside. */
 		snprintf(st->fstype, sizeof(st->fstype), "BitLocker");
-		return wr_detail_setf(d, WR_ERR_BITLOCKER, 0, name, "BitLocker%s",
-				      st->bitlocker_to_go ? " To Go" : "");
+		st->size = extent_size_of(ext);
+		wr_log(WR_LOG_INFO, "ntfs: probe '%s': BitLocker%s", name,
+		       st->bitlocker_to_go ? " To Go" : "");
+		return WR_OK;
 	}
 	if (got < 11 || memcmp(boot + 3, "NTFS    ", 8))
 		return wr_detail_setf(d, WR_ERR_NOT_NTFS, 0, name, "filesystem: %s",

@@ -286,8 +286,8 @@ void wr_disk_list_free(char **paths);
 const char *wr_part_role_name(enum wr_part_role role);	/* "esp", "msr", ... */
 
 /* What filesystem (libblkid) is in the extent: fstype "ntfs", "vfat", "BitLocker"
- * (including BitLocker To Go) or "" when none is recognised; label and uuid may be
- * NULL.  Read-only. */
+ * (including BitLocker To Go) or "" when none is recognised, with its label and
+ * UUID.  Read-only. */
 struct wr_fs_info {
 	char fstype[32];
 	char label[128];
@@ -315,7 +315,11 @@ struct wr_volume_state {
 	uint64_t free;		/* bytes */
 };
 
-/* Probe a volume's state without changing anything. */
+/* Probe a volume's state without changing anything (read-only; the bytes are never
+ * opened for writing).  WR_OK for an NTFS volume (whatever its state) and for a
+ * BitLocker volume (st->bitlocker, st->bitlocker_to_go; nothing else is known);
+ * WR_ERR_NOT_NTFS for anything else, with st->fstype naming what libblkid found
+ * ("vfat", "" ...); WR_ERR_OPEN/READ when the bytes cannot be read. */
 int wr_ntfs_probe(const struct wr_extent *ext, struct wr_volume_state *st,
 		  struct wr_detail *d);
 
@@ -327,7 +331,11 @@ enum wr_ntfs_open_flags {
 	WR_NTFS_IGNORE_HIBERFILE = 1 << 1, /* only with the person's consent */
 };
 
-/* Open read-only or read-write; lookups are case-insensitive. */
+/* Open read-only or read-write; lookups are case-insensitive.  Fails with
+ * WR_ERR_BITLOCKER, WR_ERR_NOT_NTFS, WR_ERR_HIBERNATED (read-write without
+ * WR_NTFS_IGNORE_HIBERFILE), WR_ERR_FAST_STARTUP (read-write; $LogFile 2.0),
+ * WR_ERR_DIRTY (read-write; unclean $LogFile), WR_ERR_MOUNTED (block device busy),
+ * WR_ERR_OPEN/READ.  A read-only open always works on a hibernated volume. */
 int wr_ntfs_open(const struct wr_extent *ext, unsigned flags, struct wr_ntfs **out,
 		 struct wr_detail *d);
 void wr_ntfs_close(struct wr_ntfs *vol);
@@ -1258,6 +1266,182 @@ struct wr_recimg_status {
  * signature matches.  Never writes. */
 int wr_recimg_show(const struct wr_recimg_opts *o, struct wr_recimg_status *st,
 		   struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* bcd: the Windows boot configuration store (a registry hive read and written  */
+/* through the hive module): Objects\{GUID}\Description\Type and               */
+/* Objects\{GUID}\Elements\<id>\Element, as Windows' bcdboot makes them.        */
+/* ------------------------------------------------------------------------- */
+
+#define WR_BCD_BOOTMGR "{9dea862c-5cdd-4e70-acc1-f32b344d4795}"
+#define WR_BCD_MEMDIAG "{b2721d73-1db4-4c62-bf78-c548a880142d}"
+
+/* Element ids used here (bits 28-31 class, 24-27 format: 1 device, 2 string,
+ * 3 object, 4 object list, 5 integer, 6 boolean, 7 integer list). */
+#define WR_BCDE_DEVICE 0x11000001u		/* device (application / boot manager) */
+#define WR_BCDE_PATH 0x12000002u		/* application path */
+#define WR_BCDE_DESCRIPTION 0x12000004u
+#define WR_BCDE_LOCALE 0x12000005u
+#define WR_BCDE_INHERIT 0x14000006u
+#define WR_BCDE_RECOVERYSEQUENCE 0x14000008u
+#define WR_BCDE_RECOVERYENABLED 0x16000009u
+#define WR_BCDE_OSDEVICE 0x21000001u		/* loader: osdevice; resume: filedevice */
+#define WR_BCDE_SYSTEMROOT 0x22000002u		/* loader: systemroot; resume: filepath */
+#define WR_BCDE_DEFAULT 0x23000003u		/* boot manager: default; loader: resumeobject */
+#define WR_BCDE_RESUMEOBJECT 0x23000006u	/* boot manager: resumeobject */
+#define WR_BCDE_DISPLAYORDER 0x24000001u
+#define WR_BCDE_TOOLSDISPLAYORDER 0x24000010u
+#define WR_BCDE_TIMEOUT 0x25000004u
+#define WR_BCDE_RAMDISK_SDIDEVICE 0x31000003u
+#define WR_BCDE_RAMDISK_SDIPATH 0x32000004u
+
+/* Element formats (bits 24-27 of an element id). */
+enum wr_bcd_format {
+	WR_BCD_FMT_DEVICE = 1, WR_BCD_FMT_STRING = 2, WR_BCD_FMT_OBJECT = 3,
+	WR_BCD_FMT_OBJECT_LIST = 4, WR_BCD_FMT_INTEGER = 5, WR_BCD_FMT_BOOLEAN = 6,
+	WR_BCD_FMT_INTEGER_LIST = 7,
+};
+
+/* A partition as a BCD device element names it: GPT disk GUID + partition GUID, or
+ * MBR disk signature + partition offset in bytes.  GUIDs are lower-case without
+ * braces, as struct wr_disk / wr_partition hold them. */
+struct wr_bcd_partition {
+	bool gpt;
+	char disk_guid[40];
+	char part_guid[40];
+	uint32_t mbr_signature;
+	uint64_t offset;
+};
+
+enum wr_bcd_device_kind {
+	WR_BCD_DEV_OTHER,	/* a device type not decoded (boot, locate, network ...) */
+	WR_BCD_DEV_PARTITION,	/* a partition (type 6) */
+	WR_BCD_DEV_RAMDISK,	/* a file loaded as a RAM disk (WinRE's Winre.wim) */
+};
+
+struct wr_bcd_device {
+	enum wr_bcd_device_kind kind;
+	uint32_t type;			/* the raw device type */
+	char options[40];		/* additional options object "{...}", "" if none */
+	struct wr_bcd_partition part;	/* PARTITION: it; RAMDISK: where the file is */
+	char path[1024];		/* RAMDISK: the file's path (UTF-8) */
+};
+
+/* Decode a device element's bytes (bounds-checked; never reads past len).
+ * WR_ERR_CORRUPT for a truncated or inconsistent element. */
+int wr_bcd_decode_device(const void *buf, size_t len, struct wr_bcd_device *dev);
+
+struct wr_bcd_element {
+	uint32_t id;
+	uint32_t reg_type;		/* the value's registry type */
+	void *data;			/* raw bytes */
+	size_t len;
+	/* Decoded by format (others zero): */
+	char *str;			/* STRING, OBJECT: UTF-8 */
+	char **list;			/* OBJECT_LIST: NULL-terminated */
+	uint64_t integer;		/* INTEGER (1-8 bytes little-endian), BOOLEAN */
+	bool decoded;			/* the bytes matched the format */
+	struct wr_bcd_device dev;	/* DEVICE */
+};
+
+struct wr_bcd_object {
+	char guid[40];			/* "{...}" as the key is named */
+	uint32_t type;			/* Description\Type */
+	size_t nelements;
+	struct wr_bcd_element *elements;	/* sorted by id */
+};
+
+struct wr_bcd {
+	bool is_template;		/* no object has a device element (BCD-Template) */
+	char default_entry[40];		/* the boot manager's default, or "" */
+	size_t nobjects;
+	struct wr_bcd_object *objects;	/* sorted by GUID */
+};
+
+/* At most this many objects and elements per object are read (real stores hold
+ * tens); more gives WR_ERR_TOO_LARGE. */
+#define WR_BCD_MAX_OBJECTS 1024
+#define WR_BCD_MAX_ELEMENTS 256
+
+/* Read a BCD store from a host file (copied out of the ESP or System Reserved).
+ * A file hivex cannot open gives WR_ERR_HIVE_CORRUPT (or WR_ERR_OPEN); a hive
+ * without Description\KeyName "BCD00000000" and Objects gives WR_ERR_NOT_BCD; a
+ * template (BCD-Template: objects without device elements) gives
+ * WR_ERR_BCD_TEMPLATE unless allow_template.  Never writes. */
+int wr_bcd_read(const char *host_path, bool allow_template, struct wr_bcd **out,
+		struct wr_detail *d);
+void wr_bcd_free(struct wr_bcd *b);	/* NULL is fine */
+/* An object by GUID (case-insensitive, with braces), or NULL. */
+const struct wr_bcd_object *wr_bcd_find(const struct wr_bcd *b, const char *guid);
+/* An element of an object by id, or NULL. */
+const struct wr_bcd_element *wr_bcd_element(const struct wr_bcd_object *o, uint32_t id);
+
+/* What the new store describes (the store bcdboot writes). */
+struct wr_bcd_spec {
+	bool efi;			/* UEFI (.efi paths, \EFI\Microsoft\Boot); else BIOS */
+	struct wr_bcd_partition boot;	/* the ESP / System Reserved partition */
+	struct wr_bcd_partition windows;	/* the Windows partition (also hiberfil.sys) */
+	const char *locale;		/* "en-US"; NULL: en-US */
+	const char *description;	/* loader's description; NULL: "Windows" */
+	const char *systemroot;		/* NULL: "\\Windows" */
+	unsigned timeout;		/* seconds */
+	bool winre;			/* add the WinRE entry and recovery sequence */
+	struct wr_bcd_partition winre_part;	/* partition holding Winre.wim */
+	const char *winre_dir;		/* "\\Recovery\\WindowsRE" (Winre.wim, boot.sdi) */
+	/* GUIDs "{...}" for the new objects; NULL or "": new time-based GUIDs.  The
+	 * WinRE loader's should be ReAgent.xml's WinreBCD id. */
+	const char *loader_guid, *resume_guid, *winre_guid, *ramdisk_guid;
+};
+
+/* Write a new store to host_path (which must not exist: WR_ERR_EXISTS).  The objects
+ * and elements are those of a store bcdboot writes (compare testdata/bcd): boot
+ * manager, Windows Boot Loader, resume, memory diagnostic, the inherited settings
+ * objects, and with winre the WinRE loader on a RAM disk with its options object.
+ * On error host_path is removed. */
+int wr_bcd_write(const char *host_path, const struct wr_bcd_spec *s, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* bootfiles: the bcdboot equivalent - boot manager files and the BCD store on  */
+/* the ESP (GPT, through mtools) or the System Reserved / Windows partition     */
+/* (MBR, through the ntfs module), for a Windows partition of a disk.           */
+/* ------------------------------------------------------------------------- */
+
+struct wr_bootfiles_plan {
+	struct wr_disk *disk;
+	const struct wr_partition *windows;	/* in disk->parts */
+	const struct wr_partition *system;	/* ESP, System Reserved, or = windows */
+	bool efi;			/* GPT disk: UEFI boot files */
+	char product[64];		/* "Windows 8.1": the loader's description */
+	char locale[32];		/* the installation's default language */
+	char bcd_path[64];		/* "EFI/Microsoft/Boot/BCD" or "Boot/BCD" */
+	bool bcd_exists;		/* a BCD is there (it is backed up first) */
+	int old_bcd_err;		/* wr_bcd_read of the old store (WR_OK: readable) */
+	char backup_name[64];		/* "BCD.winrescue-20261125-213000" */
+	char **files;			/* what is copied: paths on the system partition */
+	size_t nfiles;
+	bool winre;			/* a WinRE entry will be written */
+	const struct wr_partition *winre_part;
+	char winre_dir[1024];
+	char winre_guid[40];
+	bool set_active;		/* MBR: no active partition (not done: see report) */
+	bool mbr_code_missing;		/* MBR: the disk's boot code is zeros */
+	bool pbr_code_missing;		/* MBR: the system partition's boot code is zeros */
+};
+
+/* Look at the disk and the installation on partition win_part; nothing is written.
+ * WR_ERR_NO_ESP: GPT disk without an ESP; WR_ERR_NO_WINDOWS: no installation there;
+ * WR_ERR_NOT_FOUND (subject: the folder): Windows\Boot\EFI or PCAT missing;
+ * WR_ERR_MOUNTED / WR_ERR_BITLOCKER as the volumes say. */
+int wr_bootfiles_plan(const char *disk_path, unsigned win_part, struct wr_bootfiles_plan *p,
+		      struct wr_detail *d);
+/* Copy the boot manager files, back up the old BCD (as backup_name, beside it) and
+ * write the new one.  Progress: WR_PROG_ITEMS per file. */
+int wr_bootfiles_run(struct wr_bootfiles_plan *p, wr_progress_fn fn, void *ctx,
+		     struct wr_detail *d);
+void wr_bootfiles_plan_release(struct wr_bootfiles_plan *p);
+/* Plan and run in one call (what refresh and reset use). */
+int wr_bootfiles_rebuild(const char *disk_path, unsigned win_part, wr_progress_fn fn,
+			 void *ctx, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
