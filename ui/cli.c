@@ -21,7 +21,7 @@ const struct cli_command cli_commands[] = {
 	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_refresh },
 	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
 	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_resume },
-	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_not_built },
+	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_image },
 	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_not_built },
 	{ NULL, NULL, NULL, NULL },
 };

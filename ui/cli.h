@@ -52,5 +52,6 @@ int cmd_refresh(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
+int cmd_image(int argc, char **argv);
 
 #endif
