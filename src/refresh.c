@@ -864,6 +864,8 @@ static int install_hive(struct jrnl *jr, const char *path, const char *host,
 	return ret;
 }
 
+/* A file of the old system's config folder, as it is (SAM and SECURITY travel whole,
+ * with their transaction logs, and Windows replays those at boot). */
 static int copy_out_old(struct wr_ntfs *vol, const struct wr_refresh_plan *p, const char *name,
 			const char *host, struct wr_detail *d)
 {
@@ -871,6 +873,17 @@ static int copy_out_old(struct wr_ntfs *vol, const struct wr_refresh_plan *p, co
 
 	snprintf(path, sizeof(path), "/%s/%s/%s", p->old_dir, CONFIG, name);
 	return wr_ntfs_copy_out(vol, path, host, d);
+}
+
+/* An old hive to read from: a dirty one gets its .LOG1/.LOG2 replayed into the copy,
+ * so the latest changes (a password changed just before the crash) are seen. */
+static int copy_out_old_hive(struct wr_ntfs *vol, const struct wr_refresh_plan *p,
+			     const char *name, const char *host, struct wr_detail *d)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/%s/%s/%s", p->old_dir, CONFIG, name);
+	return wr_hivelog_copy_out(vol, path, host, NULL, d);
 }
 
 /* The answer file, so first boot asks nothing the old system knew. */
@@ -920,9 +933,9 @@ static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct 
 	/* Edit copies of the new hives (from the pristine ones when a crash left the
 	 * swap half done, so an edit is never applied twice). */
 	if (!ret)
-		ret = copy_out_old(jr->vol, p, "SYSTEM", old_sys, d);
+		ret = copy_out_old_hive(jr->vol, p, "SYSTEM", old_sys, d);
 	if (!ret)
-		ret = copy_out_old(jr->vol, p, "SOFTWARE", old_sw, d);
+		ret = copy_out_old_hive(jr->vol, p, "SOFTWARE", old_sw, d);
 	for (size_t i = 0; !ret && i < 2; i++) {
 		const char *name = i ? "SOFTWARE" : "SYSTEM";
 		char pristine[256];
@@ -1022,7 +1035,7 @@ static int write_removed_apps(struct jrnl *jr, const struct wr_refresh_plan *p,
 	snprintf(old_sw, sizeof(old_sw), "%s/old", dir);
 	snprintf(new_sw, sizeof(new_sw), "%s/new", dir);
 	snprintf(path, sizeof(path), "/%s/%s/SOFTWARE", p->old_dir, CONFIG);
-	ret = wr_ntfs_copy_out(jr->vol, path, old_sw, d);
+	ret = wr_hivelog_copy_out(jr->vol, path, old_sw, NULL, d);
 	if (!ret)
 		ret = wr_ntfs_copy_out(jr->vol, "/" CONFIG "/SOFTWARE", new_sw, d);
 	if (!ret)

@@ -152,6 +152,15 @@ static json_object *windows_json(const struct wr_windows *w)
 		json_object_array_add(store, json_object_new_string(w->store_apps[i]));
 	json_object_object_add(o, "store_apps", store);
 	json_object_object_add(o, "reagent", reagent_json(w));
+	/* A hive that could not be read: what is above came from the others. */
+	if (w->registry_err) {
+		struct wr_detail rd = WR_DETAIL_INIT;
+
+		snprintf(rd.subject, sizeof(rd.subject), "%s", w->registry_subject);
+		json_object_object_add(o, "registry_error", err_json(w->registry_err, &rd));
+	} else {
+		json_object_object_add(o, "registry_error", NULL);
+	}
 	return o;
 }
 
@@ -411,6 +420,12 @@ static void print_windows(const struct wr_windows *w)
 	       w->default_language[0] ? w->default_language : "-");
 	/* TRANSLATORS: %s is "yes" or "no". */
 	printf(_("    Fast Startup enabled: %s\n"), yes_no(w->fast_startup_enabled));
+	if (w->registry_err) {
+		struct wr_detail rd = WR_DETAIL_INIT;
+
+		snprintf(rd.subject, sizeof(rd.subject), "%s", w->registry_subject);
+		print_error_line("    ", w->registry_err, &rd);
+	}
 	for (size_t i = 0; i < w->nusers; i++) {
 		const struct wr_user *u = &w->users[i];
 
