@@ -5,6 +5,8 @@
 # on every NTFS volume; then the --hiberfil, --dirty, --fast-startup and --size variants.
 #
 # Run from the top of the checkout (tests/run-tests.sh does): needs $BUILD/tools built.
+# tests/run-tests.sh starts scripts with sh; this one is written for bash.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 
 top=${WINRESCUE_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
