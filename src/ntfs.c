@@ -1884,8 +1884,22 @@ int wr_ntfs_move(struct wr_ntfs *v, const char *from, const char *to, struct wr_
 	if (existing != (u64)-1) {
 		char tmp[4096];
 
-		if (existing != src || !same_dir)
+		ntfschar *fu = NULL, *tu2 = NULL;
+		int ful = to_ucs(fleaf, &fu), tul2 = to_ucs(tleaf, &tu2);
+		bool same_name = ful > 0 && tul2 > 0 &&
+				 ntfs_names_are_equal(fu, (u32)ful, tu2, (u32)tul2, IGNORE_CASE,
+						      v->vol->upcase, v->vol->upcase_len);
+
+		free(fu);
+		free(tu2);
+		if (existing != src)
 			return wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, t, "destination exists");
+		if (!same_dir || !same_name) {
+			/* The destination is another name of the same file: an interrupted
+			 * move (linked, old name not yet deleted) - or a DOS alias, which
+			 * move_once() refuses. */
+			return move_once(v, f, t, d);
+		}
 		if (!strcmp(fleaf, tleaf))
 			return WR_OK;	/* same name, nothing to do */
 		/* A case-only rename: through a temporary name, since the library would
@@ -1916,8 +1930,8 @@ static int move_once(struct wr_ntfs *v, const char *f, const char *t, struct wr_
 	ntfs_inode *ni = NULL, *fdir = NULL, *tdir = NULL;
 	ntfschar *fu = NULL, *tu = NULL, oldname[NTFS_MAX_NAME_LEN];
 	int ful = 0, tul = 0, oldlen = 0, ret, e = 0;
-	u64 src, tdir_no, fdir_no;
-	bool had_dos = false;
+	u64 src, tdir_no, fdir_no, existing;
+	bool had_dos = false, completing = false;
 
 	split_path(f, fparent, sizeof(fparent), &fleaf);
 	split_path(t, tparent, sizeof(tparent), &tleaf);
@@ -1949,20 +1963,36 @@ static int move_once(struct wr_ntfs *v, const char *f, const char *t, struct wr_
 	if (ret)
 		goto out;
 	tdir_no = tdir->mft_no;
-	if (lookup_name(tdir, tu, tul) != (u64)-1) {
-		ret = wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, t, "destination exists");
-		goto out;
-	}
 	ni = ntfs_inode_open(v->vol, src);
 	if (!ni) {
 		ret = fail(d, errno, f, "open inode");
 		goto out;
 	}
-	if (ntfs_link(ni, tdir, tu, (u8)tul)) {
+	existing = lookup_name(tdir, tu, tul);
+	if (existing != (u64)-1) {
+		ntfschar got[NTFS_MAX_NAME_LEN];
+		int glen = 0;
+		bool dos;
+
+		/* Already linked under the new (long) name by a move that was cut
+		 * short: only the old name is left to delete.  Anything else - another
+		 * file, or only a DOS alias of this one - is an existing destination. */
+		if (existing != src || stored_name(ni, tdir_no, tu, tul, got, &glen, &dos) ||
+		    (tdir_no == fdir_no &&
+		     ntfs_names_are_equal(oldname, (u32)oldlen, tu, (u32)tul, IGNORE_CASE,
+					  v->vol->upcase, v->vol->upcase_len))) {
+			ret = wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, t, "destination exists");
+			goto out;
+		}
+		wr_log(WR_LOG_WARN, "ntfs: '%s' is already linked as '%s': completing the move",
+		       f, t);
+		completing = true;
+	} else if (ntfs_link(ni, tdir, tu, (u8)tul)) {
 		ret = fail(d, errno, t, "link");
 		goto out;
 	}
-	ntfs_inode_update_times(tdir, NTFS_UPDATE_MCTIME);
+	if (!completing)
+		ntfs_inode_update_times(tdir, NTFS_UPDATE_MCTIME);
 	/* The new parent is closed before the inode, as the FUSE driver does. */
 	ntfs_inode_close(tdir);
 	tdir = NULL;
@@ -1980,6 +2010,8 @@ static int move_once(struct wr_ntfs *v, const char *f, const char *t, struct wr_
 		fdir = NULL;
 		ni = NULL;
 		ret = fail(d, e2, f, "unlink old name");
+		if (completing)
+			goto out;	/* both names stay, as they were found */
 		/* Undo: remove the new link so only the old name remains. */
 		tdir = ntfs_inode_open(v->vol, tdir_no);
 		ni = tdir ? ntfs_inode_open(v->vol, src) : NULL;

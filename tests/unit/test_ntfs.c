@@ -629,6 +629,56 @@ static void test_move_refusals(void **state)
 	ntfsfix_clean(img);
 }
 
+/* A move cut short after the link (both names on one inode) is completed by moving
+ * again; a DOS alias is never taken for such a second name. */
+static void test_complete_interrupted_move(void **state)
+{
+	(void)state;
+	char img[4200], dos[64];
+	struct wr_extent ext;
+	struct wr_ntfs *v;
+	struct wr_ntfs_stat st, st2;
+	struct wr_detail d = WR_DETAIL_INIT;
+	ntfs_volume *raw;
+
+	new_volume(img, sizeof(img), "half.img", 64 * MKIMG_MIB);
+	build_tree(img);
+	ext = extent_of(img, 0);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(v, "Windows.old", &d), WR_OK);
+	/* Its own DOS alias, and another file's, are existing names. */
+	assert_int_equal(wr_ntfs_move(v, "Program Files", "PROGRA~1", &d), WR_ERR_EXISTS);
+	assert_int_equal(wr_ntfs_move(v, "Data", "progra~1", &d), WR_ERR_EXISTS);
+	assert_int_equal(wr_ntfs_stat(v, "Program Files/app.exe", &st, &d), WR_OK);
+	wr_ntfs_close(v);
+
+	raw = raw_mount(img);
+	raw_hardlink(raw, "/Program Files", "/Windows.old", "Program Files");
+	raw_hardlink(raw, "/Data/keep.txt", "/Data", "kept.txt");
+	ntfs_umount(raw, FALSE);
+
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Program Files", &st, &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st2, &d), WR_OK);
+	assert_int_equal(st.mft_ref, st2.mft_ref);
+	assert_int_equal(wr_ntfs_move(v, "Program Files", "Windows.old/Program Files", &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Program Files", &st, &d), WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files/app.exe", &st, &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st, &d), WR_OK);
+	assert_int_equal(st.nlink, 1);
+	assert_int_equal(wr_ntfs_move(v, "Data/keep.txt", "Data/kept.txt", &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Data/keep.txt", &st, &d), WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_ntfs_stat(v, "Data/kept.txt", &st, &d), WR_OK);
+	assert_int_equal(st.nlink, 1);
+	wr_ntfs_close(v);
+	raw = raw_mount(img);
+	assert_true(raw_get_dos(raw, "/Windows.old/Program Files", "/Windows.old", dos,
+				sizeof(dos)) > 0);
+	assert_string_equal(dos, "PROGRA~1");
+	ntfs_umount(raw, FALSE);
+	ntfsfix_clean(img);
+}
+
 static void test_rename_in_place_and_delete_tree(void **state)
 {
 	(void)state;
@@ -1042,6 +1092,7 @@ int main(void)
 		cmocka_unit_test(test_list_odd_names),
 		cmocka_unit_test(test_move_keeps_everything),
 		cmocka_unit_test(test_move_refusals),
+		cmocka_unit_test(test_complete_interrupted_move),
 		cmocka_unit_test(test_rename_in_place_and_delete_tree),
 		cmocka_unit_test(test_hibernated_and_dirty),
 		cmocka_unit_test(test_windows_made_disk),
