@@ -743,6 +743,20 @@ static void test_hibernated_and_dirty(void **state)
 	/* "wake": resumed already, not hibernated. */
 	assert_int_equal(wr_ntfs_probe(&ext, &st, &d), WR_OK);
 	assert_false(st.hibernated);
+	/* A hiberfil.sys shorter than its header: libntfs-3g refuses to write, and so
+	 * do we, until the person agrees to discard it. */
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_write_file(v, "hiberfil.sys", "hibr", 4, &d), WR_OK);
+	wr_ntfs_close(v);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_ERR_HIBERNATED);
+	assert_int_equal(wr_ntfs_probe(&ext, &st, &d), WR_OK);
+	assert_true(st.hibernated);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR | WR_NTFS_IGNORE_HIBERFILE, &v, &d),
+			 WR_OK);
+	assert_int_equal(wr_ntfs_write_file(v, "hiberfil.sys", hib, sizeof(hib), &d), WR_OK);
+	wr_ntfs_close(v);
+	assert_int_equal(wr_ntfs_probe(&ext, &st, &d), WR_OK);
+	assert_false(st.hibernated);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
 	memcpy(hib, "HIBR", 4);
 	assert_int_equal(wr_ntfs_write_file(v, "HIBERFIL.SYS", hib, sizeof(hib), &d), WR_OK);
