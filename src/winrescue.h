@@ -362,7 +362,9 @@ int wr_ntfs_read_file(struct wr_ntfs *vol, const char *path, size_t max, void **
 int wr_ntfs_copy_out(struct wr_ntfs *vol, const char *path, const char *host_path,
 		     struct wr_detail *d);
 /* List a directory: a NULL-terminated array of UTF-8 names (without "." and ".."),
- * long names only (no DOS 8.3 duplicates). */
+ * long names only (no DOS 8.3 duplicates), as stored (case kept), in the index's
+ * order; NTFS's own metadata files ($MFT, $LogFile, $Extend...) are not listed.
+ * Names that are not valid UTF-16 (unpaired surrogates) get U+FFFD in their place. */
 int wr_ntfs_list(struct wr_ntfs *vol, const char *path, char ***names_out,
 		 struct wr_detail *d);
 void wr_ntfs_list_free(char **names);
@@ -371,7 +373,8 @@ void wr_ntfs_list_free(char **names);
 int wr_ntfs_reader_open(struct wr_ntfs *vol, const char *path, struct wr_reader *r,
 			struct wr_detail *d);
 void wr_ntfs_reader_close(struct wr_reader *r);
-/* Sum of the sizes of all files under path (not following reparse points). */
+/* Sum of the sizes of all files under path, all their streams (not following reparse
+ * points; a file with several hard links under path counts once per name). */
 int wr_ntfs_tree_size(struct wr_ntfs *vol, const char *path, uint64_t *bytes,
 		      uint64_t *files, struct wr_detail *d);
 
