@@ -1447,6 +1447,197 @@ int wr_bootfiles_rebuild(const char *disk_path, unsigned win_part, wr_progress_f
 			 void *ctx, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
+/* diagnose: checks of disks, volumes, registry, start-up and installations,   */
+/* each giving findings with advice (src/diagnose.c, src/diag_*.c).  Read-only. */
+/* ------------------------------------------------------------------------- */
+
+struct wr_inspection;		/* below (inspect) */
+struct wr_surface_result;	/* below (surface) */
+
+enum wr_severity { WR_SEV_OK = 0, WR_SEV_WARNING = 1, WR_SEV_PROBLEM = 2, WR_SEV_CRITICAL = 3 };
+/* "ok", "warning", "problem", "critical" (for --json and logs). */
+const char *wr_severity_name(enum wr_severity s);
+
+/* What fixes a finding.  Numbers are stable (the JSON carries the names). */
+enum wr_advice {
+	WR_ADVICE_NONE = 0,
+	WR_ADVICE_BACKUP,		/* back up your files first: this disk is failing */
+	WR_ADVICE_REFRESH,
+	WR_ADVICE_RESET,
+	WR_ADVICE_REPAIR_BOOT,
+	WR_ADVICE_REPAIR_HIBERNATION,
+	WR_ADVICE_REPAIR_REGISTRY,
+	WR_ADVICE_CLEAR_DIRTY,		/* Windows' check disk first; clearing needs consent */
+	WR_ADVICE_FULL_SHUTDOWN,	/* start Windows, shut down with Shift held */
+	WR_ADVICE_BITLOCKER_KEY,	/* unlock in Windows with the recovery key */
+	WR_ADVICE_MEDIA,		/* installation media of the same version is needed */
+	WR_ADVICE_FREE_SPACE,
+	WR_ADVICE_SCAN,			/* run winrescue scan */
+	WR_ADVICE_FIRMWARE,		/* start this PC in UEFI (or legacy BIOS) mode */
+	WR_ADVICE__COUNT
+};
+/* "none", "backup", "refresh", "reset", "repair-boot", "repair-hibernation",
+ * "repair-registry", "clear-dirty", "full-shutdown", "bitlocker-key", "media",
+ * "free-space", "scan", "firmware". */
+const char *wr_advice_name(enum wr_advice a);
+/* The advice as an English sentence (N_()), "" for WR_ADVICE_NONE. */
+const char *wr_advice_text(enum wr_advice a);
+
+#define WR_FINDING_ARGS 3
+struct wr_finding {
+	const char *id;			/* stable: "volume.hibernated" (see wr_diagnose_ids) */
+	enum wr_severity severity;
+	/* The sentence for the person: an English msgid (N_()) with positional %1$s,
+	 * %2$s, %3$s standing for args[0..2]; substitute with wr_diagnose_format. */
+	const char *msgid;
+	char args[WR_FINDING_ARGS][256];
+	enum wr_advice advice;
+	char where[512];		/* "pc.img", "pc.img partition 3", "/dev/sda" */
+	char tech[1024];		/* facts for the helpdesk (English, untranslated) */
+};
+
+struct wr_diagnosis {
+	size_t n;
+	struct wr_finding *v;
+	enum wr_severity worst;		/* of all findings (set by wr_diagnose_finish) */
+	char code[16];			/* support code "XXXXX-XXXXX" (wr_diagnose_finish) */
+	bool efi;			/* this PC started in UEFI mode */
+	int secure_boot;		/* 1 on, 0 off, -1 unknown (BIOS, no efivars) */
+	int64_t time;			/* Unix time of the diagnosis */
+};
+
+struct wr_diagnose_opts {
+	const char *const *paths;	/* disks / images; NULL or empty: every disk */
+	const char *const *extra_sources;	/* image files or media folders */
+	const char *firmware_dir;	/* NULL: /sys/firmware/efi (tests point elsewhere) */
+	bool no_smart;			/* skip smartctl */
+};
+
+/* Inspect (wr_inspect) and run every check except the surface scan; out is filled
+ * (release with wr_diagnosis_release) even when a check failed: a check that cannot
+ * run is itself a finding.  Returns an error only when nothing could be inspected. */
+int wr_diagnose_run(const struct wr_diagnose_opts *o, wr_progress_fn fn, void *ctx,
+		    struct wr_diagnosis *out, struct wr_detail *d);
+/* The same on an inspection the caller already has (it is only read). */
+int wr_diagnose_inspection(const struct wr_inspection *in, const struct wr_diagnose_opts *o,
+			   struct wr_diagnosis *out, struct wr_detail *d);
+void wr_diagnosis_release(struct wr_diagnosis *dg);
+
+/* Single checks (each appends findings to dg; wr_diagnose_finish afterwards).
+ * SMART of one disk: an image file gives "disk.smart.none"; smartctl missing,
+ * failing or printing garbage gives a finding, never an error. */
+int wr_diagnose_smart(const char *device, bool is_image, struct wr_diagnosis *dg,
+		      struct wr_detail *d);
+/* A BCD store copied to a host file, checked against the inspection (may be NULL:
+ * only "is it a store").  where names the store for the person ("pc.img partition 1"). */
+int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
+			 const char *where, struct wr_diagnosis *dg, struct wr_detail *d);
+/* Bad sectors of a surface scan of disk (may be NULL), as "disk.surface.bad". */
+int wr_diagnose_surface(const struct wr_disk *disk, const struct wr_surface_result *r,
+			struct wr_diagnosis *dg, struct wr_detail *d);
+/* Parse the text of SrtTrail.txt (UTF-8 or UTF-16LE with BOM): the last "Root cause
+ * found:" and its "Repair action" / "Result".  WR_ERR_NOT_FOUND when none is there. */
+struct wr_srt_result {
+	char root_cause[512];		/* "" when Startup Repair found none */
+	char repair_action[256];
+	char result[256];
+	unsigned sessions;		/* "Root cause found" blocks seen */
+};
+int wr_diagnose_parse_srttrail(const void *buf, size_t len, struct wr_srt_result *out);
+/* Append a finding (args: up to WR_FINDING_ARGS strings, NULL-terminated list not
+ * needed: pass NULL for unused).  WR_ERR_INVALID_ARG for an id not in the table. */
+int wr_diagnose_add(struct wr_diagnosis *dg, const char *id, enum wr_severity sev,
+		    const char *msgid, enum wr_advice advice, const char *where,
+		    const char *a1, const char *a2, const char *a3, const char *tech_fmt, ...)
+	__attribute__((format(printf, 10, 11)));
+/* Sort findings (worst first, stable), compute worst and the support code. */
+void wr_diagnose_finish(struct wr_diagnosis *dg);
+
+/* Substitute %1$s..%3$s (and %%) of a (translated) msgid with args; never printf, so a
+ * broken translation cannot crash.  Returns a malloc'd string (NULL: out of memory). */
+char *wr_diagnose_format(const char *fmt, const char args[][256], size_t nargs);
+
+/* The finding ids the support code can carry, in their fixed bit order (append only):
+ * a NULL-terminated array.  OK findings ("*.ok", "disk.smart.none" ...) are not in the
+ * code. */
+const char *const *wr_diagnose_ids(void);
+/* The support code: 10 characters of the alphabet "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ * (no 0/O, 1/I), shown as "XXXXX-XXXXX": 45 bits (worst severity in bits 0-1, bit
+ * 2 + i set when a non-ok finding with id wr_diagnose_ids()[i] is present) in base
+ * 32, least significant character first, then a Luhn mod 32 check character. */
+int wr_diagnose_encode(enum wr_severity worst, const char *const *ids, size_t nids,
+		       char *buf, size_t size);
+struct wr_diag_code {
+	enum wr_severity worst;
+	size_t nids;
+	const char *ids[48];		/* from wr_diagnose_ids() */
+};
+/* Decode a code (case-insensitive; '-' and spaces ignored).  WR_ERR_INVALID_ARG for a
+ * wrong length, a character outside the alphabet or a bad check character. */
+int wr_diagnose_decode(const char *code, struct wr_diag_code *out, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* diagreport: the diagnosis as text, HTML5 or JSON (src/diagreport.c).        */
+/* ------------------------------------------------------------------------- */
+
+/* tr translates an English msgid (the front end's gettext); NULL: English.
+ * lang: the <html lang> and JSON "language" ("en" when NULL).  Each returns a
+ * malloc'd NUL-terminated document in *out.  Every string is escaped in HTML; the
+ * JSON schema is documented in README.md ("diagnose --json"). */
+struct wr_diagreport_params {
+	const char *(*tr)(const char *msgid);
+	const char *lang;
+	const char *title;		/* NULL: "winrescue diagnosis" (translated by tr) */
+};
+int wr_diagreport_text(const struct wr_diagnosis *dg, const struct wr_diagreport_params *p,
+		       char **out, struct wr_detail *d);
+int wr_diagreport_html(const struct wr_diagnosis *dg, const struct wr_diagreport_params *p,
+		       char **out, struct wr_detail *d);
+int wr_diagreport_json(const struct wr_diagnosis *dg, const struct wr_diagreport_params *p,
+		       char **out, struct wr_detail *d);
+/* The severity word for people ("OK", "WARNING", "PROBLEM", "CRITICAL"; N_()). */
+const char *wr_diagreport_severity_label(enum wr_severity s);
+
+/* ------------------------------------------------------------------------- */
+/* repair: small repairs of a Windows volume's state (src/repair.c).  Each writes */
+/* only what it names; nothing when it refuses.                                 */
+/* ------------------------------------------------------------------------- */
+
+/* Discard the hibernated session: delete \hiberfil.sys with the volume opened with
+ * WR_NTFS_IGNORE_HIBERFILE.  WR_ERR_FAST_STARTUP when $LogFile holds a Fast Startup
+ * state (libntfs-3g refuses every write then: start Windows and shut it down with
+ * Shift held); WR_ERR_NOT_FOUND when the volume is not hibernated (nothing done). */
+int wr_repair_hibernation(const struct wr_extent *ext, struct wr_detail *d);
+
+#define WR_REPAIR_HIVES 5	/* SYSTEM, SOFTWARE, SAM, SECURITY, DEFAULT */
+struct wr_repair_hive {
+	char name[16];			/* "SYSTEM" */
+	bool current_ok;		/* the hive in config parses */
+	bool regback_ok;		/* RegBack's copy is there, non-empty, parses */
+	uint64_t regback_size;
+	bool restore;			/* will be / was restored */
+};
+struct wr_repair_registry_plan {
+	struct wr_repair_hive hives[WR_REPAIR_HIVES];
+	size_t nrestore;
+	char suffix[40];		/* ".winrescue-20261125-213000" */
+	char journal[128];		/* path on the volume of the journal */
+};
+/* Look at config and config\RegBack (read-only).  only_damaged: restore only hives
+ * that do not parse (else every hive whose RegBack copy is good).  WR_ERR_NOT_FOUND
+ * when no hive can be restored. */
+int wr_repair_registry_plan(const struct wr_extent *ext, bool only_damaged,
+			    struct wr_repair_registry_plan *p, struct wr_detail *d);
+/* Restore: each planned hive (and its .LOG, .LOG1, .LOG2) is renamed to
+ * <name><suffix>, then RegBack's copy is written as <name>; journaled (one record
+ * per step) in p->journal on the volume. */
+int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registry_plan *p,
+			   struct wr_detail *d);
+/* Clear the NTFS dirty flag (wr_ntfs_clear_dirty) - only with the person's consent:
+ * Windows' own check disk is the proper repair.  WR_ERR_NOT_FOUND when not dirty. */
+int wr_repair_clear_dirty(const struct wr_extent *ext, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
 /* inspect: everything about the PC in one read-only pass (the CLI's inspect and  */
 /* the wizard's "Your PC" screen both stand on it).  A failure in one part is   */
 /* recorded where it happened and the rest of the inspection goes on.          */
