@@ -22,7 +22,7 @@ const struct cli_command cli_commands[] = {
 	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
 	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_resume },
 	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_image },
-	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_not_built },
+	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_repair },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -51,6 +51,7 @@ int cmd_apps(int argc, char **argv);
 int cmd_refresh(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 
