@@ -14,6 +14,9 @@ top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; tools="$top/${BUILD:-build}/tool
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 77; }
 command -v msgfmt >/dev/null || { echo "msgfmt (gettext) is not installed"; exit 77; }
 [ -x "$tools/ntfsdump" ] || { echo "$tools/ntfsdump is not built (make all)"; exit 77; }
+# Under AddressSanitizer: libparted 3.5's constructor (ped_disk_gpt_init, before main)
+# trips ASan's strchr interceptor in every program that links it; not our code.
+case "${ASAN_OPTIONS:-}" in ?*) export ASAN_OPTIONS="$ASAN_OPTIONS:intercept_strchr=0" ;; esac
 tmp=$(mktemp -d)
 sock="wr-wizard-$$-0" runs=0
 cleanup() { tmux -L "$sock" kill-server 2>/dev/null || true; rm -rf "$tmp"; }
@@ -103,17 +106,15 @@ EOF
 cols=80 rows=24
 cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
 key() { tmux -L "$sock" send-keys "$@"; }
-size_ok() {
-	python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why" || fail "$(cat "$tmp/why")"
-}
-# wait_for SECONDS TEXT...: until the screen shows every TEXT; then check its size.
+# wait_for SECONDS TEXT...: until the screen shows every TEXT and has the terminal's
+# size (a screen being redrawn after a resize may lag for a moment).
 wait_for() {
 	t=$1; shift
 	i=0
 	while :; do
 		cap
-		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why"; then
-			size_ok
+		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why" &&
+			python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why"; then
 			return 0
 		fi
 		i=$((i + 1))
@@ -131,7 +132,7 @@ start() {	# start COLS ROWS LANG DISK [env...]
 	runs=$((runs + 1))
 	sock="wr-wizard-$$-$runs"
 	tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' $* '$bin' --lang $lang --log '$tmp/log' wizard --disk '$disk' --source '$wim'; echo \$? >'$tmp/status'; sleep 600"
+		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' $* '$bin' --lang $lang --log '$tmp/log' wizard --disk '$disk' --source '$wim'; echo \$? >'$tmp/status'; sleep 600"
 }
 wait_exit() {
 	i=0
@@ -181,6 +182,7 @@ texts_en() {
 	t_summary="Your files and personal settings won't change."
 	t_confirm="it cannot be cancelled" t_done="Your PC was refreshed."
 	t_support="Support code:" t_step="Step 4 of 9" digit=3
+	t_leave="You can leave the PC while this runs."
 }
 texts_ja() {
 	t_w1="言語" t_w2="お使いの PC" t_users="ユーザー 3 人: Alice、Тарас、山田太郎"
@@ -188,6 +190,7 @@ texts_ja() {
 	t_summary="個人用ファイルと個人設定は変更されません。"
 	t_confirm="取り消すことはできません" t_done="PC をリフレッシュしました。"
 	t_support="サポート コード:" t_step="ステップ 4/9" digit=1
+	t_leave="処理中は PC から離れてもかまいません。"
 }
 texts_ru() {
 	t_w1="Язык" t_w2="Ваш компьютер" t_users="3 пользователя: Alice, Тарас, 山田太郎"
@@ -195,8 +198,10 @@ texts_ru() {
 	t_summary="Ваши файлы и параметры персонализации не изменятся."
 	t_confirm="его нельзя отменить" t_done="Компьютер восстановлен."
 	t_support="Код для поддержки:" t_step="Шаг 4 из 9" digit=2
+	t_leave="Пока идёт работа, можно отойти от компьютера."
 }
 
+seen_w8=0
 for size in 80x24 132x43; do
 	for l in en ja ru; do
 		"texts_$l"
@@ -227,7 +232,21 @@ for size in 80x24 132x43; do
 		key 1
 		wait_for 10 "W7" "$t_confirm"
 		key 1
-		wait_for 120 "W9" "$t_done" "Windows.old"
+		# W8 while it works (when the screen is caught in time), then W9.
+		i=0
+		while :; do
+			cap
+			if python3 "$tmp/screen.py" has "$tmp/screen" "W8" >/dev/null; then
+				python3 "$tmp/screen.py" has "$tmp/screen" "$t_leave" >"$tmp/why" &&
+					python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why" &&
+					seen_w8=$((seen_w8 + 1))
+			fi
+			python3 "$tmp/screen.py" has "$tmp/screen" "W9" >/dev/null && break
+			i=$((i + 1))
+			[ $i -le 600 ] || fail "$l $size: the refresh did not finish"
+			sleep 0.2
+		done
+		wait_for 10 "W9" "$t_done" "Windows.old"
 		key 2
 		wait_exit 0
 		# The volume: every user file back exactly once and unchanged, the old
@@ -244,6 +263,30 @@ for size in 80x24 132x43; do
 		echo "ok: refresh through the wizard in $l at $size"
 	done
 done
+
+# The refresh takes seconds here: the progress screen must have been seen.
+[ "$seen_w8" -gt 0 ] || fail "the progress screen (W8) was never seen"
+echo "ok: W8 seen in $seen_w8 captures"
+
+# --- Every width from narrow to wide (dialog's msgbox4-utf8 idea), in Japanese with
+# helper mode on: nothing may overflow, split or vanish from the frame.
+cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
+start 80 24 ja "$tmp/disk.img"
+wait_for 20 "W1" "日本語"
+key 1
+wait_for 30 "W2" "山田太郎"
+key Enter
+wait_for 30 "W3" "チェックの結果:"
+key Enter
+wait_for 10 "W4" "PC をリフレッシュする"
+key F3
+for w in 40 41 47 53 59 61 67 71 73 79 80 81 97 101 119 131 132; do
+	tmux -L "$sock" resize-window -x $w -y 30
+	cols=$w rows=30
+	wait_for 10 "W4" "EN: What to do"
+done
+key F10
+wait_exit 0
 
 # --- The plain Linux console cannot draw Japanese: said in English, with the way out.
 cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"

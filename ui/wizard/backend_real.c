@@ -244,10 +244,12 @@ static int real_checkup(void *ctx, const struct wz_install *pc, struct wz_checku
 	if (st->size) {
 		wizard_format_size(st->free, false, size, sizeof(size));
 		if (st->free < st->size / 10 || st->free < 8ULL << 30)
+			/* TRANSLATORS: %1$s is a size ("489 MB"). */
 			finding(out, WZ_LIGHT_YELLOW, N_("Little free space is left on the Windows volume: %1$s."),
 				N_("A refresh needs room for a new copy of Windows. Delete files you do not need, or move them to another disk."),
 				size);
 		else
+			/* TRANSLATORS: %1$s is a size ("120 GB"). */
 			finding(out, WZ_LIGHT_GREEN, N_("Free space on the Windows volume: %1$s."), NULL, size);
 	}
 
@@ -287,6 +289,7 @@ static int real_checkup(void *ctx, const struct wz_install *pc, struct wz_checku
 			bits |= 0x20;
 			out->disk_health = N_("worn");
 			snprintf(num, sizeof(num), "%lld", n);
+			/* TRANSLATORS: %1$s is a number of sectors. */
 			finding(out, WZ_LIGHT_YELLOW, N_("The disk has damaged areas (%1$s sectors)."),
 				N_("Copy your files to another disk soon. The surface scan shows where the damage is."),
 				num);
@@ -300,6 +303,7 @@ static int real_checkup(void *ctx, const struct wz_install *pc, struct wz_checku
 		return WR_ERR_ABORTED;
 	if (vr->windows && vr->windows->registry_err) {
 		bits |= 0x40;
+		/* TRANSLATORS: %1$s is a hive's path ("\\Windows\\System32\\config\\SOFTWARE"). */
 		finding(out, WZ_LIGHT_YELLOW, N_("Part of the registry could not be read: %1$s."),
 			N_("Windows may not start. A refresh replaces the system registry and keeps your files."),
 			vr->windows->registry_subject);
@@ -469,6 +473,7 @@ static int real_scan(void *ctx, const struct wz_install *pc, const struct wz_sou
 		snprintf(out->summary_subject, sizeof(out->summary_subject), "%llu",
 			 (unsigned long long)res.bad_sectors);
 		if (res.bad_sectors)
+			/* TRANSLATORS: %1$s is a number of sectors. */
 			out->summary = N_("The scan found %1$s unreadable sectors. Copy your files to another disk soon.");
 		else if (res.nslow)
 			out->summary = N_("The scan found no unreadable sectors, but some areas are slow to read.");

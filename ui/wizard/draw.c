@@ -178,8 +178,8 @@ static void build_rows(struct draw *d, struct wizard *wz, bool helper)
 
 			if (!it->enabled)
 				a |= A_DIM;
-			snprintf(d->numbuf[i], sizeof(d->numbuf[i]), "%c %zu.",
-				 (int)i == v->selected ? '>' : ' ', i + 1);
+			snprintf(d->numbuf[i], sizeof(d->numbuf[i]), "%c %u.",
+				 (int)i == v->selected ? '>' : ' ', (unsigned)(i + 1) % 100);
 			push_wrapped(d, &d->fixed, it->label, 7, w - 9, a, d->numbuf[i], (int)i);
 			if (!it->enabled)
 				push_wrapped(d, &d->fixed, _("(not possible now: see below)"), 7, w - 9,

@@ -434,8 +434,8 @@ static void pc_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_WARN, NULL, "%s",
 			 _("Finding Windows installations is not available in this version yet."));
 	} else if (wz->pcs.n == 0) {
-		/* TRANSLATORS: %1$lu is how many disks were looked at. */
 		add_line(v, WZ_ST_WARN, NULL,
+			 /* TRANSLATORS: %1$lu is how many disks were looked at. */
 			 ngettext("No Windows installation was found on the %1$lu disk this PC has.",
 				  "No Windows installation was found on the %1$lu disks this PC has.",
 				  wz->pcs.ndisks),
@@ -737,10 +737,9 @@ static void source_view(struct wizard *wz, struct wz_view *v)
 		char label[512], why[512], size[64];
 
 		wizard_format_size(s->bytes, g_english, size, sizeof(size));
-		/* TRANSLATORS: %1$s is the image's name ("Windows 8.1 Pro"), %2$s its
-		 * architecture, %3$s what it is ("installation media"), %4$s where it
-		 * is ("/dev/sdb1"). */
 		if (s->arch[0])
+			/* TRANSLATORS: %1$s is the image's name ("Windows 8.1 Pro"), %2$s its
+			 * architecture, %3$s what it is ("installation media"), %4$s where. */
 			sfmt(label, sizeof(label), _("%1$s (%2$s), %3$s on %4$s"), s->name, s->arch,
 			     _(kind_label(s->kind)), s->where);
 		else
@@ -805,8 +804,8 @@ static void summary_view(struct wizard *wz, struct wz_view *v)
 		/* TRANSLATORS: %1$s is the image's name, %2$s where it is. */
 		add_line(v, WZ_ST_NORMAL, NULL, _("Windows will come from: %1$s on %2$s."), s->name,
 			 s->where);
-	/* TRANSLATORS: %1$lu is a number of minutes. */
 	add_line(v, WZ_ST_NORMAL, NULL,
+		 /* TRANSLATORS: %1$lu is a number of minutes. */
 		 ngettext("This will take about %1$lu minute.", "This will take about %1$lu minutes.", m),
 		 m);
 	if (wz->op == WZ_OP_REFRESH) {
@@ -820,16 +819,16 @@ static void summary_view(struct wizard *wz, struct wz_view *v)
 		} else {
 			size_t total = wz->apps.n + wz->apps.more;
 
-			/* TRANSLATORS: %1$lu is the number of apps listed below. */
 			add_line(v, WZ_ST_HEADING, NULL,
+				 /* TRANSLATORS: %1$lu is the number of apps listed below. */
 				 ngettext("This %1$lu app will be removed:", "These %1$lu apps will be removed:",
 					  total),
 				 (unsigned long)total);
 			for (size_t i = 0; i < wz->apps.n; i++)
 				add_line(v, WZ_ST_NORMAL, "  -", "%s", wz->apps.names[i]);
 			if (wz->apps.more)
-				/* TRANSLATORS: %1$lu is how many more apps are not shown. */
 				add_line(v, WZ_ST_NORMAL, "  -",
+					 /* TRANSLATORS: %1$lu is how many more apps are not shown. */
 					 ngettext("and %1$lu more app", "and %1$lu more apps", wz->apps.more),
 					 (unsigned long)wz->apps.more);
 		}
@@ -877,8 +876,8 @@ static void confirm_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_WARN, NULL, "%s",
 			 _("Once the reset starts, it cannot be cancelled. Do not turn off the PC until winrescue says it has finished."));
 		v->has_input = true;
-		/* TRANSLATORS: %1$s is a number the person must type. */
 		sfmt(v->input_label, sizeof(v->input_label),
+		     /* TRANSLATORS: %1$s is a number the person must type. */
 		     _("To remove everything, type %1$s and press Enter:"), wz->confirm_code);
 		snprintf(v->input, sizeof(v->input), "%s", wz->typed);
 		if (wz->typed_wrong)
