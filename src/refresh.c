@@ -637,7 +637,7 @@ static int merge_dir(struct jrnl *jr, const char *from, const char *to, struct w
 	return ret;
 }
 
-static int do_move_back(struct jrnl *jr, const struct wr_refresh_plan *p, struct wr_detail *d)
+static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_detail *d)
 {
 	char old_users[128], from[1024], to[1024];
 	char **names = NULL;
@@ -663,6 +663,8 @@ static int do_move_back(struct jrnl *jr, const struct wr_refresh_plan *p, struct
 			continue;	/* a junction is not a profile: never followed */
 		}
 		ret = step_move(jr, from, to, d);
+		if (!ret)
+			p->profiles_kept++;
 	}
 	wr_ntfs_list_free(names);
 	if (ret)
@@ -1016,7 +1018,7 @@ static int machine_apps(const char *host, struct wr_app_list *list, struct wr_de
 /* Removed Apps.html on each user's Desktop, and a copy in \$WinRescue\logs and the
  * log folder: the desktop apps the old system had and the new one lacks.  Per-user
  * apps stay installed (their files and NTUSER.DAT come back with the profile). */
-static int write_removed_apps(struct jrnl *jr, const struct wr_refresh_plan *p,
+static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 			      const struct wr_refresh_opts *o, struct wr_detail *d)
 {
 	struct wr_app_list old_apps = { 0, NULL }, new_apps = { 0, NULL }, removed = { 0, NULL };
@@ -1044,6 +1046,7 @@ static int write_removed_apps(struct jrnl *jr, const struct wr_refresh_plan *p,
 		ret = machine_apps(new_sw, &new_apps, d);
 	if (!ret)
 		ret = wr_apps_removed(&old_apps, &new_apps, &removed, d);
+	p->apps_removed = removed.n;
 	unlink(old_sw);
 	unlink(new_sw);
 	rmdir(dir);
@@ -1129,6 +1132,30 @@ static int archive_journal(struct wr_ntfs *vol, struct wr_detail *d)
 	return ret ? ret : wr_ntfs_move(vol, JOURNAL_DIR, to, d);
 }
 
+/* A copy of this run's log on the volume, for whoever looks at the PC later. */
+static void copy_log_to_volume(struct wr_ntfs *vol)
+{
+	const char *host = wr_log_path();
+	char to[128], *buf = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	long len;
+	FILE *f;
+
+	if (!host || !(f = fopen(host, "rb")))
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && len < 64L * 1024 * 1024 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len)) &&
+	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
+		gmtime_r(&now, &tm);
+		strftime(to, sizeof(to), STATE_DIR "/logs/winrescue-%Y%m%d-%H%M%S.log", &tm);
+		if (ensure_dir(vol, STATE_DIR "/logs", NULL) == WR_OK)
+			wr_ntfs_write_file(vol, to, buf, (size_t)len, NULL);
+	}
+	free(buf);
+	fclose(f);
+}
+
 static int do_finish(struct jrnl *jr, struct wr_detail *d)
 {
 	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "SAM", "SAM.LOG1", "SAM.LOG2",
@@ -1147,6 +1174,8 @@ static int do_finish(struct jrnl *jr, struct wr_detail *d)
 		ret = jrnl_append(jr, "done", "refresh", NULL, d);
 	if (!ret)
 		ret = archive_journal(jr->vol, d);
+	if (!ret)
+		copy_log_to_volume(jr->vol);
 	return ret;
 }
 
@@ -1358,9 +1387,18 @@ static unsigned fault_after(void)
 	return s ? (unsigned)strtoul(s, NULL, 10) : 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		   wr_progress_fn fn, void *ctx, struct wr_detail *d)
 {
+	double start = now_s();
 	struct wr_blockdev_lock *lock = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct jrnl jr;
@@ -1410,6 +1448,7 @@ out:
 	wr_journal_release(&jr.j);
 	wr_ntfs_close(vol);
 	wr_blockdev_unlock(lock);
+	p->seconds = now_s() - start;
 	return ret;
 }
 
@@ -1420,6 +1459,8 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	struct wr_ntfs *vol = NULL;
 	struct jrnl jr;
 	int ret;
+
+	double start = now_s();
 
 	memset(&jr, 0, sizeof(jr));
 	memset(p, 0, sizeof(*p));
@@ -1472,5 +1513,6 @@ out:
 	wr_journal_release(&jr.j);
 	wr_ntfs_close(vol);
 	wr_blockdev_unlock(lock);
+	p->seconds = now_s() - start;
 	return ret;
 }

@@ -1148,6 +1148,10 @@ struct wr_refresh_plan {
 	size_t ndelete_files;
 	char **image_root;		/* names the image creates at the root */
 	size_t nimage_root;
+	/* Filled as the refresh runs, for the summary. */
+	unsigned profiles_kept;		/* profiles moved back (this run) */
+	size_t apps_removed;		/* desktop apps on Removed Apps.html */
+	double seconds;			/* how long the run took */
 };
 
 /* Preflight: nothing is written.  Refuses (WR_ERR_BITLOCKER, _HIBERNATED, _FAST_STARTUP,

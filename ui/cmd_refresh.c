@@ -196,10 +196,23 @@ static bool confirm(const struct wr_refresh_plan *p)
 	return !strcasecmp(line, word) || !strcasecmp(line, "yes");
 }
 
-static int finish(int ret, const struct wr_detail *d)
+static int finish(int ret, const struct wr_detail *d, const struct wr_refresh_plan *p)
 {
 	if (!ret) {
+		unsigned secs = (unsigned)(p->seconds + 0.5);
+
 		printf("%s\n", _("Windows was refreshed. Your files are in place; the old system is in \\Windows.old and the list of removed apps is on each desktop."));
+		/* TRANSLATORS: %u is a number of user profiles. */
+		printf(ngettext("%u user profile was kept with all its files.\n",
+				"%u user profiles were kept with all their files.\n", p->profiles_kept),
+		       p->profiles_kept);
+		/* TRANSLATORS: %zu is a number of desktop apps. */
+		printf(ngettext("%zu desktop app was removed (listed in Removed Apps.html).\n",
+				"%zu desktop apps were removed (listed in Removed Apps.html).\n",
+				p->apps_removed),
+		       p->apps_removed);
+		/* TRANSLATORS: %1$u minutes, %2$02u seconds. */
+		printf(_("Time taken: %1$u:%2$02u.\n"), secs / 60, secs % 60);
 		if (wr_log_path())
 			/* TRANSLATORS: %s is the log file path. */
 			printf(_("Log: %s\n"), wr_log_path());
@@ -234,8 +247,9 @@ int cmd_refresh(int argc, char **argv)
 		wr_refresh_plan_release(&p);
 		highest_step = 2;
 		ret = wr_refresh_resume(&a.o, &p, track, NULL, &d);
+		ret = finish(ret, &d, &p);
 		wr_refresh_plan_release(&p);
-		return finish(ret, &d);
+		return ret;
 	}
 	if (ret) {
 		int status = cli_fail("refresh", ret, &d);
@@ -260,8 +274,9 @@ int cmd_refresh(int argc, char **argv)
 	/* Past the point of no return: an interrupted refresh is finished by resume. */
 	signal(SIGINT, SIG_IGN);
 	ret = wr_refresh_run(&a.o, &p, track, NULL, &d);
+	ret = finish(ret, &d, &p);
 	wr_refresh_plan_release(&p);
-	return finish(ret, &d);
+	return ret;
 }
 
 int cmd_resume(int argc, char **argv)
@@ -281,10 +296,12 @@ int cmd_resume(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	highest_step = 2;
 	ret = wr_refresh_resume(&a.o, &p, track, NULL, &d);
-	wr_refresh_plan_release(&p);
 	if (ret == WR_ERR_NOT_FOUND) {
+		wr_refresh_plan_release(&p);
 		cli_error("%s", _("There is no interrupted operation on this volume; nothing to resume."));
 		return EXIT_FAILED;
 	}
-	return finish(ret, &d);
+	ret = finish(ret, &d, &p);
+	wr_refresh_plan_release(&p);
+	return ret;
 }
