@@ -805,6 +805,9 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	co.description = "Custom refresh image made by winrescue";
 	co.exclusions = (const char *const *)excl;
 	co.exceptions = (const char *const *)keep;
+	/* With an integrity table, damage anywhere in the file is found before the next
+	 * append (without one, only the header, XML and lookup table are checked). */
+	co.integrity = true;
 	if (res->appended) {
 		/* wimlib appends in place: new data after the old, then the new XML and
 		 * lookup table, the header last; until then readers see the old file. */
