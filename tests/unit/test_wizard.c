@@ -182,10 +182,10 @@ static void fake_default(void)
 	F.check.disk_health = N_("good");
 	snprintf(F.check.support_code, sizeof(F.check.support_code), "63-00");
 	F.check.n = 2;
-	F.check.v[0] = (struct wz_finding){ WZ_LIGHT_GREEN, N_("The Windows volume is in good order."), NULL, "" };
+	F.check.v[0] = (struct wz_finding){ WZ_LIGHT_GREEN, N_("The Windows volume is in good order."), NULL, { "" } };
 	F.check.v[1] = (struct wz_finding){ WZ_LIGHT_YELLOW, N_("Little free space is left on the Windows volume: %1$s."),
 					    N_("A refresh needs room for a new copy of Windows. Delete files you do not need, or move them to another disk."),
-					    "3.2 GB" };
+					    { "3.2 GB" } };
 	add_source_img("Windows 8.1", "Windows 8.1 Pro", 0);
 	F.apps.n = 2;
 	snprintf(F.apps.names[0], sizeof(F.apps.names[0]), "7-Zip 9.20 (Igor Pavlov)");
@@ -928,6 +928,23 @@ static void test_every_screen_in_every_language(void **state)
 	i18n_set_language("en");
 }
 
+static void test_substitution_never_crashes(void **state)
+{
+	const char args[3][256] = { "A", "Б", "山" };
+	char buf[64];
+
+	(void)state;
+	subst("%3$s-%1$s-%2$s %% %4$s %s %", args, 3, buf, sizeof(buf));
+	assert_string_equal(buf, "山-A-Б % %4$s %s %");
+	subst("%2$s", args, 1, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	/* A buffer too small never ends in half a character. */
+	subst("ab%3$s%3$s", args, 3, buf, 6);
+	assert_string_equal(buf, "ab山");
+	subst("ab%3$s%3$s", args, 3, buf, 5);
+	assert_string_equal(buf, "ab");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +962,7 @@ int main(void)
 		cmocka_unit_test_setup(test_plain_linux_console, each_setup),
 		cmocka_unit_test_setup(test_no_windows_found, each_setup),
 		cmocka_unit_test_setup(test_every_screen_in_every_language, each_setup),
+		cmocka_unit_test(test_substitution_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

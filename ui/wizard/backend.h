@@ -49,9 +49,9 @@ enum wz_light { WZ_LIGHT_GREEN, WZ_LIGHT_YELLOW, WZ_LIGHT_RED, WZ_LIGHT_GREY };
 
 struct wz_finding {
 	enum wz_light light;
-	const char *text;	/* English msgid, may hold %1$s for subject */
-	const char *advice;	/* English msgid or NULL */
-	char subject[256];
+	const char *text;	/* English msgid; %1$s..%3$s stand for args[0..2] */
+	const char *advice;	/* English msgid (same arguments) or NULL */
+	char args[3][256];
 };
 
 struct wz_checkup {

@@ -177,11 +177,91 @@ static struct wz_finding *finding(struct wz_checkup *c, enum wz_light l, const c
 	if (c->n >= WZ_MAX_FINDINGS)
 		return &c->v[WZ_MAX_FINDINGS - 1];
 	f = &c->v[c->n++];
+	memset(f, 0, sizeof(*f));
 	f->light = l;
 	f->text = text;
 	f->advice = advice;
-	text_copy(f->subject, sizeof(f->subject), subject ? subject : "");
+	text_copy(f->args[0], sizeof(f->args[0]), subject ? subject : "");
 	return f;
+}
+
+/* The diagnostics engine (src/diagnose.c) is being written while this is: until it
+ * is in the library, these are weak references that stay NULL and the check-up
+ * below is made from the inspection alone.
+ * TODO(integration): drop these three lines once wr_diagnose_inspection is linked
+ * in (a strong reference elsewhere, e.g. the diagnose command, pulls it in). */
+#pragma weak wr_diagnose_inspection
+#pragma weak wr_diagnosis_release
+#pragma weak wr_advice_text
+
+static enum wz_light severity_light(enum wr_severity s)
+{
+	switch (s) {
+	case WR_SEV_OK:
+		return WZ_LIGHT_GREEN;
+	case WR_SEV_WARNING:
+		return WZ_LIGHT_YELLOW;
+	default:
+		return WZ_LIGHT_RED;
+	}
+}
+
+/* The check-up from the diagnostics engine: every finding of the PC, worst first,
+ * with its advice, and the support code.  false when the engine is not there. */
+static bool checkup_from_diagnosis(struct real *r, struct wz_checkup *out)
+{
+	struct wr_diagnose_opts o;
+	struct wr_diagnosis dg;
+	struct wr_detail d = WR_DETAIL_INIT;
+	char **media;
+	int ret;
+
+	if (!wr_diagnose_inspection || !wr_diagnosis_release || !wr_advice_text || !r->in)
+		return false;
+	memset(&o, 0, sizeof(o));
+	memset(&dg, 0, sizeof(dg));
+	media = media_dirs(r);
+	o.paths = (const char *const *)r->disks;
+	o.extra_sources = (const char *const *)media;
+	ret = wr_diagnose_inspection(r->in, &o, &dg, &d);
+	wr_strv_free(media);
+	if (ret) {
+		wr_log_err("wizard: diagnose", ret, &d);
+		wr_diagnosis_release(&dg);
+		return false;
+	}
+	out->disk_health = N_("not reported");
+	for (size_t i = 0; i < dg.n; i++) {
+		const struct wr_finding *f = &dg.v[i];
+		struct wz_finding *z;
+
+		if (!strncmp(f->id, "disk.smart", 10) && strcmp(f->id, "disk.smart.none"))
+			out->disk_health = f->severity == WR_SEV_OK ? N_("good") :
+					   f->severity == WR_SEV_WARNING ? N_("worn") : N_("failing");
+		if (f->severity == WR_SEV_CRITICAL &&
+		    (f->advice == WR_ADVICE_BACKUP || f->advice == WR_ADVICE_BITLOCKER_KEY)) {
+			out->blocks_refresh = true;
+			out->blocks_reason = f->msgid;
+		}
+		if (out->n >= WZ_MAX_FINDINGS)
+			continue;
+		z = &out->v[out->n++];
+		memset(z, 0, sizeof(*z));
+		z->light = severity_light(f->severity);
+		z->text = f->msgid;
+		z->advice = f->advice != WR_ADVICE_NONE ? wr_advice_text(f->advice) : NULL;
+		for (size_t k = 0; k < 3 && k < WR_FINDING_ARGS; k++)
+			text_copy(z->args[k], sizeof(z->args[k]), f->args[k]);
+	}
+	if (out->blocks_refresh) {
+		/* The reason is a finding's sentence: give it its arguments. */
+		for (size_t i = 0; i < out->n; i++)
+			if (out->v[i].text == out->blocks_reason && out->v[i].args[0][0])
+				out->blocks_reason = N_("The check-up found a problem that must be solved first.");
+	}
+	text_copy(out->support_code, sizeof(out->support_code), dg.code);
+	wr_diagnosis_release(&dg);
+	return true;
 }
 
 static bool step(wz_progress_cb cb, void *cbctx, unsigned i, unsigned n, const char *name)
@@ -214,6 +294,8 @@ static int real_checkup(void *ctx, const struct wz_install *pc, struct wz_checku
 	st = &vr->state;
 	if (step(cb, cbctx, 1, 3, N_("Checking the Windows volume")))
 		return WR_ERR_ABORTED;
+	if (checkup_from_diagnosis(r, out))
+		return step(cb, cbctx, 3, 3, N_("Checking Windows")) ? WR_ERR_ABORTED : WR_OK;
 	if (st->bitlocker) {
 		bits |= 0x01;
 		out->blocks_refresh = true;

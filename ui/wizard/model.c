@@ -88,16 +88,62 @@ add_line(struct wz_view *v, enum wz_style st, const char *mark, const char *fmt,
 	return l;
 }
 
-/* Put arg where the (translated) text has "%1$s": for texts that come from tables
- * and backends, which the compiler cannot check as formats. */
+/* Put args[0..n-1] where the (translated) text has "%1$s".."%3$s", and "%" for
+ * "%%": for texts that come from tables and backends, which the compiler cannot check
+ * as formats (never printf, so a broken translation cannot crash). */
+static void subst(const char *text, const char args[][256], size_t n, char *buf, size_t size)
+{
+	size_t k = 0;
+
+	if (!size)
+		return;
+	for (const char *p = text; *p && k + 1 < size; p++) {
+		const char *ins = NULL;
+
+		if (p[0] == '%' && p[1] == '%') {
+			ins = "%";
+			p += 1;
+		} else if (p[0] == '%' && p[1] >= '1' && p[1] <= '3' && p[2] == '$' && p[3] == 's') {
+			size_t i = (size_t)(p[1] - '1');
+
+			ins = i < n ? args[i] : "";
+			p += 3;
+		}
+		if (ins) {
+			size_t len = strlen(ins);
+
+			if (len > size - 1 - k)
+				len = size - 1 - k;
+			memcpy(buf + k, ins, len);
+			k += len;
+		} else {
+			buf[k++] = *p;
+		}
+	}
+	/* Never end in half a character when the buffer was too small. */
+	if (k + 1 >= size && k > 0) {
+		size_t lead = k;
+		unsigned char c;
+		size_t need;
+
+		while (lead > 0 && ((unsigned char)buf[lead - 1] & 0xC0) == 0x80)
+			lead--;
+		if (lead > 0) {
+			c = (unsigned char)buf[lead - 1];
+			need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+			if (lead - 1 + need > k)
+				k = lead - 1;
+		}
+	}
+	buf[k] = '\0';
+}
+
 static void subst1(const char *text, const char *arg, char *buf, size_t size)
 {
-	const char *p = strstr(text, "%1$s");
+	char args[1][256];
 
-	if (!p)
-		snprintf(buf, size, "%s", text);
-	else
-		snprintf(buf, size, "%.*s%s%s", (int)(p - text), text, arg ? arg : "", p + 4);
+	text_copy(args[0], sizeof(args[0]), arg ? arg : "");
+	subst(text, args, 1, buf, size);
 }
 
 static void add_blank(struct wz_view *v)
@@ -591,10 +637,10 @@ static void checkup_view(struct wizard *wz, struct wz_view *v)
 
 			char text[768];
 
-			subst1(_(f->text), f->subject, text, sizeof(text));
+			subst(_(f->text), f->args, 3, text, sizeof(text));
 			add_line(v, light_style(f->light), light_mark(f->light), "%s", text);
-			if (f->advice) {
-				subst1(_(f->advice), f->subject, text, sizeof(text));
+			if (f->advice && *f->advice) {
+				subst(_(f->advice), f->args, 3, text, sizeof(text));
 				/* Under the finding's text, past its mark. */
 				add_line(v, WZ_ST_NORMAL, "      ", "%s", text);
 			}
