@@ -153,6 +153,7 @@ has "Program Files has a DOS name" "$tmp/pf.info" 'Namespace:[[:space:]]+DOS'
 long=$(json "$m" '[f["path"] for f in m["files"] if len(f["path"]) > 257][0]')
 [ $(( ${#long} + 3 )) -gt 260 ] && ntfscat "$win" "/$long" | cmp -s - <(ntfscat "$win" "/$long") &&
 	ok "a path of $(( ${#long} + 3 )) characters" || bad "long path"
+has "files are dated in 2014, after the installation" "$tmp/ro.info" 'File Creation Time:.* 2014 UTC'
 for f in "Users/Alice/Pictures/写真 2014 🎉.jpg" "Users/Тарас/Documents/Курсовая работа.docx" \
 	"Users/山田太郎/Pictures/桜 🌸.jpg"; do
 	ntfsinfo -F "/$f" "$win" >/dev/null 2>&1 && ok "$f" || bad "no $f"
@@ -266,6 +267,12 @@ mcopy -i "$tmp/esp.img" ::/EFI/Boot/bootx64.efi "$tmp/bootx64.efi" 2>/dev/null |
 ntfscat "$win" /Windows/Boot/EFI/bootmgfw.efi | cmp -s - "$tmp/bootx64.efi" &&
 	ok "ESP boot files are Windows\\Boot\\EFI\\bootmgfw.efi" || bad "ESP bootx64.efi differs"
 check "hivexregedit --export BCD (ESP)" hivexregedit --export "$tmp/BCD" '\'
+# NTFS boot sectors carry their partition's start ("hidden sectors"), as Windows formats.
+hidden() { python3 -c "import struct,sys; f=open(sys.argv[1],'rb'); f.seek(int(sys.argv[2])+28); print(struct.unpack('<I', f.read(4))[0] * 512)" "$1" "$2"; }
+for i in 2 3; do
+	[ "$(hidden "$disk" "$(p_start gpt $i)")" = "$(p_start gpt $i)" ] &&
+		ok "GPT partition $((i + 1)): hidden sectors = its start" || bad "GPT partition $((i + 1)): hidden sectors"
+done
 extract "$disk" "$(p_start gpt 2)" "$(p_size gpt 2)" "$tmp/win-gpt.img"
 cmp -s "$tmp/win-gpt.img" "$win" && ok "partition 3 is windows.img" || bad "partition 3 differs from windows.img"
 extract "$disk" "$(p_start gpt 3)" "$(p_size gpt 3)" "$tmp/rec.img"
@@ -297,6 +304,10 @@ for p, q in zip(t["partitions"], m["partitions"]):
     assert bool(p.get("bootable")) == q["active"], (p, q)
 assert len(t["partitions"]) == 3
 EOF
+for i in 0 1 2; do
+	[ "$(hidden "$disk" "$(p_start mbr $i)")" = "$(p_start mbr $i)" ] &&
+		ok "MBR partition $((i + 1)): hidden sectors = its start" || bad "MBR partition $((i + 1)): hidden sectors"
+done
 extract "$disk" "$(p_start mbr 0)" "$(p_size mbr 0)" "$tmp/sysres.img"
 check "ntfsfix -n on System Reserved" ntfsfix -n "$tmp/sysres.img"
 blkid -p -o export "$tmp/sysres.img" >"$tmp/blkid" 2>&1 || true
