@@ -15,7 +15,7 @@ static int cmd_not_built(int argc, char **argv);
 const struct cli_command cli_commands[] = {
 	{ "wizard", "[--disk IMAGE]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
 	{ "inspect", "[--json] [PATH...]", N_("show disks, partitions, Windows installations, users, apps and image sources"), cmd_inspect },
-	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_not_built },
+	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_diagnose },
 	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_scan },
 	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_apps },
 	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_refresh },

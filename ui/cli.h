@@ -54,5 +54,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 int cmd_wizard(int argc, char **argv);
 int cmd_image(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 
 #endif
