@@ -138,8 +138,12 @@ static char *unescape(const char *s, const char *e)
 		if (*s == '%') {
 			int hi, lo;
 
+			/* Only the escapes the writer makes (upper-case hex, for a byte that
+			 * needs one), so every accepted record has exactly one spelling. */
 			if (e - s < 3 || (hi = hexval(s[1])) < 0 || (lo = hexval(s[2])) < 0 ||
-			    (hi == 0 && lo == 0)) {
+			    (hi == 0 && lo == 0) || (s[1] >= 'a' && s[1] <= 'f') ||
+			    (s[2] >= 'a' && s[2] <= 'f') ||
+			    !needs_escape((unsigned char)(hi << 4 | lo))) {
 				free(out);
 				return NULL;
 			}
@@ -196,8 +200,8 @@ static int parse_line(const char *s, const char *e, struct wr_journal_record *r)
 		return WR_ERR_JOURNAL;
 	memcpy(crcbuf, words[nw - 1][0], 8);
 	crcbuf[8] = '\0';
-	for (int i = 0; i < 8; i++)
-		if (hexval(crcbuf[i]) < 0)
+	for (int i = 0; i < 8; i++)	/* lower-case hex only: one spelling per record */
+		if (!((crcbuf[i] >= '0' && crcbuf[i] <= '9') || (crcbuf[i] >= 'a' && crcbuf[i] <= 'f')))
 			return WR_ERR_JOURNAL;
 	crc_want = strtoul(crcbuf, &end, 16);
 	crc = crc32(0L, (const Bytef *)s, (uInt)(words[nw - 1][0] - s));
