@@ -191,6 +191,54 @@ static void raw_make_junction(ntfs_volume *vol, const char *path, const char *ta
 	assert_int_equal(ntfs_inode_close(ni), 0);
 }
 
+/* A distinctive self-relative security descriptor: owner Administrators, group
+ * SYSTEM, a DACL granting Everyone read and Alice's made-up SID full control. */
+static const uint8_t custom_sd[] = {
+	0x01, 0x00, 0x04, 0x80,			/* revision, control: SELF_RELATIVE|DACL_PRESENT */
+	0x14, 0x00, 0x00, 0x00,			/* owner at 20 */
+	0x24, 0x00, 0x00, 0x00,			/* group at 36 */
+	0x00, 0x00, 0x00, 0x00,			/* no SACL */
+	0x30, 0x00, 0x00, 0x00,			/* DACL at 48 */
+	/* owner S-1-5-32-544 */
+	0x01, 0x02, 0, 0, 0, 0, 0, 5, 0x20, 0, 0, 0, 0x20, 0x02, 0, 0,
+	/* group S-1-5-18 */
+	0x01, 0x01, 0, 0, 0, 0, 0, 5, 0x12, 0, 0, 0,
+	/* DACL: revision 2, size 8+20+36, 2 ACEs */
+	0x02, 0x00, 0x40, 0x00, 0x02, 0x00, 0x00, 0x00,
+	/* ACCESS_ALLOWED, no flags, size 20, GENERIC_READ-ish 0x120089, S-1-1-0 */
+	0x00, 0x00, 0x14, 0x00, 0x89, 0x00, 0x12, 0x00,
+	0x01, 0x01, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+	/* ACCESS_ALLOWED, size 36, FILE_ALL_ACCESS 0x1f01ff, S-1-5-21-1-2-3-1001 */
+	0x00, 0x00, 0x24, 0x00, 0xff, 0x01, 0x1f, 0x00,
+	0x01, 0x05, 0, 0, 0, 0, 0, 5, 0x15, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0,
+	0xe9, 0x03, 0, 0,
+};
+
+static void raw_set_sd(ntfs_volume *vol, const char *path)
+{
+	struct SECURITY_CONTEXT scx;
+	ntfs_inode *ni = ntfs_pathname_to_inode(vol, NULL, path);
+
+	assert_non_null(ni);
+	memset(&scx, 0, sizeof(scx));
+	scx.vol = vol;
+	assert_int_equal(ntfs_set_ntfs_acl(&scx, ni, (const char *)custom_sd, sizeof(custom_sd),
+					   0), 0);
+	assert_int_equal(ntfs_inode_close(ni), 0);
+}
+
+static int find_sd_cb(const struct wr_ntfs_entry *e, void *ctx)
+{
+	int *found = ctx;
+
+	if (strcmp(e->name, "letter.txt") && strcmp(e->name, "letter-link.txt"))
+		return WR_OK;
+	assert_int_equal(e->security_len, sizeof(custom_sd));
+	assert_memory_equal(e->security, custom_sd, sizeof(custom_sd));
+	(*found)++;
+	return WR_OK;
+}
+
 /* Set the raw $Volume flags, bits libntfs-3g's ntfs_volume_write_flags() masks
  * out included (Windows sets 0x0080 on clean volumes). */
 static void raw_set_volume_flags(const char *img, uint16_t flags)
@@ -524,6 +572,7 @@ static void build_tree(const char *img)
 	raw_hardlink(raw, "/Users/Alice/NTUSER.DAT", "/Data", "ntuser-link.dat");
 	raw_set_dos(raw, "/Program Files", "/", "PROGRA~1");
 	raw_make_junction(raw, "/Users/Alice/Link", "\\Data");
+	raw_set_sd(raw, "/Users/Alice/Documents/letter.txt");
 	ntfs_umount(raw, FALSE);
 }
 
@@ -570,6 +619,13 @@ static void test_move_keeps_everything(void **state)
 	assert_moved_intact(&before, "/Users", &after, "/Windows.old/Users");
 	assert_moved_intact(&before, "/Program Files", &after, "/Windows.old/Program Files");
 	assert_moved_intact(&before, "/Data", &after, "/Data");
+	{
+		int found = 0;
+
+		/* Its own security descriptor, byte for byte, under both its names. */
+		assert_int_equal(wr_ntfs_walk(v, "/", find_sd_cb, &found, &d), WR_OK);
+		assert_int_equal(found, 2);
+	}
 	wr_ntfs_close(v);
 	free(before.v);
 	free(after.v);
