@@ -2,9 +2,9 @@
  * backend_real.c - the wizard's backend over the engine (src/winrescue.h only).
  *
  * What the engine can do today is wired here: inspection, a check-up from the volume
- * state, SMART and the installation's facts, image sources, the surface scan, and
- * refresh with its resume.  An operation whose engine function is not declared yet
- * (reset, repair, recovery images, the diagnostics report) is a NULL entry in run[],
+ * state, SMART and the installation's facts, image sources, the surface scan,
+ * refresh with its resume, and repairing start-up.  An operation the wizard does not
+ * drive yet (reset, recovery images, the diagnostics report) is a NULL entry in run[],
  * and the wizard shows its honest "not available yet" screen.
  * TODO(reset/diagnose issues): fill run[] as wr_reset_run, repairs and the report
  * land in winrescue.h.
@@ -185,15 +185,6 @@ static struct wz_finding *finding(struct wz_checkup *c, enum wz_light l, const c
 	return f;
 }
 
-/* The diagnostics engine (src/diagnose.c) is being written while this is: until it
- * is in the library, these are weak references that stay NULL and the check-up
- * below is made from the inspection alone.
- * TODO(integration): drop these three lines once wr_diagnose_inspection is linked
- * in (a strong reference elsewhere, e.g. the diagnose command, pulls it in). */
-#pragma weak wr_diagnose_inspection
-#pragma weak wr_diagnosis_release
-#pragma weak wr_advice_text
-
 static enum wz_light severity_light(enum wr_severity s)
 {
 	switch (s) {
@@ -207,7 +198,8 @@ static enum wz_light severity_light(enum wr_severity s)
 }
 
 /* The check-up from the diagnostics engine: every finding of the PC, worst first,
- * with its advice, and the support code.  false when the engine is not there. */
+ * with its advice, and the support code.  false when it could not run (the check-up
+ * is then made from the inspection alone, below). */
 static bool checkup_from_diagnosis(struct real *r, struct wz_checkup *out)
 {
 	struct wr_diagnose_opts o;
@@ -216,7 +208,7 @@ static bool checkup_from_diagnosis(struct real *r, struct wz_checkup *out)
 	char **media;
 	int ret;
 
-	if (!wr_diagnose_inspection || !wr_diagnosis_release || !wr_advice_text || !r->in)
+	if (!r->in)
 		return false;
 	memset(&o, 0, sizeof(o));
 	memset(&dg, 0, sizeof(dg));
@@ -701,6 +693,29 @@ static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_s
 	return ret;
 }
 
+/* Repair start-up: the bcdboot equivalent (boot manager files and a new BCD store,
+ * the old one backed up beside it). */
+static int real_repair(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+		       wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct op_ctx oc = { cb, cbctx, { 1, 1, N_("Writing the start-up files"), 0, 0, true } };
+	int ret;
+
+	(void)ctx;
+	(void)src;
+	if (!pc)
+		return WR_ERR_INVALID_ARG;
+	ret = wr_bootfiles_rebuild(pc->disk_path, pc->partition, op_progress, &oc, &d);
+	if (ret) {
+		wr_log_err("wizard: repair start-up", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else if (wr_log_path()) {
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+	}
+	return ret;
+}
+
 /* The refresh keeps its journal in this folder of the target volume while it runs
  * (refresh.c's JOURNAL_DIR); it is removed when the refresh finishes.
  * TODO(refresh): a public "is a refresh pending on this volume?" call would be better
@@ -770,7 +785,8 @@ int backend_real_init(struct wz_backend *b, char *const *disk_images, char *cons
 	b->run[WZ_OP_SCAN] = real_scan;
 	b->run[WZ_OP_REFRESH] = real_refresh;
 	b->run[WZ_OP_RESUME] = real_resume;
-	/* Not in the engine yet: reset, repair, image, report. */
+	b->run[WZ_OP_REPAIR] = real_repair;
+	/* Not in the engine yet: reset, recovery images, the report. */
 	b->find_interrupted = real_find_interrupted;
 	b->now = real_now;
 	b->destroy = real_destroy;

@@ -738,6 +738,7 @@ static enum wz_next action_activate(struct wizard *wz, int i)
 		if (!wz->be->run[WZ_OP_REPAIR])
 			return unavailable(wz, WZ_OP_REPAIR);
 		go(wz, WZ_SCR_CONFIRM);
+		wz->sel[WZ_SCR_CONFIRM] = 1;	/* "Go back" first: starting takes a choice */
 		return WZ_REDRAW;
 	case ACT_IMAGE:
 		wz->op = WZ_OP_IMAGE;
