@@ -125,9 +125,10 @@ static void print_plan(const struct wr_bootfiles_plan *p)
 	/* TRANSLATORS: %zu is a number of files. */
 	printf(_("  Boot manager files copied from the Windows folder: %zu\n"), p->nfiles);
 	if (p->bcd_exists) {
-		if (p->old_bcd_err)
+		if (p->old_bcd_err) {
 			printf("%s\n", _("  The current boot configuration (BCD) is damaged or unusable; it is replaced."));
-		else
+			printf("    %s\n", _(wr_strerror(p->old_bcd_err)));
+		} else
 			printf("%s\n", _("  The current boot configuration (BCD) is replaced."));
 		/* TRANSLATORS: %s is a file name such as BCD.winrescue-20261125-213000. */
 		printf(_("  A copy of it is kept as %s.\n"), p->backup_name);

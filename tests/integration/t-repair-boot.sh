@@ -1,0 +1,260 @@
+#!/bin/bash
+# t-repair-boot.sh - 'winrescue repair boot' on the synthetic PC (GPT and MBR), checked
+# from outside the engine: the ESP is broken (BCD deleted, BCD zeroed, a BCD-Template
+# put in its place) and the System Reserved partition too (bootmgr emptied, BCD
+# zeroed); after the repair the new BCD, exported with hivexregedit and decoded here
+# in Python, has object by object the element ids and value types of the store
+# Windows wrote (testdata/bcd) and its device elements name the Windows, ESP and
+# recovery partitions of the manifest; fsck.fat -n finds the ESP clean; the boot
+# manager files equal the installation's Windows\Boot ones; the old BCD is kept as
+# BCD.winrescue-*; and every byte outside the system partition is unchanged.
+# Bad input (no ESP, a partition without Windows, no confirmation) is refused with
+# one sentence and changes nothing (checksums).
+set -eu
+top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}
+testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export MTOOLS_SKIP_CHECK=1
+for t in mcopy mdel mdir fsck.fat hivexregedit ntfscat ntfsfix sfdisk python3; do
+	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
+done
+real=$testdata/bcd/regipy_BCD_win10_uefi
+[ -f "$real" ] || { echo "$real is missing"; exit 77; }
+
+"$top/tests/fixtures/build-pc.sh" --out "$tmp/pc" >/dev/null
+m=$tmp/pc/manifest.json
+jq_() { python3 -c "import json,sys; m=json.load(open('$m')); print($1)"; }
+MIB=1048576
+esp_start=$(jq_ "m['gpt']['partitions'][0]['start']")
+esp_size=$(jq_ "m['gpt']['partitions'][0]['size']")
+rec_start=$(jq_ "m['gpt']['partitions'][3]['start']")
+rec_size=$(jq_ "m['gpt']['partitions'][3]['size']")
+disk_guid=$(jq_ "m['gpt']['disk_guid']")
+esp_guid=$(jq_ "m['gpt']['partitions'][0]['uuid']")
+win_guid=$(jq_ "m['gpt']['partitions'][2]['uuid']")
+rec_guid=$(jq_ "m['gpt']['partitions'][3]['uuid']")
+winre_id=$(jq_ "m['images']['winre_bcd_id']")
+sys_start=$(jq_ "m['mbr']['partitions'][0]['start']")
+sys_size=$(jq_ "m['mbr']['partitions'][0]['size']")
+mwin_start=$(jq_ "m['mbr']['partitions'][1]['start']")
+mrec_start=$(jq_ "m['mbr']['partitions'][2]['start']")
+mbr_sig=$(jq_ "m['mbr']['signature']")
+log="--log $tmp/repair.log"
+
+# sha256 of LEN bytes at OFF of FILE (ranges outside the partition that may change).
+range_sum() { tail -c +$(( $2 + 1 )) "$1" | head -c "$3" | sha256sum | cut -d' ' -f1; }
+outside_sum() {	# outside_sum DISK START SIZE: everything but [START, START+SIZE)
+	local total; total=$(stat -c %s "$1")
+	echo "$(range_sum "$1" 0 "$2")-$(range_sum "$1" $(( $2 + $3 )) $(( total - $2 - $3 )))"
+}
+
+# The BCD checker: decode an exported store and compare it with Windows' own.
+cat >"$tmp/bcd.py" <<'EOF'
+import re, struct, sys, uuid
+def parse(path):
+    objs = {}
+    cur = None
+    key = None
+    for block in open(path, encoding='utf-8', errors='replace').read().split('\n\n'):
+        lines = block.strip().split('\n')
+        m = re.match(r'\[\\Objects\\(\{[^}]+\})\\(Description|Elements\\([0-9a-fA-F]+))\]$', lines[0])
+        if not m:
+            continue
+        o = objs.setdefault(m.group(1).lower(), {'type': None, 'el': {}})
+        body = '\n'.join(lines[1:]).replace('\\\n', '')
+        if m.group(2) == 'Description':
+            t = re.search(r'"Type"=dword:([0-9a-f]+)', body)
+            o['type'] = int(t.group(1), 16) if t else None
+            continue
+        v = re.search(r'"Element"=hex\((\d+)\):([0-9a-f,]*)', body)
+        if not v:
+            sys.exit('element %s of %s: no REG value' % (m.group(3), m.group(1)))
+        data = bytes(int(x, 16) for x in v.group(2).split(',') if x)
+        o['el'][int(m.group(3), 16)] = (int(v.group(1)), data)
+    return objs
+def s(data):
+    return data.decode('utf-16le').split('\0')[0]
+def guid(b):
+    return str(uuid.UUID(bytes_le=bytes(b)))
+def part(b):  # a partition device descriptor (72 bytes)
+    t, f, size = struct.unpack_from('<III', b, 0)
+    assert t == 6 and size == 0x48, 'not a partition descriptor'
+    style = struct.unpack_from('<I', b, 36)[0]
+    if style == 0:
+        return ('gpt', guid(b[40:56]), guid(b[16:32]))
+    assert style == 1, 'style %d' % style
+    return ('mbr', '0x%08x' % struct.unpack_from('<I', b, 40)[0], struct.unpack_from('<Q', b, 16)[0])
+def device(data):
+    t = struct.unpack_from('<I', data, 16)[0]
+    if t == 6:
+        return ('partition', part(data[16:88]))
+    assert t == 0 and struct.unpack_from('<I', data, 32)[0] == 3, 'unknown device %d' % t
+    return ('ramdisk', guid(data[0:16]), part(data[68:140]), s(data[140:]))
+def roles(objs):
+    r = {}
+    for g, o in objs.items():
+        d = o['el'].get(0x11000001)
+        if o['type'] == 0x10200003 and d:
+            r['winre' if device(d[1])[0] == 'ramdisk' else 'loader'] = g
+        elif o['type'] == 0x10200004: r['resume'] = g
+        elif o['type'] == 0x30000000: r['ramdisk'] = g
+    r['bootmgr'] = '{9dea862c-5cdd-4e70-acc1-f32b344d4795}'
+    r['memdiag'] = '{b2721d73-1db4-4c62-bf78-c548a880142d}'
+    for g in ('{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}', '{4636856e-540f-4170-a130-a84776f4c654}',
+              '{0ce4991b-e6b3-4b16-b23c-5e0d9250e5d9}', '{5189b25c-5558-4bf2-bca4-289b11bd29e2}',
+              '{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}', '{7ff607e0-4395-11db-b0de-0800200c9a66}',
+              '{1afa9c49-16ab-4a5c-901b-212802da9460}'):
+        r[g] = g
+    return r
+mine, real, mode = parse(sys.argv[1]), parse(sys.argv[2]), sys.argv[3]
+rm, rr = roles(mine), roles(real)
+want = sys.argv[4:]
+for role, g in rr.items():
+    if mode == 'mbr' and role in ('winre', 'ramdisk') and role not in rm:
+        continue
+    if role not in rm or rm[role] not in mine:
+        sys.exit('no %s object' % role)
+    a, b = mine[rm[role]], real[g]
+    if a['type'] != b['type']:
+        sys.exit('%s: type %x, Windows %x' % (role, a['type'], b['type']))
+    ids_a, ids_b = sorted(a['el']), sorted(b['el'])
+    if mode == 'mbr' and role in ('bootmgr',):
+        ids_b = [i for i in ids_b if i != 0x12000002]   # BIOS bootmgr has no path
+    if mode == 'mbr' and role in ('loader', 'resume') and 'winre' not in rm:
+        ids_b = [i for i in ids_b if i not in (0x14000008, 0x16000009, 0x15000066)]
+    if ids_a != ids_b:
+        sys.exit('%s: elements %s, Windows %s' % (role, [hex(i) for i in ids_a], [hex(i) for i in ids_b]))
+    for i in ids_a:
+        if a['el'][i][0] != b['el'][i][0]:
+            sys.exit('%s %x: REG type %d, Windows %d' % (role, i, a['el'][i][0], b['el'][i][0]))
+# Device elements point at the right partitions.
+def dev(role, eid):
+    return device(mine[rm[role]]['el'][eid][1])
+boot, win = want[0], want[1]
+exp = lambda w: tuple(int(x) if x.isdigit() else x for x in w.split(','))
+assert dev('bootmgr', 0x11000001) == ('partition', exp(boot)), dev('bootmgr', 0x11000001)
+assert dev('memdiag', 0x11000001) == ('partition', exp(boot))
+for r, e in (('loader', 0x11000001), ('loader', 0x21000001), ('resume', 0x11000001), ('resume', 0x21000001)):
+    assert dev(r, e) == ('partition', exp(win)), (r, hex(e), dev(r, e))
+assert s(mine[rm['bootmgr']]['el'][0x23000003][1]) == rm['loader']
+assert s(mine[rm['loader']]['el'][0x23000003][1]) == rm['resume']
+ext = 'efi' if mode == 'gpt' else 'exe'
+assert s(mine[rm['loader']]['el'][0x12000002][1]) == '\\Windows\\system32\\winload.' + ext
+assert s(mine[rm['loader']]['el'][0x22000002][1]) == '\\Windows'
+assert s(mine[rm['loader']]['el'][0x12000004][1]) == 'Windows 8.1'
+if len(want) > 2:
+    rec, winre_id = want[2], want[3]
+    d = dev('winre', 0x11000001)
+    assert d == ('ramdisk', rm['ramdisk'][1:-1], exp(rec), '\\Recovery\\WindowsRE\\Winre.wim'), d
+    assert dev('winre', 0x21000001) == d
+    assert rm['winre'] == winre_id.lower(), (rm['winre'], winre_id)
+    assert device(mine[rm['ramdisk']]['el'][0x31000003][1]) == ('partition', exp(rec))
+    assert s(mine[rm['ramdisk']]['el'][0x32000004][1]) == '\\Recovery\\WindowsRE\\boot.sdi'
+    seq = mine[rm['loader']]['el'][0x14000008][1].decode('utf-16le').split('\0')[0]
+    assert seq == rm['winre'], seq
+print('ok')
+EOF
+check_bcd() {	# check_bcd BCD gpt|mbr BOOT WIN [REC WINRE_ID]
+	local f=$1; shift
+	hivexregedit --export "$f" '\' >"$f.reg" 2>"$tmp/hx.err" || { cat "$tmp/hx.err"; fail "hivexregedit rejects $f"; }
+	hivexregedit --export "$real" '\' >"$tmp/real.reg"
+	python3 "$tmp/bcd.py" "$f.reg" "$tmp/real.reg" "$@" >"$tmp/py.out" 2>&1 ||
+		{ cat "$tmp/py.out"; fail "BCD check ($*)"; }
+}
+expect() {	# expect STATUS MESSAGE-PART DISK cmd...
+	local want=$1 msg=$2 disk=$3 sum; shift 3
+	sum=$(sha256sum "$disk" | cut -d' ' -f1)
+	set +e; "$@" >"$tmp/out" 2>"$tmp/err"; got=$?; set -e
+	[ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "'$*' exited $got, want $want"; }
+	grep -q -- "$msg" "$tmp/err" || { cat "$tmp/err"; fail "'$*': no '$msg'"; }
+	[ "$(sha256sum "$disk" | cut -d' ' -f1)" = "$sum" ] || fail "'$*' changed $disk"
+}
+esp_check() {	# the ESP of $1 passes fsck.fat -n; boot files equal the installation's
+	dd if="$1" of="$tmp/esp.img" bs=$MIB skip=$(( esp_start / MIB )) count=$(( esp_size / MIB )) status=none
+	fsck.fat -n "$tmp/esp.img" >"$tmp/fsck.out" 2>&1 || { cat "$tmp/fsck.out"; fail "fsck.fat -n on the ESP"; }
+	for f in bootmgfw.efi bootmgr.efi memtest.efi; do
+		mcopy -n -i "$tmp/esp.img" "::/EFI/Microsoft/Boot/$f" "$tmp/$f"
+		ntfscat "$tmp/pc/windows.img" "/Windows/Boot/EFI/$f" | cmp -s - "$tmp/$f" || fail "$f differs"
+	done
+	mcopy -n -i "$tmp/esp.img" ::/EFI/Boot/bootx64.efi "$tmp/bootx64.efi"
+	cmp -s "$tmp/bootx64.efi" "$tmp/bootmgfw.efi" || fail "bootx64.efi is not bootmgfw.efi"
+	mcopy -n -i "$tmp/esp.img" ::/EFI/Microsoft/Boot/BCD "$tmp/BCD"
+	check_bcd "$tmp/BCD" gpt "gpt,$disk_guid,$esp_guid" "gpt,$disk_guid,$win_guid" \
+		"gpt,$disk_guid,$rec_guid" "$winre_id"
+}
+
+# --- GPT: the BCD deleted.
+gpt=$tmp/gpt.img
+cp --sparse=always "$tmp/pc/pc.img" "$gpt"
+mdel -i "$gpt@@$esp_start" ::/EFI/Microsoft/Boot/BCD
+out0=$(outside_sum "$gpt" "$esp_start" "$esp_size")
+rec0=$(range_sum "$gpt" "$rec_start" "$rec_size")
+$bin $log repair boot --target "$gpt" --partition 3 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "repair (no BCD)"; }
+grep -q "no boot configuration" "$tmp/out" || fail "plan does not say the BCD is missing"
+esp_check "$gpt"
+[ "$(outside_sum "$gpt" "$esp_start" "$esp_size")" = "$out0" ] || fail "bytes outside the ESP changed"
+[ "$(range_sum "$gpt" "$rec_start" "$rec_size")" = "$rec0" ] || fail "recovery partition changed"
+mdir -b -i "$gpt@@$esp_start" ::/EFI/Microsoft/Boot | grep -q 'BCD.winrescue-' && fail "backup made of a missing BCD"
+
+# --- GPT: the BCD zeroed; the zeroed one is kept as the backup.
+head -c 32768 /dev/zero >"$tmp/zero"
+mcopy -o -i "$gpt@@$esp_start" "$tmp/zero" ::/EFI/Microsoft/Boot/BCD
+sleep 1	# a new backup name (seconds)
+$bin $log repair boot --target "$gpt" --partition 3 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "repair (zeroed BCD)"; }
+grep -q "damaged or unusable" "$tmp/out" || fail "plan does not say the BCD is damaged"
+esp_check "$gpt"
+bak=$(mdir -b -i "$gpt@@$esp_start" ::/EFI/Microsoft/Boot | grep 'BCD.winrescue-' | head -1)
+[ -n "$bak" ] || fail "no backup of the zeroed BCD"
+mcopy -n -i "$gpt@@$esp_start" "$bak" "$tmp/bak"
+cmp -s "$tmp/bak" "$tmp/zero" || fail "the backup is not the old BCD"
+[ "$(outside_sum "$gpt" "$esp_start" "$esp_size")" = "$out0" ] || fail "bytes outside the ESP changed"
+
+# --- GPT: a BCD-Template in place of the store: named, kept as the backup, replaced.
+mcopy -o -i "$gpt@@$esp_start" "$testdata/bcd/museum_Win10_BCD-Template" ::/EFI/Microsoft/Boot/BCD
+expect 3 "confirmation" "$gpt" $bin $log repair boot --target "$gpt" --partition 3 </dev/null
+grep -q "BCD template" "$tmp/out" || { cat "$tmp/out"; fail "the template is not named as such"; }
+sleep 1
+$bin $log repair boot --target "$gpt" --partition 3 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "repair (template)"; }
+esp_check "$gpt"
+n=$(mdir -b -i "$gpt@@$esp_start" ::/EFI/Microsoft/Boot | grep -c 'BCD.winrescue-')
+[ "$n" -eq 2 ] || fail "$n backups, want 2"
+
+# --- Bad input on GPT: nothing changes.
+cp --sparse=always "$tmp/pc/pc.img" "$tmp/noesp.img"
+sfdisk --quiet --no-reread --no-tell-kernel --part-type "$tmp/noesp.img" 1 EBD0A0A2-B9E5-4433-87C0-68B6B72699C7
+expect 3 "no EFI system partition" "$tmp/noesp.img" $bin $log repair boot --target "$tmp/noesp.img" --partition 3 --yes
+expect 3 "No Windows installation" "$gpt" $bin $log repair boot --target "$gpt" --partition 4 --yes
+expect 3 "No Windows installation" "$gpt" $bin $log repair boot --target "$gpt" --partition 1 --yes
+expect 1 "no partition with that number" "$gpt" $bin $log repair boot --target "$gpt" --partition 9 --yes
+expect 2 "which partition" "$gpt" $bin $log repair boot --target "$gpt" --yes
+expect 2 "Say what to repair" "$gpt" $bin $log repair
+expect 1 "not available in this version" "$gpt" $bin $log repair hibernation --target "$gpt" --partition 3
+expect 1 "not available in this version" "$gpt" $bin $log repair registry --target "$gpt" --partition 3
+
+# --- MBR: bootmgr emptied and the BCD zeroed on System Reserved.
+mbr=$tmp/mbr.img
+cp --sparse=always "$tmp/pc/pc-mbr.img" "$mbr"
+dd if="$mbr" of="$tmp/sys.img" bs=$MIB skip=$(( sys_start / MIB )) count=$(( sys_size / MIB )) status=none
+: >"$tmp/empty"
+printf 'rewrite bootmgr "%s"\nrewrite Boot/BCD "%s"\n' "$tmp/empty" "$tmp/zero" >"$tmp/break.spec"
+"$top/${BUILD:-build}/tools/mkvolume" "$tmp/sys.img" "$tmp/break.spec"
+dd if="$tmp/sys.img" of="$mbr" bs=$MIB seek=$(( sys_start / MIB )) conv=notrunc status=none
+out0=$(outside_sum "$mbr" "$sys_start" "$sys_size")
+$bin $log repair boot --target "$mbr" --partition 2 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "repair (MBR)"; }
+grep -q "System Reserved partition (partition 1)" "$tmp/out" || { cat "$tmp/out"; fail "MBR plan"; }
+grep -q "master boot record has no boot code" "$tmp/out" || fail "missing MBR code not reported"
+[ "$(outside_sum "$mbr" "$sys_start" "$sys_size")" = "$out0" ] || fail "bytes outside System Reserved changed"
+dd if="$mbr" of="$tmp/sys.img" bs=$MIB skip=$(( sys_start / MIB )) count=$(( sys_size / MIB )) status=none
+ntfsfix -n "$tmp/sys.img" >"$tmp/ntfsfix.out" 2>&1 || { cat "$tmp/ntfsfix.out"; fail "ntfsfix -n on System Reserved"; }
+ntfscat "$tmp/sys.img" /bootmgr >"$tmp/bootmgr"
+ntfscat "$tmp/pc/windows.img" /Windows/Boot/PCAT/bootmgr | cmp -s - "$tmp/bootmgr" || fail "bootmgr not restored"
+ntfscat "$tmp/sys.img" /Boot/memtest.exe | cmp -s - <(ntfscat "$tmp/pc/windows.img" /Windows/Boot/PCAT/memtest.exe) ||
+	fail "Boot/memtest.exe not copied"
+ntfscat "$tmp/sys.img" /Boot/BCD >"$tmp/BCD-mbr"
+check_bcd "$tmp/BCD-mbr" mbr "mbr,$mbr_sig,$sys_start" "mbr,$mbr_sig,$mwin_start" \
+	"mbr,$mbr_sig,$mrec_start" "$winre_id"
+bak=$(ntfsls -p /Boot "$tmp/sys.img" | grep 'BCD.winrescue-' | head -1 || true)
+[ -n "$bak" ] || fail "no BCD backup on System Reserved"
+ntfscat "$tmp/sys.img" "/Boot/$bak" | cmp -s - "$tmp/zero" || fail "MBR backup is not the old BCD"
+echo "ok: repair boot (GPT: missing, zeroed, template BCD; MBR: bootmgr and BCD) and bad input"
