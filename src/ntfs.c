@@ -2050,18 +2050,29 @@ static int move_once(struct wr_ntfs *v, const char *f, const char *t, struct wr_
 			free(du);
 		}
 		if (!newdos[0]) {
-			/* A name that is itself a valid 8.3 name in upper case is its own
-			 * DOS name; otherwise generate one. */
+			/* A name that fits 8.3 has its upper-case self as DOS name ("Users"
+			 * -> "USERS"), as Windows does; otherwise generate BASE~N.EXT. */
+			char up[16] = "";
 			bool self = strlen(lname) <= 12;
+			const char *dot = strchr(lname, '.');
 
-			for (const char *s = lname; *s && self; s++)
-				self = dos_char_ok((unsigned char)*s) || *s == '.';
-			if (self && strchr(lname, '.') == strrchr(lname, '.') &&
-			    (!strchr(lname, '.') ? strlen(lname) <= 8
-						 : (size_t)(strchr(lname, '.') - lname) <= 8 &&
-						   strlen(strchr(lname, '.') + 1) <= 3))
-				snprintf(newdos, sizeof(newdos), "%s", lname);
-			else if (make_dos_name(tdir, lname, newdos, sizeof(newdos)))
+			for (size_t i = 0; self && lname[i]; i++) {
+				up[i] = (char)toupper((unsigned char)lname[i]);
+				up[i + 1] = '\0';
+				self = dos_char_ok((unsigned char)up[i]) || up[i] == '.';
+			}
+			if (self && dot == strrchr(lname, '.') && dot != lname &&
+			    (!dot ? strlen(lname) <= 8
+				  : (size_t)(dot - lname) <= 8 && strlen(dot + 1) <= 3 && dot[1])) {
+				ntfschar *uu = NULL;
+				int ul = to_ucs(up, &uu);
+				u64 owner = ul > 0 ? lookup_name(tdir, uu, ul) : (u64)-1;
+
+				free(uu);
+				if (owner == (u64)-1 || owner == src)
+					snprintf(newdos, sizeof(newdos), "%s", up);
+			}
+			if (!newdos[0] && make_dos_name(tdir, lname, newdos, sizeof(newdos)))
 				goto dos_fail;
 		}
 		ni = ntfs_inode_open(v->vol, src);

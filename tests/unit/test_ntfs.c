@@ -755,6 +755,31 @@ static void test_rename_in_place_and_delete_tree(void **state)
 	assert_int_equal(wr_ntfs_write_file(v, "Windows.old/old.txt", "o", 1, &d), WR_OK);
 	assert_int_equal(wr_ntfs_move(v, "Windows.old", "Windows.old.000", &d), WR_OK);
 	assert_int_equal(wr_ntfs_stat(v, "Windows.old.000/old.txt", &st, &d), WR_OK);
+	/* Renamed to new long names, a Win32+DOS name keeps a (new) DOS partner. */
+	assert_int_equal(wr_ntfs_move(v, "Program Files", "Progs", &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(v, "Program Files", &d), WR_OK);
+	wr_ntfs_close(v);
+	{
+		ntfs_volume *raw = raw_mount(img);
+		char dos[64];
+
+		raw_set_dos(raw, "/Program Files", "/", "PROGRA~1");
+		assert_true(raw_get_dos(raw, "/Progs", "/", dos, sizeof(dos)) > 0);
+		assert_string_equal(dos, "PROGS");
+		ntfs_umount(raw, FALSE);
+	}
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_move(v, "Program Files", "Program Files (x86)", &d), WR_OK);
+	wr_ntfs_close(v);
+	{
+		ntfs_volume *raw = raw_mount(img);
+		char dos[64];
+
+		assert_true(raw_get_dos(raw, "/Program Files (x86)", "/", dos, sizeof(dos)) > 0);
+		assert_string_equal(dos, "PROGRA~1");
+		ntfs_umount(raw, FALSE);
+	}
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
 	/* Deleting the user tree removes the junction, not what it points to. */
 	assert_int_equal(wr_ntfs_delete_tree(v, "Users", &d), WR_OK);
 	assert_int_equal(wr_ntfs_stat(v, "Users", &st, &d), WR_ERR_NOT_FOUND);
