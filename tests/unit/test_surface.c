@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -57,6 +58,7 @@ struct faulty {
 	size_t nbad, nslow;
 	uint64_t die_at;	/* 0 = never; else exit on the first read at or past it */
 	unsigned delay_ms;	/* every read */
+	bool refuse_direct;	/* open(O_DIRECT) fails with EINVAL, as some file systems do */
 	unsigned long reads, writes;
 };
 
@@ -197,6 +199,12 @@ static int faulty_serve(struct faulty *f, bool announce)
 		case FUSE_OPENDIR: {
 			struct fuse_open_out o = { 0 };
 
+			if (in->opcode == FUSE_OPEN && f->refuse_direct &&
+			    (((struct fuse_open_in *)arg)->flags & O_DIRECT)) {
+				reply(fd, in->unique, -EINVAL, NULL, 0);
+				break;
+			}
+
 			o.fh = 1;
 			/* Reads reach us at their own offsets and sizes: sector-exact errors. */
 			o.open_flags = in->opcode == FUSE_OPEN ? FOPEN_DIRECT_IO : 0;
@@ -334,6 +342,16 @@ static int serve_main(int argc, char **argv)
 static char tmpdir[] = "/tmp/wr-surface-XXXXXX";
 static char mnt[256], backing[256], fused[300], stats[300];
 static pid_t server = -1;
+static char cur_loop[64];	/* attached loop device, detached even when a test fails */
+
+/* The forked server goes away with its test process, mount included, so a failed or
+ * killed test leaves nothing behind. */
+static void server_parent_died(int sig)
+{
+	(void)sig;
+	umount2(mnt, MNT_DETACH);
+	_exit(0);
+}
 
 static int run(char *const argv[], char *out, size_t size)
 {
@@ -409,19 +427,39 @@ static void need_fuse(void)
 	skip();
 }
 
+static void loop_detach(const char *dev);
+
+static void stop_server(void)
+{
+	if (cur_loop[0])
+		loop_detach(cur_loop);
+	if (server < 0)
+		return;
+	umount2(mnt, MNT_DETACH);
+	kill(server, SIGTERM);
+	waitpid(server, NULL, 0);
+	server = -1;
+}
+
 /* Start the faulty server on the backing file (forked, no exec). */
 static void start_server(struct faulty *f)
 {
 	struct stat st;
 
+	stop_server();	/* a test that failed midway may have left one */
 	f->mnt = mnt;
 	f->backing = backing;
 	f->stats = stats;
 	unlink(stats);
 	server = fork();
 	assert_true(server >= 0);
-	if (server == 0)
+	if (server == 0) {
+		signal(SIGTERM, server_parent_died);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			server_parent_died(0);
 		_exit(faulty_serve(f, false));
+	}
 	for (int i = 0; i < 500; i++) {
 		if (stat(fused, &st) == 0 && st.st_size > 0)
 			return;
@@ -430,15 +468,6 @@ static void start_server(struct faulty *f)
 	fail_msg("the FUSE server did not come up");
 }
 
-static void stop_server(void)
-{
-	if (server < 0)
-		return;
-	umount2(mnt, MNT_DETACH);
-	kill(server, SIGTERM);
-	waitpid(server, NULL, 0);
-	server = -1;
-}
 
 static unsigned long server_writes(void)
 {
@@ -460,13 +489,18 @@ static void loop_attach(const char *file, char *dev, size_t size)
 	assert_int_equal(run(argv, dev, size), 0);
 	dev[strcspn(dev, "\n")] = '\0';
 	assert_true(!strncmp(dev, "/dev/loop", 9));
+	snprintf(cur_loop, sizeof(cur_loop), "%s", dev);
 }
 
 static void loop_detach(const char *dev)
 {
-	char *argv[] = { (char *)"losetup", (char *)"-d", (char *)dev, NULL };
+	char copy[64];
+	char *argv[] = { (char *)"losetup", (char *)"-d", copy, NULL };
 
+	snprintf(copy, sizeof(copy), "%s", dev);
 	run(argv, NULL, 0);
+	if (!strcmp(copy, cur_loop))
+		cur_loop[0] = '\0';
 }
 
 static uint64_t hist_sum(const struct wr_surface_result *r)
@@ -666,6 +700,62 @@ static void test_bad_sectors_file_and_loop(void **state)
 	assert_string_equal(before, after);
 }
 
+/* A file system that refuses O_DIRECT: buffered reads, same exact bad sectors. */
+static void test_buffered_fallback(void **state)
+{
+	(void)state;
+	struct faulty f = { .nbad = 1, .refuse_direct = true };
+	struct wr_surface_options o = { .block_size = 1u << 20 };
+	struct wr_surface_result r;
+	struct wr_detail d = WR_DETAIL_INIT;
+
+	need_fuse();
+	f.bad[0] = (struct rule){ 3001, 2, 0 };
+	make_backing(backing, 3u << 20);
+	start_server(&f);
+	assert_int_equal(wr_surface_scan(fused, &o, NULL, NULL, &r, &d), WR_OK);
+	stop_server();
+	assert_false(r.direct_io);
+	assert_true(r.complete);
+	assert_int_equal(r.nbad, 1);
+	assert_range(&r.bad[0], 3001, 2);
+	assert_int_equal(hist_sum(&r), 3);
+	assert_int_equal(r.blocks[WR_LAT_ERROR], 1);
+	wr_surface_result_release(&r);
+}
+
+/* A 4096-byte-sector device: sector numbers and narrowing are in its own sectors. */
+static void test_4k_sector_device(void **state)
+{
+	(void)state;
+	struct faulty f = { .nbad = 1 };
+	struct wr_surface_options o = { .block_size = 1u << 20 };
+	struct wr_surface_result r;
+	struct wr_detail d = WR_DETAIL_INIT;
+	char loopdev[64];
+	char *argv[] = { (char *)"losetup", (char *)"-b", (char *)"4096", (char *)"-f",
+			 (char *)"--show", fused, NULL };
+	int ret;
+
+	need_fuse();
+	f.bad[0] = (struct rule){ 800, 1, 0 };	/* 512-byte sector 800 = 4K sector 100 */
+	make_backing(backing, 4u << 20);
+	start_server(&f);
+	assert_int_equal(run(argv, loopdev, sizeof(loopdev)), 0);
+	loopdev[strcspn(loopdev, "\n")] = '\0';
+	snprintf(cur_loop, sizeof(cur_loop), "%s", loopdev);
+	ret = wr_surface_scan(loopdev, &o, NULL, NULL, &r, &d);
+	loop_detach(loopdev);
+	stop_server();
+	assert_int_equal(ret, WR_OK);
+	assert_int_equal(r.sector_size, 4096);
+	assert_int_equal(r.nbad, 1);
+	assert_range(&r.bad[0], 100, 1);
+	assert_int_equal(r.bad_sectors, 1);
+	assert_int_equal(hist_sum(&r), 4);
+	wr_surface_result_release(&r);
+}
+
 /* A slow area (250 ms per request) shows in the histogram and the slow list. */
 static void test_slow_sectors(void **state)
 {
@@ -828,6 +918,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_clean_image_file),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_bad_sectors_file_and_loop),
+		cmocka_unit_test(test_buffered_fallback),
+		cmocka_unit_test(test_4k_sector_device),
 		cmocka_unit_test(test_slow_sectors),
 		cmocka_unit_test(test_cancel_keeps_partial_results),
 		cmocka_unit_test(test_device_gone),
