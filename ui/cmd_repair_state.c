@@ -1,0 +1,201 @@
+/*
+ * cmd_repair_state.c - "winrescue repair hibernation|registry|dirty --target VOL
+ * [--partition N] [--yes]": each repair is explained, then confirmed by typing "yes"
+ * (or --yes), then done.  Refusals exit 3 with nothing written.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "repair_state.h"
+
+struct repair_args {
+	const char *target;
+	unsigned partition;
+	bool yes;
+	bool only_damaged;
+};
+
+static int parse(int argc, char **argv, bool registry, struct repair_args *a)
+{
+	static const struct option opts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "yes", no_argument, NULL, 'y' },
+		{ "only-damaged", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 't': a->target = optarg; break;
+		case 'p':
+			a->partition = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || !*optarg)
+				return EXIT_USAGE;
+			break;
+		case 'y': a->yes = true; break;
+		case 'o':
+			if (!registry)
+				return EXIT_USAGE;
+			a->only_damaged = true;
+			break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (!a->target || optind != argc) {
+		cli_error(_("Name the Windows volume with --target (and --partition N for a "
+			    "partition of a disk)."));
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
+/* true when the person typed "yes" (or its translation). */
+static bool confirm(bool yes)
+{
+	char line[64];
+	size_t n;
+
+	if (yes)
+		return true;
+	/* TRANSLATORS: the person must type the word in quotes; keep "yes" as is and
+	 * add your language's word only if the program accepts it (it accepts the
+	 * translation of the msgid "yes"). */
+	fputs(_("Type \"yes\" and press Enter to go on, anything else to stop: "), stdout);
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	return !strcmp(line, "yes") || !strcmp(line, _("yes"));
+}
+
+static int resolve(const struct repair_args *a, struct wr_extent *ext)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	int err = wr_blockdev_resolve(a->target, a->partition, ext, &d);
+
+	return err ? cli_fail("repair", err, &d) : EXIT_DONE;
+}
+
+static int not_confirmed(void)
+{
+	puts(_("Nothing was changed."));
+	return EXIT_REFUSED;
+}
+
+int repair_hibernation_main(int argc, char **argv)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct repair_args a;
+	struct wr_extent ext;
+	struct wr_volume_state st;
+	int ret;
+
+	if ((ret = parse(argc, argv, false, &a)) || (ret = resolve(&a, &ext)))
+		return ret;
+	memset(&st, 0, sizeof(st));
+	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
+		return cli_fail("repair hibernation", ret, &d);
+	if (st.fast_startup) {
+		puts(_("Windows on this volume was shut down with Fast Startup. winrescue cannot "
+		       "discard that state safely: start Windows and shut it down while holding "
+		       "the Shift key. Nothing was changed."));
+		return EXIT_REFUSED;
+	}
+	if (!st.hibernated) {
+		puts(_("Windows on this volume is not hibernated; there is nothing to discard."));
+		return EXIT_DONE;
+	}
+	puts(_("Windows on this volume is hibernated: the programs and documents that were "
+	       "open when it went to sleep are kept in hiberfil.sys. To repair or refresh "
+	       "Windows, this saved session must be discarded: hiberfil.sys is deleted, and "
+	       "anything not saved in those programs is lost. If Windows can still start, "
+	       "start it and shut it down normally instead."));
+	if (!confirm(a.yes))
+		return not_confirmed();
+	if ((ret = wr_repair_hibernation(&ext, &d)))
+		return cli_fail("repair hibernation", ret, &d);
+	puts(_("The hibernated session was discarded; the volume can be repaired now."));
+	return EXIT_DONE;
+}
+
+int repair_registry_main(int argc, char **argv)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_repair_registry_plan p;
+	struct repair_args a;
+	struct wr_extent ext;
+	int ret;
+
+	if ((ret = parse(argc, argv, true, &a)) || (ret = resolve(&a, &ext)))
+		return ret;
+	if ((ret = wr_repair_registry_plan(&ext, a.only_damaged, &p, &d))) {
+		if (ret == WR_ERR_NOT_FOUND) {
+			puts(_("No registry hive can be restored: the backup copies in "
+			       "config\\RegBack are missing, empty or damaged (Windows 10 keeps "
+			       "them empty since version 1803). Nothing was changed."));
+			return EXIT_REFUSED;
+		}
+		return cli_fail("repair registry", ret, &d);
+	}
+	puts(_("These registry hives will be replaced by their backup copies from "
+	       "config\\RegBack. The current ones are kept beside them, renamed, so this "
+	       "can be undone. Settings and programs changed since the backup was made are "
+	       "lost."));
+	for (int i = 0; i < WR_REPAIR_HIVES; i++) {
+		if (!p.hives[i].restore)
+			continue;
+		/* TRANSLATORS: %1$s is a hive name ("SYSTEM"); %2$s says whether the
+		 * current one is readable. */
+		printf(_("  %1$s (%2$s)\n"), p.hives[i].name,
+		       p.hives[i].current_ok ? _("the current one is readable")
+					     : _("the current one is damaged or missing"));
+	}
+	if (!confirm(a.yes))
+		return not_confirmed();
+	if ((ret = wr_repair_registry_run(&ext, &p, &d)))
+		return cli_fail("repair registry", ret, &d);
+	/* TRANSLATORS: %s is the ending added to the old hives' names. */
+	printf(_("The registry was restored. The old hives are kept with the ending "
+		 "\"%s\".\n"), p.suffix);
+	return EXIT_DONE;
+}
+
+int repair_dirty_main(int argc, char **argv)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct repair_args a;
+	struct wr_extent ext;
+	struct wr_volume_state st;
+	int ret;
+
+	if ((ret = parse(argc, argv, false, &a)) || (ret = resolve(&a, &ext)))
+		return ret;
+	memset(&st, 0, sizeof(st));
+	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
+		return cli_fail("repair dirty", ret, &d);
+	if (!st.dirty) {
+		puts(_("The volume is not marked for a disk check; there is nothing to clear."));
+		return EXIT_DONE;
+	}
+	puts(_("The volume is marked for a disk check. The proper repair is Windows' own "
+	       "check disk (chkdsk), which runs when Windows starts. Clearing the mark skips "
+	       "that check: errors on the volume stay. Do this only when Windows cannot "
+	       "start because of it."));
+	if (!confirm(a.yes))
+		return not_confirmed();
+	if ((ret = wr_repair_clear_dirty(&ext, &d)))
+		return cli_fail("repair dirty", ret, &d);
+	puts(_("The disk check mark was cleared."));
+	return EXIT_DONE;
+}
