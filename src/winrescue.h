@@ -186,6 +186,31 @@ struct wr_reader {
 };
 
 /* ------------------------------------------------------------------------- */
+/* spawn: running a helper program from an argv array (never a shell).        */
+/* ------------------------------------------------------------------------- */
+
+struct wr_spawn_opts {
+	const char *const *env_add;	/* extra "NAME=value" entries, or NULL */
+	size_t out_max;			/* output bytes kept; 0 = 64 KiB */
+	unsigned timeout_s;		/* killed after this long; 0 = no limit */
+};
+
+struct wr_spawn_result {
+	int status;		/* exit status; -1 when killed by a signal */
+	bool timed_out;
+	char *out;		/* stdout and stderr together, NUL-terminated, or NULL */
+	size_t len;
+};
+
+/* Run argv[0] (looked up in PATH) with stdin from /dev/null; its output goes to
+ * r->out and the log.  WR_OK when it ran (whatever its exit status: check r->status),
+ * WR_ERR_SPAWN when it could not be started, WR_ERR_HELPER_FAILED on timeout.
+ * Release r with wr_spawn_result_release. */
+int wr_spawn(const char *const argv[], const struct wr_spawn_opts *o, struct wr_spawn_result *r,
+	     struct wr_detail *d);
+void wr_spawn_result_release(struct wr_spawn_result *r);
+
+/* ------------------------------------------------------------------------- */
 /* blockdev: naming a target.  A target is a block device, a volume image file, */
 /* or partition N of a whole-disk image file (or of a disk device).            */
 /* ------------------------------------------------------------------------- */
