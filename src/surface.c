@@ -65,6 +65,7 @@ struct scan {
 	void *ctx;
 	struct wr_prog_limiter lim;
 	int64_t last_report_ms;
+	unsigned failed_in_row;		/* sector reads failed in a row while narrowing */
 	struct wr_detail *d;
 };
 
@@ -172,6 +173,7 @@ static int narrow(struct scan *s, uint64_t off, uint64_t len, bool pieces, bool 
 			return ret;
 		if (n >= (ssize_t)want) {
 			*all_bad = false;
+			s->failed_in_row = 0;
 			continue;
 		}
 		if (n == 0 || (n < 0 && errno_is_gone((int)-n)))
@@ -193,11 +195,20 @@ static int narrow(struct scan *s, uint64_t off, uint64_t len, bool pieces, bool 
 				return ret;
 			continue;
 		}
-		wr_log(WR_LOG_WARN, "surface: '%s': sector %llu unreadable: %s", s->path,
-		       (unsigned long long)(pos / s->sector), strerror((int)-n));
+		if (res->bad_sectors < 100)	/* the result has them all; the log the first */
+			wr_log(WR_LOG_WARN, "surface: '%s': sector %llu unreadable: %s", s->path,
+			       (unsigned long long)(pos / s->sector), strerror((int)-n));
 		if (range_add(&res->bad, &res->nbad, pos / s->sector, 1, 0, (int)-n))
 			return wr_detail_set(s->d, WR_ERR_NOMEM, ENOMEM, s->path);
 		res->bad_sectors++;
+		/* A pulled disk often answers EIO, not ENODEV: every 64 failures in a row,
+		 * ask whether the device still has its size (a removed disk has none). */
+		if (++s->failed_in_row % 64 == 0 &&
+		    current_size(s->fd, s->is_blockdev) < res->start + res->length)
+			return wr_detail_setf(s->d, WR_ERR_DEVICE_GONE, EIO, s->path,
+					      "the device lost its size at byte %llu",
+					      (unsigned long long)pos);
+		continue;
 	}
 	return WR_OK;
 }
