@@ -343,6 +343,16 @@ void draw_screen(struct draw *d, struct wizard *wz)
 	doupdate();
 }
 
+void draw_message(struct draw *d, const char *text)
+{
+	int h = getmaxy(d->win);
+
+	werase(d->win);
+	put(d, h / 2, 2, text, strlen(text), A_BOLD);
+	wnoutrefresh(d->win);
+	doupdate();
+}
+
 int draw_key(struct draw *d, int wait_ms)
 {
 	int c;

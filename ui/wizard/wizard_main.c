@@ -82,6 +82,7 @@ int cmd_wizard(int argc, char **argv)
 	struct wizard wz;
 	struct loop l;
 	const char *term = getenv("TERM");
+	bool plain = term && !strcmp(term, "linux");	/* the plain Linux console */
 	int c, ret = EXIT_DONE;
 
 	if (!disks || !sources) {
@@ -107,18 +108,27 @@ int cmd_wizard(int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out_args;
 	}
-	if (wizard_init(&wz, &be, term && !strcmp(term, "linux")) != 0) {
+	l.d = draw_start();
+	if (!l.d) {
+		cli_error("%s", _("The terminal cannot be used for the wizard; use the commands instead (winrescue --help)."));
+		be.destroy(be.ctx);
+		ret = EXIT_FAILED;
+		goto out_args;
+	}
+	/* Looking for an interrupted operation reads every disk: say so meanwhile. */
+	{
+		const char *msg = N_("winrescue is looking at the disks of this PC. Please wait...");
+
+		/* The plain console cannot draw Japanese: English until wizard_init. */
+		draw_message(l.d, plain && !strcmp(i18n_language(), "ja") ? msg : _(msg));
+	}
+	if (wizard_init(&wz, &be, plain) != 0) {
+		draw_end(l.d);
 		be.destroy(be.ctx);
 		ret = EXIT_FAILED;
 		goto out_args;
 	}
 	l.wz = &wz;
-	l.d = draw_start();
-	if (!l.d) {
-		cli_error("%s", _("The terminal cannot be used for the wizard; use the commands instead (winrescue --help)."));
-		ret = EXIT_FAILED;
-		goto out;
-	}
 	wz.tick = tick;
 	wz.tick_ctx = &l;
 	for (;;) {
@@ -141,7 +151,6 @@ int cmd_wizard(int argc, char **argv)
 		ret = cli_exit_status(wz.outcome.err);
 	if (wz.restart)
 		restart_pc();
-out:
 	wizard_release(&wz);
 	be.destroy(be.ctx);
 out_args:
