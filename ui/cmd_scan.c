@@ -76,7 +76,8 @@ static enum wr_prog_status scan_progress(enum wr_prog_msg msg, const union wr_pr
 	format_duration(left, left_s, sizeof(left_s));
 	/* TRANSLATORS: the scan's progress line: %1$u is the percentage done, %2$s the
 	 * speed ("120 MB"), %3$s the time left ("1:02:03").  Keep it short: one line. */
-	fprintf(stderr, _("\r%1$3u %%  %2$s/s  time left %3$s   "),
+	fputc('\r', stderr);
+	fprintf(stderr, _("%1$3u %%  %2$s/s  time left %3$s   "),
 		(unsigned)(info->amount.done * 100 / info->amount.total), speed_s, left_s);
 	fflush(stderr);
 	return WR_PROG_CONTINUE;
