@@ -75,6 +75,9 @@ start_server() {
 }
 stop_server() {
 	umount -l "$mnt" 2>/dev/null || true
+	# Unmounted, the server writes its stats and exits by itself.
+	i=0
+	while kill -0 "$server" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i + 1)); done
 	kill "$server" 2>/dev/null || true
 	wait "$server" 2>/dev/null || true
 	server=

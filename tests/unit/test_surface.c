@@ -102,17 +102,21 @@ static void fill_attr(const struct faulty *f, uint64_t ino, struct fuse_attr *a)
 	a->blksize = 4096;
 }
 
+/* Written whole then renamed, so a reader never sees half a file. */
 static void write_stats(const struct faulty *f)
 {
+	char tmp[4200];
 	FILE *o;
 
 	if (!f->stats)
 		return;
-	o = fopen(f->stats, "w");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f->stats);
+	o = fopen(tmp, "w");
 	if (!o)
 		return;
 	fprintf(o, "reads %lu\nwrites %lu\n", f->reads, f->writes);
-	fclose(o);
+	if (fclose(o) == 0)
+		rename(tmp, f->stats);
 }
 
 static int faulty_serve(struct faulty *f, bool announce)
@@ -435,9 +439,15 @@ static void stop_server(void)
 		loop_detach(cur_loop);
 	if (server < 0)
 		return;
+	/* Unmounted, the server reads ENODEV, writes its stats and exits by itself;
+	 * give it two seconds before forcing it. */
 	umount2(mnt, MNT_DETACH);
-	kill(server, SIGTERM);
-	waitpid(server, NULL, 0);
+	for (int i = 0; i < 200 && waitpid(server, NULL, WNOHANG) == 0; i++)
+		msleep(10);
+	if (kill(server, 0) == 0) {
+		kill(server, SIGKILL);
+		waitpid(server, NULL, 0);
+	}
 	server = -1;
 }
 
