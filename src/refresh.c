@@ -224,6 +224,8 @@ void wr_refresh_plan_release(struct wr_refresh_plan *p)
 	plan_release_lists(p);
 	wr_windows_free(p->windows);
 	wr_app_list_release(&p->old_apps);
+	wr_stage_close(p->stage);
+	p->stage = NULL;
 	p->windows = NULL;
 }
 
@@ -291,37 +293,59 @@ static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_d
 	return ret;
 }
 
+/* The image inside a partition becomes a host path through a read-only mount. */
+static int stage_source(struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	return wr_stage_open(p->source_disk, p->source_partition, p->source_inner, &p->stage,
+			     p->source, sizeof(p->source), d);
+}
+
 static int choose_source(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
-			 struct wr_detail *d)
+			 const struct wr_disk *disk, struct wr_detail *d)
 {
 	struct wr_wim_info *info = NULL;
 	unsigned best = 0;
 	int ret;
 
 	if (!o->source) {
-		/* The best source inspection finds: custom image, then the OEM image. */
+		/* The best source inspection finds: the custom image, then the factory image
+		 * on the recovery partition, then installation media. */
 		struct wr_source_list list = { 0, NULL };
 
-		ret = wr_sources_find(p->windows, NULL, NULL, &list, d);
+		ret = wr_sources_find(p->windows, disk, NULL, &list, d);
 		if (ret)
 			return ret;
 		for (size_t i = 0; i < list.n && !best; i++) {
 			const struct wr_source *s = &list.v[i];
 
-			/* Only images wimlib can open as host files for now; an image inside a
-			 * partition (the OEM recovery image) needs it mounted first. */
-			if (access(s->path, R_OK))
+			if (s->err || !s->info || (s->partition && !disk))
 				continue;
-			for (unsigned k = 0; !s->err && s->info && k < s->info->image_count; k++)
-				if (s->mismatch && !s->mismatch[k]) {
+			if (!s->partition && access(s->path, R_OK))
+				continue;
+			for (unsigned k = 0; k < s->info->image_count; k++) {
+				if (!s->mismatch || s->mismatch[k])
+					continue;
+				best = s->info->images[k].index;
+				if (s->partition) {
+					snprintf(p->source_disk, sizeof(p->source_disk), "%s",
+						 disk->path);
+					p->source_partition = s->partition;
+					snprintf(p->source_inner, sizeof(p->source_inner), "%s",
+						 s->path);
+				} else {
 					snprintf(p->source, sizeof(p->source), "%s", s->path);
-					best = s->info->images[k].index;
-					break;
 				}
+				break;
+			}
 		}
 		wr_source_list_release(&list);
 		if (!best)
 			return wr_detail_set(d, WR_ERR_NO_SOURCE, 0, NULL);
+		if (p->source_partition) {
+			ret = stage_source(p, d);
+			if (ret)
+				return ret;
+		}
 	} else {
 		snprintf(p->source, sizeof(p->source), "%s", o->source);
 	}
@@ -357,6 +381,11 @@ static int check_source_location(const struct wr_refresh_plan *p, struct wr_deta
 {
 	struct stat src, tgt;
 
+	if (p->source_partition)	/* inside another partition of the same disk */
+		return p->source_partition == p->ext.partition &&
+				       !strcmp(p->source_disk, p->ext.path)
+			       ? wr_detail_set(d, WR_ERR_SOURCE_ON_TARGET, 0, p->source_inner)
+			       : WR_OK;
 	if (stat(p->source, &src))
 		return wr_detail_set(d, WR_ERR_OPEN, errno, p->source);
 	if (stat(p->ext.path, &tgt))
@@ -374,6 +403,7 @@ static int check_source_location(const struct wr_refresh_plan *p, struct wr_deta
 int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		    struct wr_detail *d)
 {
+	struct wr_disk *disk = NULL;
 	struct wr_ntfs *vol = NULL;
 	int ret;
 
@@ -414,7 +444,9 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		ret = wr_apps_read(vol, p->windows, &p->old_apps, d);
 	if (ret)
 		goto out;
-	ret = choose_source(o, p, d);
+	if (p->ext.partition)
+		wr_disk_read(o->target, &disk, NULL);	/* for the factory image; may fail */
+	ret = choose_source(o, p, disk, d);
 	if (ret)
 		goto out;
 	if (p->mismatch && !o->allow_mismatch) {
@@ -438,6 +470,7 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		ret = wr_detail_set(d, WR_ERR_NO_SPACE, 0, o->target);
 out:
 	wr_ntfs_close(vol);
+	wr_disk_free(disk);
 	return ret;
 }
 
@@ -1231,6 +1264,16 @@ static int journal_plan(struct jrnl *jr, const struct wr_refresh_plan *p, struct
 
 	snprintf(num, sizeof(num), "%u", p->index);
 	ret = jrnl_append(jr, "plan", "source", p->source, d);
+	if (!ret && p->source_partition) {
+		char part[16];
+
+		snprintf(part, sizeof(part), "%u", p->source_partition);
+		ret = jrnl_append(jr, "plan", "source-disk", p->source_disk, d);
+		if (!ret)
+			ret = jrnl_append(jr, "plan", "source-partition", part, d);
+		if (!ret)
+			ret = jrnl_append(jr, "plan", "source-inner", p->source_inner, d);
+	}
 	if (!ret)
 		ret = jrnl_append(jr, "plan", "index", num, d);
 	if (!ret)
@@ -1250,6 +1293,26 @@ static int journal_plan(struct jrnl *jr, const struct wr_refresh_plan *p, struct
 	if (!ret)
 		ret = jrnl_append(jr, "planned", "refresh", NULL, d);
 	return ret;
+}
+
+/* The journal names the apply by the image's host path; a restaged image has a new
+ * one.  Rewrite the in-memory records (the files on disk keep the old name). */
+static int rename_source_records(struct wr_journal *j, const char *from, const char *to)
+{
+	for (size_t i = 0; i < j->n; i++) {
+		struct wr_journal_record *r = &j->v[i];
+
+		if (r->nfields == 2 && !strcmp(r->fields[0], "apply") &&
+		    !strcmp(r->fields[1], from)) {
+			char *n = strdup(to);
+
+			if (!n)
+				return WR_ERR_NOMEM;
+			free(r->fields[1]);
+			r->fields[1] = n;
+		}
+	}
+	return WR_OK;
 }
 
 static int plan_from_journal(const struct wr_journal *j, struct wr_refresh_plan *p,
@@ -1275,6 +1338,12 @@ static int plan_from_journal(const struct wr_journal *j, struct wr_refresh_plan 
 		v = r->fields[1];
 		if (!strcmp(k, "source"))
 			snprintf(p->source, sizeof(p->source), "%s", v);
+		else if (!strcmp(k, "source-disk"))
+			snprintf(p->source_disk, sizeof(p->source_disk), "%s", v);
+		else if (!strcmp(k, "source-partition"))
+			p->source_partition = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "source-inner"))
+			snprintf(p->source_inner, sizeof(p->source_inner), "%s", v);
 		else if (!strcmp(k, "index"))
 			p->index = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(k, "old"))
@@ -1507,6 +1576,16 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 		goto out;
 	}
 	ret = plan_from_journal(&jr.j, p, d);
+	/* The apply is journaled under the host path the image had when the refresh
+	 * began; a factory image is mounted again, maybe elsewhere. */
+	if (!ret && p->source_partition && !jrnl_ended(&jr, "apply", p->source)) {
+		char first[4096];
+
+		snprintf(first, sizeof(first), "%s", p->source);
+		ret = stage_source(p, d);
+		if (!ret)
+			ret = rename_source_records(&jr.j, first, p->source);
+	}
 	if (!ret)
 		ret = run_steps(&jr, &vol, p, o, fn, ctx, d);
 out:

@@ -328,6 +328,8 @@ static bool try_names(struct wr_source_list *l, enum wr_source_kind kind, struct
 			continue;
 		if (add_source(l, kind, path, pv->where, ret, info, w))
 			*nomem = 1;
+		else
+			l->v[l->n - 1].partition = pv->part->number;
 		return true;
 	}
 	return false;

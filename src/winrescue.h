@@ -255,6 +255,18 @@ const char *wr_loopdev_path(const struct wr_loopdev *l);	/* "/dev/loopN" */
 void wr_loopdev_detach(struct wr_loopdev *l);	/* NULL is fine */
 
 /* ------------------------------------------------------------------------- */
+/* stage: an image inside a partition (factory or custom image), mounted        */
+/* read-only so wimlib can open it.  Needs root.                                 */
+/* ------------------------------------------------------------------------- */
+
+struct wr_stage;
+/* Make inner_path ("\\RecoveryImage\\install.wim") of partition of disk readable at
+ * host_path.  Nothing on the partition is written (read-only loop device). */
+int wr_stage_open(const char *disk, unsigned partition, const char *inner_path,
+		  struct wr_stage **out, char *host_path, size_t size, struct wr_detail *d);
+void wr_stage_close(struct wr_stage *s);	/* NULL is fine */
+
+/* ------------------------------------------------------------------------- */
 /* disk: partition tables and partitions (libparted, libblkid).              */
 /* ------------------------------------------------------------------------- */
 
@@ -941,6 +953,8 @@ struct wr_source {
 	enum wr_source_kind kind;
 	char path[4096];		/* the file (on the host, or on a partition) */
 	char where[256];		/* human location: "/dev/sdb1", "partition 4" */
+	unsigned partition;		/* the partition of the disk holding path, or 0 when
+					 * path is a host file */
 	int err;			/* WR_OK, or why it could not be read */
 	struct wr_wim_info *info;	/* NULL when err */
 	unsigned *mismatch;		/* per image, wr_sources_match() result */
@@ -1158,10 +1172,16 @@ struct wr_refresh_plan {
 	bool dirty_warning;		/* the volume is marked dirty: warn, go on */
 	struct wr_windows *windows;	/* the installation (from the journal on resume) */
 	struct wr_app_list old_apps;	/* its desktop apps (empty on resume) */
-	char source[4096];
+	char source[4096];		/* a host path wimlib opens */
 	unsigned index;
 	struct wr_image_info image;
 	unsigned mismatch;		/* wr_sources_match bits (allowed by allow_mismatch) */
+	/* When the image is inside a partition (the factory image): where, and the
+	 * read-only mount that makes source a host path until the plan is released. */
+	char source_disk[4096];
+	unsigned source_partition;
+	char source_inner[4096];
+	struct wr_stage *stage;
 	uint64_t needed_bytes;		/* image size + 20 % */
 	char old_dir[32];		/* "Windows.old" */
 	char rename_existing_old[32];	/* an earlier Windows.old goes here, or "" */

@@ -119,9 +119,16 @@ static void print_plan(const struct wr_refresh_plan *p)
 	/* TRANSLATORS: %1$s product name, %2$s edition, %3$u build, %4$s volume. */
 	printf(_("  Windows to refresh: %1$s (%2$s), build %3$u, on %4$s\n"), w->product_name,
 	       w->edition, w->build, p->ext.path);
-	/* TRANSLATORS: %1$s image file, %2$u image number, %3$s image name. */
-	printf(_("  New system from: %1$s, image %2$u (%3$s)\n"), p->source, p->index,
-	       p->image.name);
+	if (p->source_partition)
+		/* TRANSLATORS: %1$s image file, %2$u partition number, %3$s disk, %4$u
+		 * image number, %5$s image name. */
+		printf(_("  New system from: %1$s on partition %2$u of %3$s, image %4$u (%5$s)\n"),
+		       p->source_inner, p->source_partition, p->source_disk, p->index,
+		       p->image.name);
+	else
+		/* TRANSLATORS: %1$s image file, %2$u image number, %3$s image name. */
+		printf(_("  New system from: %1$s, image %2$u (%3$s)\n"), p->source, p->index,
+		       p->image.name);
 	/* TRANSLATORS: %1$s and %2$s are sizes. */
 	printf(_("  Space needed: %1$s; free now: %2$s\n"),
 	       format_size(p->needed_bytes, size, sizeof(size)),

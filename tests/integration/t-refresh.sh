@@ -124,6 +124,25 @@ if [ "$(id -u)" -eq 0 ]; then
 	s1=$(dd if="$disk" bs=1M count=1 2>/dev/null | sha256sum)
 	$bin $log refresh --target "$disk" --partition 3 --source "$pc/install.wim" --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "refresh of pc.img partition 3"; }
 	[ "$(dd if="$disk" bs=1M count=1 2>/dev/null | sha256sum)" = "$s1" ] || fail "partition table changed"
+	# Without --source on a fresh copy: the factory image on the recovery partition,
+	# mounted read-only; the recovery partition is byte-identical afterwards.
+	cp --sparse=always "$pc/pc.img" "$tmp/pc2.img"
+	rec_off=$(python3 -c "import json,sys; p=json.load(open(sys.argv[1]))['gpt']['partitions'][3]; print(p['start'], p['size'])" "$pc/manifest.json")
+	rsum() { python3 - "$1" $rec_off <<'PY'
+import hashlib, sys
+f = open(sys.argv[1], "rb"); f.seek(int(sys.argv[2])); n = int(sys.argv[3]); h = hashlib.sha256()
+while n:
+    b = f.read(min(n, 1 << 20)); h.update(b); n -= len(b)
+print(h.hexdigest())
+PY
+	}
+	r1=$(rsum "$tmp/pc2.img")
+	$bin $log refresh --target "$tmp/pc2.img" --partition 3 --dry-run >"$tmp/plan2"
+	grep -q 'RecoveryImage.install.wim on partition 4' "$tmp/plan2" || fail "factory image not chosen: $(cat "$tmp/plan2")"
+	$bin $log refresh --target "$tmp/pc2.img" --partition 3 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "refresh from the factory image"; }
+	[ "$(rsum "$tmp/pc2.img")" = "$r1" ] || fail "the recovery partition changed"
+	mount | grep -q winrescue-source && fail "the factory image stayed mounted"
+	rm -f "$tmp/pc2.img"
 	$bin $log inspect --json "$disk" >"$tmp/disk.json"
 	python3 - "$tmp/disk.json" <<'PY'
 import json, sys
