@@ -687,6 +687,25 @@ static int register_image(struct target *t, struct wr_recimg_place *pl, unsigned
 /* create, set, deregister, show                                              */
 /* ------------------------------------------------------------------------- */
 
+/* The caller's progress callback, remembering an ABORT: wimlib may report a stop
+ * asked for in the middle of reading the volume as an NTFS error. */
+struct prog_wrap {
+	wr_progress_fn fn;
+	void *ctx;
+	bool aborted;
+};
+
+static enum wr_prog_status prog_wrap_cb(enum wr_prog_msg msg, const union wr_prog_info *info,
+					void *ctx)
+{
+	struct prog_wrap *w = ctx;
+	enum wr_prog_status s = w->fn ? w->fn(msg, info, w->ctx) : WR_PROG_CONTINUE;
+
+	if (s == WR_PROG_ABORT)
+		w->aborted = true;
+	return s;
+}
+
 static int wim_path_in(const char *dir, const char *suffix, char *out, size_t size,
 		       struct wr_detail *d)
 {
@@ -703,6 +722,7 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	struct wr_loopdev *loop = NULL;
 	struct wr_wim_info *old_info = NULL;
 	struct wr_wim_capture_opts co;
+	struct prog_wrap pw = { fn, ctx, false };
 	char **excl = NULL, **keep = NULL;
 	char tmp_path[PATH_MAX + 64], name[256];
 	const char *source;
@@ -811,7 +831,10 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	if (res->appended) {
 		/* wimlib appends in place: new data after the old, then the new XML and
 		 * lookup table, the header last; until then readers see the old file. */
-		ret = wr_wim_capture(source, res->wim_path, &co, fn, ctx, &res->index, d);
+		ret = wr_wim_capture(source, res->wim_path, &co, prog_wrap_cb, &pw, &res->index,
+				     d);
+		if (ret && pw.aborted)
+			ret = wr_detail_set(d, WR_ERR_ABORTED, 0, res->wim_path);
 		if (ret == WR_ERR_WIM_CORRUPT)
 			ret = wr_detail_setf(d, WR_ERR_CUSTOM_IMAGE_CORRUPT, 0, res->wim_path,
 					     "refused to append");
@@ -826,7 +849,9 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 			ret = wr_detail_set(d, WR_ERR_WRITE, errno, tmp_path);
 			goto out;
 		}
-		ret = wr_wim_capture(source, tmp_path, &co, fn, ctx, &res->index, d);
+		ret = wr_wim_capture(source, tmp_path, &co, prog_wrap_cb, &pw, &res->index, d);
+		if (ret && pw.aborted)
+			ret = wr_detail_set(d, WR_ERR_ABORTED, 0, res->wim_path);
 		if (ret) {
 			unlink(tmp_path);
 			goto out;

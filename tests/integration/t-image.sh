@@ -33,9 +33,10 @@ run() { "$bin" --log "$tmp/log" "$@"; }
 attach() {	# attach FILE OFFSET SIZE -> loop device on stdout
 	losetup -f --show -o "$2" --sizelimit "$3" "$1"
 }
-mnt() {		# mnt DEVICE DIR [OPTIONS]
+mnt() {		# mnt DEVICE DIR [OPTIONS] (DEVICE "tmpfs": a tmpfs)
 	mkdir -p "$2"
-	mount ${3:+-o "$3"} "$1" "$2"
+	if [ "$1" = tmpfs ]; then mount -t tmpfs ${3:+-o "$3"} tmpfs "$2"
+	else mount ${3:+-o "$3"} "$1" "$2"; fi
 	mounts=("$2" "${mounts[@]}")
 }
 unmnt() { umount "$1"; }
@@ -155,15 +156,13 @@ expect 3 "the image would capture itself" "自分自身を取り込んで" "$pc/
 	image create --target "$pc/pc.img" --partition 3 --dir "$tmp/onpart/Data"
 unmnt "$tmp/onpart"; losetup -d "$l"
 
-# A folder without room (an 8 MB FAT file system) and a read-only one.
-truncate -s 8M "$tmp/small.img"; mkfs.vfat -n SMALL "$tmp/small.img" >/dev/null
-l=$(attach "$tmp/small.img" 0 8388608); loops+=("$l")
-mnt "$l" "$tmp/small"
+# A folder without room (an 8 MB tmpfs) and a read-only one.
+mnt tmpfs "$tmp/small" size=8m
 expect 3 "not enough free space" "" "$vol" -- image create --target "$vol" --dir "$tmp/small"
 [ -z "$(ls -A "$tmp/small")" ] || fail "a refused create left files in the small folder"
 unmnt "$tmp/small"
-mnt "$l" "$tmp/small" ro
-expect 3 "The folder is read-only" "読み取り専用" "$vol" "$tmp/small.img" -- \
+mnt tmpfs "$tmp/small" ro,size=64m
+expect 3 "The folder is read-only" "読み取り専用" "$vol" -- \
 	image create --target "$vol" --dir "$tmp/small"
 unmnt "$tmp/small"
 
@@ -224,9 +223,16 @@ grep -q "partition 4" "$tmp/show" && grep -q "Windows 8.1, Core" "$tmp/show" || 
 run inspect --json "$pc/pc.img" >"$tmp/inspect.json"
 python3 - "$tmp/inspect.json" <<'EOF' || fail "inspect does not list the custom image first"
 import json, sys
-j = json.load(open(sys.argv[1]))
-vols = [v for d in j["disks"] for v in d.get("volumes", []) if v.get("sources")]
-src = vols[0]["sources"][0]
+def lists(o):
+    if isinstance(o, dict):
+        if o.get("sources"):
+            yield o["sources"]
+        for v in o.values():
+            yield from lists(v)
+    elif isinstance(o, list):
+        for v in o:
+            yield from lists(v)
+src = next(lists(json.load(open(sys.argv[1]))))[0]
 assert src["kind"] == "custom" and src["path"] == "\\RefreshImage\\CustomRefresh.wim", src
 assert src["error"] is None and src["images"][0]["can_refresh"], src
 EOF
