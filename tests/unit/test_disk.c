@@ -366,6 +366,52 @@ static void test_data_and_unknown_partitions(void **state)
 	wr_disk_free(disk);
 }
 
+/* MBR with an extended partition: the container is not a volume; logical ones are
+ * numbered from 5, as the kernel numbers them. */
+static void test_mbr_logical_partitions(void **state)
+{
+	(void)state;
+	static const char script[] =
+		"label: dos\n"
+		",20MiB,7\n"
+		",,E\n"	/* the extended container takes the rest */
+		",10MiB,7\n"
+		",10MiB,83\n";
+	char img[4200], fs[4200];
+	struct wr_disk *disk;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_extent ext;
+
+	snprintf(img, sizeof(img), "%s/logical.img", tmp);
+	assert_int_equal(mkimg_file(img, 64 * MKIMG_MIB), 0);
+	assert_int_equal(mkimg_sfdisk(img, script), 0);
+	assert_int_equal(read_silently(img, &disk, &d), WR_OK);
+	assert_int_equal(disk->table, WR_TABLE_MBR);
+	assert_int_equal(disk->nparts, 3);
+	assert_int_equal(disk->parts[0].number, 1);
+	assert_int_equal(disk->parts[1].number, 5);
+	assert_int_equal(disk->parts[1].mbr_type, 0x07);
+	assert_int_equal(disk->parts[1].size, 10 * MKIMG_MIB);
+	assert_int_equal(disk->parts[2].number, 6);
+	assert_int_equal(disk->parts[2].mbr_type, 0x83);
+	assert_int_equal(disk->parts[2].role, WR_ROLE_UNKNOWN);
+	/* A volume in the logical partition opens at its offset. */
+	assert_int_equal(wr_blockdev_resolve(img, 5, &ext, &d), WR_OK);
+	assert_int_equal(ext.offset, disk->parts[1].start);
+	snprintf(fs, sizeof(fs), "%s/logical.ntfs", tmp);
+	assert_int_equal(mkimg_ntfs(fs, 10 * MKIMG_MIB, "Logical"), 0);
+	assert_int_equal(mkimg_place(img, fs, ext.offset), 0);
+	unlink(fs);
+	wr_disk_free(disk);
+	assert_int_equal(wr_disk_read(img, &disk, &d), WR_OK);
+	assert_string_equal(disk->parts[1].fstype, "ntfs");
+	assert_string_equal(disk->parts[1].label, "Logical");
+	assert_int_equal(disk->parts[1].role, WR_ROLE_DATA);
+	wr_disk_free(disk);
+	assert_int_equal(wr_blockdev_resolve(img, 2, &ext, &d), WR_ERR_NO_SUCH_PARTITION);
+	unlink(img);
+}
+
 static void test_probe_fs(void **state)
 {
 	(void)state;
@@ -445,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_gpt_damaged_primary),
 		cmocka_unit_test(test_no_table_and_bad_inputs),
 		cmocka_unit_test(test_data_and_unknown_partitions),
+		cmocka_unit_test(test_mbr_logical_partitions),
 		cmocka_unit_test(test_probe_fs),
 		cmocka_unit_test(test_disk_list),
 	};
