@@ -291,6 +291,26 @@ static void test_gpt_damaged_primary(void **state)
 	assert_true(disk->gpt_backup_damaged);
 	assert_int_equal(disk->nparts, good->nparts);
 	wr_disk_free(disk);
+
+	/* A disk that grew (an image copied to a larger drive): the backup is not at
+	 * the end.  libparted offers to "Fix" it; we must not. */
+	snprintf(img, sizeof(img), "%s/gpt-grown.img", tmp);
+	copy_file(gpt_disk, img);
+	{
+		int fd = open(img, O_WRONLY);
+
+		assert_true(fd >= 0);
+		assert_int_equal(ftruncate(fd, 300 * MKIMG_MIB), 0);
+		close(fd);
+	}
+	sha(img, h1);
+	assert_int_equal(read_silently(img, &disk, &d), WR_OK);
+	sha(img, h2);
+	assert_string_equal(h1, h2);
+	assert_false(disk->gpt_primary_damaged);
+	assert_true(disk->gpt_backup_damaged);	/* not where it belongs */
+	assert_int_equal(disk->nparts, good->nparts);
+	wr_disk_free(disk);
 	wr_disk_free(good);
 	unlink(img);
 }
