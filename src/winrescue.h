@@ -307,7 +307,7 @@ struct wr_disk {
 	char disk_guid[40];	/* GPT disk GUID, or "" */
 	uint32_t mbr_signature;	/* MBR disk signature, or 0 */
 	bool gpt_primary_damaged; /* primary GPT bad, backup good (read from backup) */
-	bool gpt_backup_damaged;
+	bool gpt_backup_damaged; /* backup GPT bad or not at the end (disk grew) */
 	size_t nparts;
 	struct wr_partition *parts;
 };
