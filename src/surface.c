@@ -66,6 +66,9 @@ struct scan {
 	struct wr_prog_limiter lim;
 	int64_t last_report_ms;
 	unsigned failed_in_row;		/* sector reads failed in a row while narrowing */
+	unsigned max_bad_run;
+	uint64_t block_end;		/* end of the block being narrowed */
+	bool skip_rest;			/* max_bad_run reached: leave the block */
 	struct wr_detail *d;
 };
 
@@ -156,8 +159,9 @@ static ssize_t read_at(int fd, void *buf, size_t len, uint64_t off)
 }
 
 /* Read one sector-aligned piece; mark unreadable sectors bad.  *all_bad stays true only
- * when every sector failed.  Returns WR_OK, WR_ERR_DEVICE_GONE, WR_ERR_ABORTED or
- * WR_ERR_NOMEM. */
+ * when every sector read failed.  After max_bad_run failures in a row the rest of the
+ * block is recorded as skipped and s->skip_rest is set.  Returns WR_OK,
+ * WR_ERR_DEVICE_GONE, WR_ERR_ABORTED or WR_ERR_NOMEM. */
 static int narrow(struct scan *s, uint64_t off, uint64_t len, bool pieces, bool *all_bad)
 {
 	struct wr_surface_result *res = s->res;
@@ -186,12 +190,12 @@ static int narrow(struct scan *s, uint64_t off, uint64_t len, bool pieces, bool 
 			*all_bad = false;
 			ret = narrow(s, pos + (uint64_t)n / s->sector * s->sector,
 				     want - (uint64_t)n / s->sector * s->sector, false, all_bad);
-			if (ret)
+			if (ret || s->skip_rest)
 				return ret;
 			continue;
 		}
 		if (pieces && want > s->sector) {
-			if ((ret = narrow(s, pos, want, false, all_bad)))
+			if ((ret = narrow(s, pos, want, false, all_bad)) || s->skip_rest)
 				return ret;
 			continue;
 		}
@@ -208,7 +212,25 @@ static int narrow(struct scan *s, uint64_t off, uint64_t len, bool pieces, bool 
 			return wr_detail_setf(s->d, WR_ERR_DEVICE_GONE, EIO, s->path,
 					      "the device lost its size at byte %llu",
 					      (unsigned long long)pos);
-		continue;
+		if (s->failed_in_row >= s->max_bad_run) {
+			uint64_t next = pos + s->sector;
+
+			if (next < s->block_end) {
+				uint64_t count = (s->block_end - next + s->sector - 1) / s->sector;
+
+				if (range_add(&res->skipped, &res->nskipped, next / s->sector,
+					      count, 0, 0))
+					return wr_detail_set(s->d, WR_ERR_NOMEM, ENOMEM, s->path);
+				res->skipped_sectors += count;
+				wr_log(WR_LOG_WARN,
+				       "surface: '%s': %u unreadable sectors in a row; skipping "
+				       "sectors %llu..%llu", s->path, s->failed_in_row,
+				       (unsigned long long)(next / s->sector),
+				       (unsigned long long)(next / s->sector + count - 1));
+			}
+			s->skip_rest = true;
+			return WR_OK;
+		}
 	}
 	return WR_OK;
 }
@@ -309,6 +331,7 @@ int wr_surface_scan(const char *path, const struct wr_surface_options *opts,
 		o.slow_ms = 200;
 	if (!o.gone_after)
 		o.gone_after = 8;
+	s.max_bad_run = o.max_bad_run ? o.max_bad_run : 128;
 	res->start = o.start / s.sector * s.sector;
 	if (res->start > res->device_size) {
 		ret = wr_detail_setf(d, WR_ERR_INVALID_ARG, 0, path,
@@ -343,7 +366,6 @@ int wr_surface_scan(const char *path, const struct wr_surface_options *opts,
 		uint64_t want = res->length - res->bytes_done < res->block_size
 					? res->length - res->bytes_done : res->block_size;
 		size_t req = (size_t)((want + s.sector - 1) / s.sector * s.sector);
-		uint64_t bad_before = res->bad_sectors;
 		int64_t t0 = mono_ms();
 		ssize_t n = read_at(s.fd, s.buf, req, off);
 		unsigned ms = (unsigned)(mono_ms() - t0);
@@ -365,13 +387,17 @@ int wr_surface_scan(const char *path, const struct wr_surface_options *opts,
 			bool all_bad = n < 0;
 			uint64_t good = n > 0 ? (uint64_t)n / s.sector * s.sector : 0;
 
-			wr_log(WR_LOG_WARN, "surface: '%s': read of %llu bytes at %llu: %s", path,
-			       (unsigned long long)want, (unsigned long long)off,
-			       n < 0 ? strerror((int)-n) : "short read");
+			if (res->bad_sectors < 100)
+				wr_log(WR_LOG_WARN, "surface: '%s': read of %llu bytes at %llu: %s",
+				       path, (unsigned long long)want, (unsigned long long)off,
+				       n < 0 ? strerror((int)-n) : "short read");
+			s.block_end = off + want;
+			s.failed_in_row = 0;
+			s.skip_rest = false;
 			ret = narrow(&s, off + good, want - good, true, &all_bad);
 			if (ret)
 				goto out;
-			if (all_bad && res->bad_sectors - bad_before == want / s.sector) {
+			if (all_bad) {
 				uint64_t now_size = current_size(s.fd, s.is_blockdev);
 
 				dead_blocks++;
@@ -431,8 +457,9 @@ void wr_surface_result_release(struct wr_surface_result *result)
 		return;
 	free(result->bad);
 	free(result->slow);
-	result->bad = result->slow = NULL;
-	result->nbad = result->nslow = 0;
+	free(result->skipped);
+	result->bad = result->slow = result->skipped = NULL;
+	result->nbad = result->nslow = result->nskipped = 0;
 }
 
 void wr_surface_locate(const struct wr_disk *disk, uint64_t sector, unsigned sector_size,

@@ -894,6 +894,12 @@ void wr_wim_info_free(struct wr_wim_info *info);
 int wr_wim_list_root(const char *path, unsigned index, char ***names_out,
 		     struct wr_detail *d);
 
+/* Extract the file inner ("\\Windows\\System32\\config\\SOFTWARE") of image index into
+ * the host folder host_dir, under its own name.  WR_ERR_NOT_FOUND when the image
+ * lacks it. */
+int wr_wim_extract_file(const char *path, unsigned index, const char *inner,
+			const char *host_dir, struct wr_detail *d);
+
 /* Apply image index of a host WIM/ESD/SWM (other .swm parts are found next to it) to
  * the root of the NTFS volume at ntfs_target (a volume image file or block device,
  * not mounted) in wimlib's NTFS mode.  Before anything is written every name in the
@@ -1172,6 +1178,7 @@ struct wr_refresh_plan {
 	bool dirty_warning;		/* the volume is marked dirty: warn, go on */
 	struct wr_windows *windows;	/* the installation (from the journal on resume) */
 	struct wr_app_list old_apps;	/* its desktop apps (empty on resume) */
+	struct wr_app_list removed_apps; /* machine-wide apps the image lacks (preflight) */
 	char source[4096];		/* a host path wimlib opens */
 	unsigned index;
 	struct wr_image_info image;
@@ -1817,6 +1824,9 @@ struct wr_surface_options {
 	unsigned gone_after;	/* this many whole blocks in a row unreadable = the disk
 				 * is gone (WR_ERR_DEVICE_GONE); 0 = 8 */
 	bool no_direct;		/* use buffered reads (with POSIX_FADV_DONTNEED) */
+	unsigned max_bad_run;	/* after this many unreadable sectors in a row, the rest of
+				 * the block is skipped, not read (as ddrescue does: each
+				 * failed read strains a dying disk); 0 = 128 */
 };
 
 /* A run of sectors.  Sector numbers count logical sectors from the start of the
@@ -1848,6 +1858,9 @@ struct wr_surface_result {
 	struct wr_surface_range *slow;	/* blocks at or above slow_ms */
 	unsigned max_ms;	/* slowest block */
 	double seconds;		/* time spent reading */
+	uint64_t skipped_sectors;	/* sum of the skipped ranges' counts */
+	size_t nskipped;
+	struct wr_surface_range *skipped;	/* not read: after max_bad_run failures */
 };
 
 /* Scan path (block device or image file).  Progress: WR_PROG_BYTES with done/total

@@ -124,6 +124,7 @@ static void print_json(const struct wr_surface_result *r, int err, const struct 
 {
 	json_object *o = json_object_new_object(), *h = json_object_new_object();
 	json_object *bad = json_object_new_array(), *slow = json_object_new_array();
+	json_object *skipped = json_object_new_array();
 
 	json_add_str(o, "device", r->path);
 	json_add_u64(o, "device_size", r->device_size);
@@ -157,7 +158,16 @@ static void print_json(const struct wr_surface_result *r, int err, const struct 
 	json_object_object_add(o, "bad", bad);
 	for (size_t i = 0; i < r->nslow; i++)
 		json_object_array_add(slow, range_json(&r->slow[i], disk, r->sector_size, false));
+	for (size_t i = 0; i < r->nskipped; i++) {
+		json_object *k = json_object_new_object();
+
+		json_add_u64(k, "sector", r->skipped[i].sector);
+		json_add_u64(k, "count", r->skipped[i].count);
+		json_object_array_add(skipped, k);
+	}
 	json_object_object_add(o, "slow", slow);
+	json_add_u64(o, "skipped_sectors", r->skipped_sectors);
+	json_object_object_add(o, "skipped", skipped);
 	json_print(o);
 }
 
@@ -219,6 +229,12 @@ static void print_text(const struct wr_surface_result *r, int err, const struct 
 		       (unsigned long long)r->bad_sectors);
 		for (size_t i = 0; i < r->nbad; i++)
 			print_range(&r->bad[i], disk, r->sector_size, true);
+		if (r->skipped_sectors)
+			/* TRANSLATORS: %llu is a number of sectors. */
+			printf(ngettext("%llu sector next to them was not read, to spare the failing disk.\n",
+					"%llu sectors next to them were not read, to spare the failing disk.\n",
+					r->skipped_sectors),
+			       (unsigned long long)r->skipped_sectors);
 		printf("%s\n", _("Back up your files now: this disk is failing. Do not write to it, and do not let any program \"repair\" it."));
 	}
 	if (r->nslow) {

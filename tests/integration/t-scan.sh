@@ -100,6 +100,7 @@ rc=0; "$bin" --log "$tmp/log" scan --json "$mnt/disk.img" > "$tmp/bad.json" || r
 	fail "bad sectors: $(json "$tmp/bad.json" 'j["bad"]')"
 [ "$(json "$tmp/bad.json" 'j["bad_sectors"], j["complete"], j["histogram"]["error"], sum(j["histogram"].values())')" = \
   "(3, True, 2, 4)" ] || fail "bad sectors: summary $(cat "$tmp/bad.json")"
+[ "$(json "$tmp/bad.json" 'j["skipped_sectors"], j["skipped"]')" = "(0, [])" ] || fail "bad sectors: skipped"
 [ "$(json "$tmp/bad.json" '[(s["sector"], s["count"], s["partition"], s["ms"] >= 700) for s in j["slow"]]')" = \
   "[(24576, 8192, 2, True)]" ] || fail "slow area: $(json "$tmp/bad.json" 'j["slow"]')"
 rc=0; "$bin" --log "$tmp/log" scan "$mnt/disk.img" > "$tmp/bad.txt" || rc=$?

@@ -710,6 +710,43 @@ static void test_bad_sectors_file_and_loop(void **state)
 	assert_string_equal(before, after);
 }
 
+/* A long unreadable run: after max_bad_run failures the rest of the block is skipped
+ * (recorded as not read), the scan goes on with the next block; with a larger limit
+ * every sector is tried and the range is exact. */
+static void test_long_bad_run_skipped(void **state)
+{
+	(void)state;
+	struct faulty f = { .nbad = 1 };
+	struct wr_surface_options o = { .block_size = 1u << 20 };
+	struct wr_surface_result r;
+	struct wr_detail d = WR_DETAIL_INIT;
+
+	need_fuse();
+	f.bad[0] = (struct rule){ 4096, 1000, 0 };	/* inside block 2: 4096..6143 */
+	make_backing(backing, 4u << 20);
+	start_server(&f);
+	assert_int_equal(wr_surface_scan(fused, &o, NULL, NULL, &r, &d), WR_OK);
+	assert_true(r.complete);
+	assert_int_equal(r.nbad, 1);
+	assert_range(&r.bad[0], 4096, 128);	/* the default limit */
+	assert_int_equal(r.bad_sectors, 128);
+	assert_int_equal(r.nskipped, 1);
+	assert_range(&r.skipped[0], 4224, 6144 - 4224);
+	assert_int_equal(r.skipped_sectors, 6144 - 4224);
+	assert_int_equal(hist_sum(&r), 4);
+	assert_int_equal(r.blocks[WR_LAT_ERROR], 1);
+	wr_surface_result_release(&r);
+
+	o.max_bad_run = 2048;
+	assert_int_equal(wr_surface_scan(fused, &o, NULL, NULL, &r, &d), WR_OK);
+	stop_server();
+	assert_int_equal(r.nbad, 1);
+	assert_range(&r.bad[0], 4096, 1000);
+	assert_int_equal(r.nskipped, 0);
+	assert_int_equal(r.skipped_sectors, 0);
+	wr_surface_result_release(&r);
+}
+
 /* A file system that refuses O_DIRECT: buffered reads, same exact bad sectors. */
 static void test_buffered_fallback(void **state)
 {
@@ -928,6 +965,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_clean_image_file),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_bad_sectors_file_and_loop),
+		cmocka_unit_test(test_long_bad_run_skipped),
 		cmocka_unit_test(test_buffered_fallback),
 		cmocka_unit_test(test_4k_sector_device),
 		cmocka_unit_test(test_slow_sectors),
