@@ -57,7 +57,7 @@ DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libw
        wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
        libjson-c-dev zlib1g-dev nettle-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \
-       clang-format util-linux coreutils libudf-dev genisoimage
+       clang-format util-linux coreutils libudf-dev genisoimage e2fsprogs tar gzip
 
 .PHONY: all check test asan demo install uninstall deps bench fuzz pot update-po \
         po-check style analyze valgrind clean fixture
