@@ -224,6 +224,7 @@ void wr_refresh_plan_release(struct wr_refresh_plan *p)
 	plan_release_lists(p);
 	wr_windows_free(p->windows);
 	wr_app_list_release(&p->old_apps);
+	wr_app_list_release(&p->removed_apps);
 	wr_stage_close(p->stage);
 	p->stage = NULL;
 	p->windows = NULL;
@@ -290,6 +291,63 @@ static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_d
 		}
 	}
 	wr_strv_free(root);
+	return ret;
+}
+
+/* Machine-wide desktop apps of a SOFTWARE hive copied out to host. */
+static int machine_apps(const char *host, struct wr_app_list *list, struct wr_detail *d)
+{
+	static const char uninstall[] = "Microsoft\\Windows\\CurrentVersion\\Uninstall";
+	static const char uninstall32[] =
+		"Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
+	struct wr_hive *h = NULL;
+	int ret = wr_hive_open(host, false, &h, d);
+
+	if (ret)
+		return ret;
+	ret = wr_apps_from_hive(h, uninstall, NULL, 64, list, d);
+	if (ret == WR_ERR_NOT_FOUND)
+		ret = WR_OK;
+	if (!ret && wr_hive_key_exists(h, uninstall32)) {
+		ret = wr_apps_from_hive(h, uninstall32, NULL, 32, list, d);
+		if (ret == WR_ERR_NOT_FOUND)
+			ret = WR_OK;
+	}
+	wr_hive_close(h);
+	return ret;
+}
+
+/* The machine-wide apps the old system has and the image lacks: what Removed
+ * Apps.html will list, known before anything is written. */
+static int preview_removed_apps(struct wr_refresh_plan *p, struct wr_detail *d)
+{
+	struct wr_app_list old_machine = { 0, NULL }, new_apps = { 0, NULL };
+	char dir[] = "/tmp/winrescue-image-XXXXXX", hive[64];
+	int ret;
+
+	if (!mkdtemp(dir))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, "/tmp");
+	snprintf(hive, sizeof(hive), "%s/SOFTWARE", dir);
+	ret = wr_wim_extract_file(p->source, p->index, "\\Windows\\System32\\config\\SOFTWARE",
+				  dir, d);
+	if (!ret)
+		ret = machine_apps(hive, &new_apps, d);
+	else if (ret == WR_ERR_NOT_FOUND)
+		ret = WR_OK;	/* an image without a registry: every app is removed */
+	unlink(hive);
+	rmdir(dir);
+	/* Per-user apps stay: their files and NTUSER.DAT come back with the profile.
+	 * old_machine borrows the machine-wide entries of old_apps (not released). */
+	old_machine.v = calloc(p->old_apps.n + 1, sizeof(*old_machine.v));
+	if (!old_machine.v && !ret)
+		ret = WR_ERR_NOMEM;
+	for (size_t i = 0; !ret && i < p->old_apps.n; i++)
+		if (!p->old_apps.v[i].user)
+			old_machine.v[old_machine.n++] = p->old_apps.v[i];
+	if (!ret)
+		ret = wr_apps_removed(&old_machine, &new_apps, &p->removed_apps, d);
+	free(old_machine.v);
+	wr_app_list_release(&new_apps);
 	return ret;
 }
 
@@ -463,6 +521,9 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		goto out;
 	p->nimage_root = wr_strv_len(p->image_root);
 	ret = plan_root(vol, p, d);
+	if (ret)
+		goto out;
+	ret = preview_removed_apps(p, d);
 	if (ret)
 		goto out;
 	p->needed_bytes = p->image.total_bytes + p->image.total_bytes / 5;
@@ -1022,29 +1083,6 @@ static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct 
 		}
 		rmdir(t.dir);
 	}
-	return ret;
-}
-
-/* Machine-wide desktop apps of a SOFTWARE hive copied out to host. */
-static int machine_apps(const char *host, struct wr_app_list *list, struct wr_detail *d)
-{
-	static const char uninstall[] = "Microsoft\\Windows\\CurrentVersion\\Uninstall";
-	static const char uninstall32[] =
-		"Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Uninstall";
-	struct wr_hive *h = NULL;
-	int ret = wr_hive_open(host, false, &h, d);
-
-	if (ret)
-		return ret;
-	ret = wr_apps_from_hive(h, uninstall, NULL, 64, list, d);
-	if (ret == WR_ERR_NOT_FOUND)
-		ret = WR_OK;
-	if (!ret && wr_hive_key_exists(h, uninstall32)) {
-		ret = wr_apps_from_hive(h, uninstall32, NULL, 32, list, d);
-		if (ret == WR_ERR_NOT_FOUND)
-			ret = WR_OK;
-	}
-	wr_hive_close(h);
 	return ret;
 }
 

@@ -860,6 +860,34 @@ out:
 	return ret;
 }
 
+/* One file of an image (a hive, say) into a host folder, read before anything is
+ * applied: the refresh's dry run compares the new system's apps with the old. */
+int wr_wim_extract_file(const char *path, unsigned index, const char *inner,
+			const char *host_dir, struct wr_detail *d)
+{
+	const char *paths[1] = {inner};
+	WIMStruct *wim;
+	int code, ret;
+
+	ret = open_wim(path, 0, true, &wim, d);
+	if (ret)
+		return ret;
+	ret = check_index(wim, index, path, d);
+	if (!ret) {
+		code = wimlib_extract_paths(wim, (int)index, host_dir, paths, 1,
+					    WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE |
+						WIMLIB_EXTRACT_FLAG_NO_ACLS |
+						WIMLIB_EXTRACT_FLAG_NO_ATTRIBUTES);
+		if (code == WIMLIB_ERR_PATH_DOES_NOT_EXIST)
+			ret = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, inner);
+		else if (code)
+			ret = wim_error(code, path, d);
+	}
+	wim_take_messages(NULL, 0);
+	wimlib_free(wim);
+	return ret;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Apply and capture                                                         */
 /* ------------------------------------------------------------------------- */

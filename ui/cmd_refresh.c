@@ -147,11 +147,12 @@ static void print_plan(const struct wr_refresh_plan *p)
 	print_list(_("  Folders that stay where they are:"), p->stay, p->nstay);
 	print_list(_("  Files deleted (they only hold memory contents):"), p->delete_files,
 		   p->ndelete_files);
-	printf("%s\n", _("  Desktop apps installed now (removed unless the new system includes them; a list is left on each desktop):"));
-	for (size_t i = 0; i < p->old_apps.n; i++)
-		if (!p->old_apps.v[i].user)
-			printf("    %s %s\n", p->old_apps.v[i].name,
-			       p->old_apps.v[i].version ? p->old_apps.v[i].version : "");
+	printf("%s\n", _("  Desktop apps that will be removed (their list is left on each desktop):"));
+	if (!p->removed_apps.n)
+		printf("    %s\n", _("(none)"));
+	for (size_t i = 0; i < p->removed_apps.n; i++)
+		printf("    %s %s\n", p->removed_apps.v[i].name,
+		       p->removed_apps.v[i].version ? p->removed_apps.v[i].version : "");
 	if (p->dirty_warning)
 		printf("%s\n", _("  Warning: the volume is marked as needing a disk check; Windows will check it at the next start."));
 	if (p->mismatch)

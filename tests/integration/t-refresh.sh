@@ -57,6 +57,11 @@ $bin $log refresh --target "$img" --source "$pc/install.wim" --dry-run >"$tmp/pl
 for want in "Program Files" "ProgramData" "Users" "Windows" "Data" "pagefile.sys" "Alice" "Тарас" "山田太郎"; do
 	grep -q "$want" "$tmp/plan" || fail "dry run does not mention $want"
 done
+# The apps the dry run says will be removed are exactly those Removed Apps.html lists
+# afterwards (checked below): 7-Zip goes, VLC (in the new image too) stays.
+sed -n '/Desktop apps that will be removed/,$p' "$tmp/plan" >"$tmp/plan-apps"
+grep -q "7-Zip" "$tmp/plan-apps" || fail "dry run: 7-Zip not listed as removed"
+grep -q "VLC" "$tmp/plan-apps" && fail "dry run: VLC listed as removed but the image has it"
 
 # --- The refresh.
 $bin $log refresh --target "$img" --source "$pc/install.wim" --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "refresh failed"; }
@@ -96,6 +101,9 @@ for u in Alice Тарас 山田太郎; do
 	xmllint --html --noout "$tmp/ra.html" 2>"$tmp/lint" || true
 	[ ! -s "$tmp/lint" ] || fail "Removed Apps.html for $u: $(cat "$tmp/lint")"
 	grep -q "7-Zip" "$tmp/ra.html" || fail "7-Zip not listed as removed"
+	grep -q "VLC" "$tmp/ra.html" && fail "VLC listed as removed"
+	[ "$(grep -c '<tr><td>' "$tmp/ra.html")" -eq "$(($(wc -l <"$tmp/plan-apps") - 1))" ] ||
+		fail "Removed Apps.html and the dry run disagree"
 	grep -q "<script>" "$tmp/ra.html" && fail "unescaped registry string in Removed Apps.html"
 	grep -q 'href="javascript' "$tmp/ra.html" && fail "javascript: link made clickable"
 done
