@@ -1263,6 +1263,7 @@ struct walk_state {
 	wr_ntfs_walk_fn fn;
 	void *ctx;
 	struct wr_detail *d;
+	bool want_sd;	/* tree_size does not need security descriptors */
 	char path[8192];
 };
 
@@ -1420,7 +1421,7 @@ static int walk_one(struct walk_state *w, u64 mref, const char *name, int depth)
 	e.name = name;
 	fill_stat(pv.ni, &e.st);
 	err = entry_streams(pv.ni, &streams, &e.nstreams, &pv);
-	if (!err)
+	if (!err && w->want_sd)
 		err = get_security(w->v, pv.ni, &sd, &e.security_len);
 	if (err) {
 		ret = fail(w->d, err, w->path, "read attributes");
@@ -1471,8 +1472,8 @@ out:
 	return ret;
 }
 
-int wr_ntfs_walk(struct wr_ntfs *v, const char *path, wr_ntfs_walk_fn fn, void *ctx,
-		 struct wr_detail *d)
+static int walk(struct wr_ntfs *v, const char *path, wr_ntfs_walk_fn fn, void *ctx,
+		bool want_sd, struct wr_detail *d)
 {
 	struct walk_state *w;
 	ntfs_inode *ni;
@@ -1496,10 +1497,17 @@ int wr_ntfs_walk(struct wr_ntfs *v, const char *path, wr_ntfs_walk_fn fn, void *
 	w->fn = fn;
 	w->ctx = ctx;
 	w->d = d;
+	w->want_sd = want_sd;
 	ret = walk_one(w, mref, strcmp(w->path, "/") ? strrchr(w->path, '/') + 1 : "", 0);
 out:
 	free(w);
 	return ret;
+}
+
+int wr_ntfs_walk(struct wr_ntfs *v, const char *path, wr_ntfs_walk_fn fn, void *ctx,
+		 struct wr_detail *d)
+{
+	return walk(v, path, fn, ctx, true, d);
 }
 
 struct size_ctx {
@@ -1522,7 +1530,7 @@ int wr_ntfs_tree_size(struct wr_ntfs *v, const char *path, uint64_t *bytes,
 		      uint64_t *files, struct wr_detail *d)
 {
 	struct size_ctx s = { 0, 0 };
-	int ret = wr_ntfs_walk(v, path, size_cb, &s, d);
+	int ret = walk(v, path, size_cb, &s, false, d);
 
 	if (bytes)
 		*bytes = s.bytes;
