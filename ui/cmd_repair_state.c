@@ -106,6 +106,8 @@ int repair_hibernation_main(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
 		return cli_fail("repair hibernation", ret, &d);
+	if (st.bitlocker)
+		return cli_fail("repair hibernation", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
 	if (st.fast_startup) {
 		puts(_("Windows on this volume was shut down with Fast Startup. winrescue cannot "
 		       "discard that state safely: start Windows and shut it down while holding "
@@ -184,6 +186,8 @@ int repair_dirty_main(int argc, char **argv)
 	memset(&st, 0, sizeof(st));
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
 		return cli_fail("repair dirty", ret, &d);
+	if (st.bitlocker)
+		return cli_fail("repair dirty", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
 	if (!st.dirty) {
 		puts(_("The volume is not marked for a disk check; there is nothing to clear."));
 		return EXIT_DONE;
