@@ -295,6 +295,26 @@ static void test_mounted_partition_of_loop_device(void **state)
 	ensure_node(part);
 	snprintf(mnt, sizeof(mnt), "%s/mnt-loop", tmp);
 	assert_int_equal(mkdir(mnt, 0755), 0);
+	/* The disk layer reads the block device like the image. */
+	{
+		struct wr_disk *a = NULL, *b = NULL;
+
+		assert_int_equal(wr_disk_read(disk, &a, &d), WR_OK);
+		assert_int_equal(wr_disk_read(loop, &b, &d), WR_OK);
+		assert_true(a->is_image);
+		assert_false(b->is_image);
+		assert_int_equal(b->table, WR_TABLE_GPT);
+		assert_string_equal(a->disk_guid, b->disk_guid);
+		assert_int_equal(a->size, b->size);
+		assert_int_equal(a->nparts, b->nparts);
+		for (size_t i = 0; i < a->nparts; i++) {
+			assert_int_equal(a->parts[i].start, b->parts[i].start);
+			assert_string_equal(a->parts[i].uuid, b->parts[i].uuid);
+			assert_int_equal(a->parts[i].role, b->parts[i].role);
+		}
+		wr_disk_free(a);
+		wr_disk_free(b);
+	}
 	/* Attached but not mounted: not in use. */
 	assert_int_equal(wr_blockdev_resolve(disk, 2, &ext, &d), WR_OK);
 	assert_int_equal(wr_blockdev_check_unmounted(&ext, &d), WR_OK);
