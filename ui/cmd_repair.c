@@ -5,6 +5,7 @@
  * N the Windows partition, or VOL is the Windows partition's block device (its disk
  * is found through sysfs).  Shows what will be rewritten, asks, rebuilds the boot
  * files and the BCD store (the old one is kept as a backup), reports.
+ * repair hibernation|registry|dirty are dispatched to ui/cmd_repair_state.c.
  */
 #include <getopt.h>
 #include <limits.h>
@@ -18,6 +19,7 @@
 #include "cli.h"
 #include "format.h"
 #include "i18n.h"
+#include "repair_state.h"
 
 struct repair_args {
 	const char *target;
@@ -227,14 +229,13 @@ int cmd_repair(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "boot"))
 		return repair_boot(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "hibernation") || !strcmp(argv[1], "registry")) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "repair %s", argv[1]);
-		/* TRANSLATORS: %s is a command name such as "refresh". */
-		cli_error(_("The '%s' command is not available in this version yet."), name);
-		return EXIT_FAILED;
-	}
+	/* The repairs of a volume's state live in ui/cmd_repair_state.c. */
+	if (!strcmp(argv[1], "hibernation"))
+		return repair_hibernation_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "registry"))
+		return repair_registry_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "dirty"))
+		return repair_dirty_main(argc - 1, argv + 1);
 	cli_error("%s", _("Say what to repair: boot, hibernation or registry; see 'winrescue --help'."));
 	return EXIT_USAGE;
 }
