@@ -111,6 +111,16 @@ static uint64_t le64_at(const uint8_t *p)
 	return (uint64_t)le32_at(p) | (uint64_t)le32_at(p + 4) << 32;
 }
 
+/* A 64-bit field of the primary GPT header (offset 32: the backup header's LBA). */
+static uint64_t le64_at_header(int fd, unsigned ss, unsigned off)
+{
+	uint8_t b[8];
+
+	if (pread(fd, b, 8, (off_t)(ss + off)) != 8)
+		return 0;
+	return le64_at(b);
+}
+
 static bool gpt_header_ok(int fd, uint64_t lba, unsigned ss, uint64_t disk_size)
 {
 	uint8_t *h = NULL, *e = NULL;
@@ -297,6 +307,80 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
+/* A GPT whose disk is shorter than the table says: libblkid refuses it (its backup
+ * header and last usable LBA lie past the end), so the partitions are read from the
+ * primary header's entries here, after gpt_header_ok has checked both CRCs. */
+static void guid_string(const uint8_t *g, char *buf, size_t size)
+{
+	snprintf(buf, size,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
+		 g[13], g[14], g[15]);
+}
+
+static int read_truncated_gpt(struct wr_disk *disk, int fd, unsigned ss)
+{
+	uint8_t h[512], *e = NULL;
+	uint32_t count, esize;
+	uint64_t elba;
+	int ret = WR_OK;
+
+	if (pread(fd, h, sizeof(h), (off_t)ss) != (ssize_t)sizeof(h))
+		return WR_ERR_READ;
+	elba = le64_at(h + 72);
+	count = le32_at(h + 80);
+	esize = le32_at(h + 84);
+	e = malloc((size_t)count * esize);
+	if (!e)
+		return WR_ERR_NOMEM;
+	if (pread(fd, e, (size_t)count * esize, (off_t)(elba * ss)) != (ssize_t)count * esize) {
+		free(e);
+		return WR_ERR_READ;
+	}
+	disk->table = WR_TABLE_GPT;
+	disk->truncated = true;
+	disk->gpt_backup_damaged = true;
+	guid_string(h + 56, disk->disk_guid, sizeof(disk->disk_guid));
+	for (uint32_t i = 0; i < count && !ret; i++) {
+		const uint8_t *x = e + (size_t)i * esize;
+		struct wr_partition *np, *p;
+		char name[37];
+		size_t o = 0;
+		static const uint8_t zero[16];
+
+		if (!memcmp(x, zero, 16))
+			continue;
+		np = realloc(disk->parts, (disk->nparts + 1) * sizeof(*np));
+		if (!np) {
+			ret = WR_ERR_NOMEM;
+			break;
+		}
+		disk->parts = np;
+		p = &np[disk->nparts++];
+		memset(p, 0, sizeof(*p));
+		p->number = i + 1;
+		p->start = le64_at(x + 32) * ss;
+		p->size = (le64_at(x + 40) - le64_at(x + 32) + 1) * ss;
+		p->gpt_attrs = le64_at(x + 48);
+		guid_string(x, p->type, sizeof(p->type));
+		guid_string(x + 16, p->uuid, sizeof(p->uuid));
+		/* The name: UTF-16LE, 36 code units; ASCII kept, others as '?' here. */
+		for (int k = 0; k < 36 && o + 1 < sizeof(name); k++) {
+			uint16_t c = (uint16_t)(x[56 + 2 * k] | x[57 + 2 * k] << 8);
+
+			if (!c)
+				break;
+			name[o++] = c < 0x80 && c >= 0x20 ? (char)c : '?';
+		}
+		name[o] = '\0';
+		snprintf(p->name, sizeof(p->name), "%s", name);
+	}
+	free(e);
+	wr_log(WR_LOG_WARN, "disk: '%s' is shorter than its GPT says (%zu partitions read from "
+	       "the primary table)", disk->path, disk->nparts);
+	return ret;
+}
+
 static int read_table(struct wr_disk *disk, int fd, struct wr_detail *d)
 {
 	blkid_probe pr = blkid_new_probe();
@@ -420,6 +504,10 @@ int wr_disk_read(const char *path, struct wr_disk **out, struct wr_detail *d)
 		return WR_OK;
 	}
 	ret = read_table(disk, fd, d);
+	if (!ret && disk->table == WR_TABLE_NONE && disk->size >= 34 * 512 &&
+	    gpt_header_ok(fd, 1, 512, disk->size) &&
+	    le64_at_header(fd, 512, 32) >= disk->size / 512)
+		ret = read_truncated_gpt(disk, fd, 512);
 	if (ret) {
 		close(fd);
 		goto fail;
@@ -432,6 +520,8 @@ int wr_disk_read(const char *path, struct wr_disk **out, struct wr_detail *d)
 
 		disk->gpt_primary_damaged = !primary;
 		disk->gpt_backup_damaged = primary && (!backup || disk->gpt_backup_damaged);
+		if (disk->truncated)
+			disk->gpt_backup_damaged = true;
 	}
 	close(fd);
 	for (size_t i = 0; i < disk->nparts; i++) {

@@ -308,6 +308,9 @@ struct wr_disk {
 	uint32_t mbr_signature;	/* MBR disk signature, or 0 */
 	bool gpt_primary_damaged; /* primary GPT bad, backup good (read from backup) */
 	bool gpt_backup_damaged; /* backup GPT bad or not at the end (disk grew) */
+	bool truncated;		/* shorter than its partition table says: partitions
+				 * run past the end (an incomplete copy, a failing
+				 * USB bridge); they are listed from the primary GPT */
 	size_t nparts;
 	struct wr_partition *parts;
 };
@@ -1567,6 +1570,8 @@ struct wr_diagnose_opts {
 	const char *const *extra_sources;	/* image files or media folders */
 	const char *firmware_dir;	/* NULL: /sys/firmware/efi (tests point elsewhere) */
 	bool no_smart;			/* skip smartctl */
+	bool surface_scan;		/* wr_diagnose_run also scans every disk's surface
+					 * (long: minutes per 100 GB; progress: fn) */
 };
 
 /* Inspect (wr_inspect) and run every check except the surface scan; out is filled

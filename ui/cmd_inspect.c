@@ -300,6 +300,7 @@ static json_object *disk_json(const struct wr_disk_report *r)
 	}
 	json_add_bool(o, "gpt_primary_damaged", disk->gpt_primary_damaged);
 	json_add_bool(o, "gpt_backup_damaged", disk->gpt_backup_damaged);
+	json_add_bool(o, "truncated", disk->truncated);
 	if (disk->table == WR_TABLE_NONE) {
 		if (r->nvolumes)
 			json_object_object_add(o, "volume", volume_json(&r->volumes[0]));
@@ -577,6 +578,8 @@ static void print_disk(const struct wr_disk_report *r)
 	putchar('\n');
 	if (disk->gpt_primary_damaged)
 		printf("  %s\n", _("The primary GPT header is damaged; the backup copy was read."));
+	if (disk->truncated)
+		printf("  %s\n", _("The disk is shorter than its partition table says: the partitions past its end cannot be read (an incomplete copy, or a failing disk or USB adapter)."));
 	if (disk->table == WR_TABLE_NONE) {
 		if (r->nvolumes)
 			print_volume(&r->volumes[0]);
