@@ -521,13 +521,30 @@ struct guid_gen {
 static int guid_gen_init(struct guid_gen *g)
 {
 	struct timespec ts;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	char *end = NULL;
+	unsigned long long fixed = sde && *sde ? strtoull(sde, &end, 10) : 0;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (end && !*end) {
+		/* Reproducible test fixtures (as wr_regf_create_blank): the time, and a
+		 * clock sequence and node derived from it (splitmix64). */
+		uint64_t z = fixed + 0x9e3779b97f4a7c15ull;
+
+		ts.tv_sec = (time_t)fixed;
+		ts.tv_nsec = 0;
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		for (int i = 0; i < 8; i++)
+			g->clock_node[i] = (uint8_t)(z >> (8 * i));
+	} else if (getrandom(g->clock_node, sizeof(g->clock_node), 0) !=
+		   (ssize_t)sizeof(g->clock_node)) {
+		return WR_ERR_READ;
+	}
 	g->filetime = ((uint64_t)ts.tv_sec + 11644473600ull) * 10000000ull +
 		      (uint64_t)ts.tv_nsec / 100;
 	g->time = g->filetime + 0x00146bf33e42c000ull;	/* 1582-10-15 to 1601-01-01 */
-	if (getrandom(g->clock_node, sizeof(g->clock_node), 0) != (ssize_t)sizeof(g->clock_node))
-		return WR_ERR_READ;
 	g->clock_node[0] = (uint8_t)((g->clock_node[0] & 0x3f) | 0x80);	/* variant 10 */
 	g->clock_node[2] |= 0x01;	/* multicast: a random node */
 	g->count = 0;

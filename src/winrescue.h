@@ -1459,7 +1459,8 @@ struct wr_bcd_spec {
  * and elements are those of a store bcdboot writes (compare testdata/bcd): boot
  * manager, Windows Boot Loader, resume, memory diagnostic, the inherited settings
  * objects, and with winre the WinRE loader on a RAM disk with its options object.
- * On error host_path is removed. */
+ * New GUIDs are time-based like bcdedit's; with SOURCE_DATE_EPOCH set the file is
+ * reproducible (test fixtures).  On error host_path is removed. */
 int wr_bcd_write(const char *host_path, const struct wr_bcd_spec *s, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */

@@ -466,6 +466,40 @@ static void test_write_mbr(void **state)
 	assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* With SOURCE_DATE_EPOCH two stores are byte-identical (fixtures); without it the
+ * new GUIDs differ from store to store. */
+static void test_reproducible(void **state)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_bcd_spec s;
+	struct wr_bcd *a = NULL, *b = NULL;
+	char p1[600], p2[600], p3[600], s1[65], s2[65];
+
+	(void)state;
+	gpt_spec(&s);
+	s.winre_guid = NULL;
+	snprintf(p1, sizeof(p1), "%s/BCD-r1", tmp);
+	snprintf(p2, sizeof(p2), "%s/BCD-r2", tmp);
+	snprintf(p3, sizeof(p3), "%s/BCD-r3", tmp);
+	setenv("SOURCE_DATE_EPOCH", "1400000000", 1);
+	/* The same name both times: the base block holds the file's name. */
+	assert_int_equal(wr_bcd_write(p1, &s, &d), WR_OK);
+	assert_int_equal(rename(p1, p2), 0);
+	assert_int_equal(wr_bcd_write(p1, &s, &d), WR_OK);
+	unsetenv("SOURCE_DATE_EPOCH");
+	assert_int_equal(wr_bcd_write(p3, &s, &d), WR_OK);
+	assert_int_equal(mkimg_sha256(p1, s1), 0);
+	assert_int_equal(mkimg_sha256(p2, s2), 0);
+	assert_string_equal(s1, s2);
+	assert_int_equal(wr_bcd_read(p1, false, &a, &d), WR_OK);
+	assert_int_equal(wr_bcd_read(p3, false, &b, &d), WR_OK);
+	assert_string_not_equal(a->default_entry, b->default_entry);
+	/* Version 1 GUIDs: "-1" starts the third group. */
+	assert_int_equal(a->default_entry[15], '1');
+	wr_bcd_free(a);
+	wr_bcd_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -475,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_decode_device_bounds),
 		cmocka_unit_test(test_write_gpt),
 		cmocka_unit_test(test_write_mbr),
+		cmocka_unit_test(test_reproducible),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
