@@ -335,9 +335,15 @@ int wr_bootfiles_plan(const char *disk_path, unsigned win_part, struct wr_bootfi
 		}
 		if (p->efi) {
 			ret = collect(vol, src, "EFI/Microsoft/Boot", &p->files, &p->nfiles, 0, d);
+			/* The firmware's fallback loader, named for the architecture. */
+			const char *fallback =
+				w->arch == WR_ARCH_X86     ? "Windows/Boot/EFI/bootmgfw.efi\tEFI/Boot/bootia32.efi"
+				: w->arch == WR_ARCH_ARM64 ? "Windows/Boot/EFI/bootmgfw.efi\tEFI/Boot/bootaa64.efi"
+				: w->arch == WR_ARCH_ARM   ? "Windows/Boot/EFI/bootmgfw.efi\tEFI/Boot/bootarm.efi"
+							   : "Windows/Boot/EFI/bootmgfw.efi\tEFI/Boot/bootx64.efi";
+
 			if (!ret)
-				ret = strv_push(&p->files, &p->nfiles,
-						"Windows/Boot/EFI/bootmgfw.efi\tEFI/Boot/bootx64.efi");
+				ret = strv_push(&p->files, &p->nfiles, fallback);
 		} else {
 			ret = collect(vol, src, "Boot", &p->files, &p->nfiles, 0, d);
 			/* bootmgr goes to the root, not to \Boot. */
