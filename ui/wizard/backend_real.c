@@ -30,6 +30,7 @@ struct real {
 	char resume_target[4096];	/* the volume find_interrupted found */
 	unsigned resume_partition;
 	struct wr_inspection *in;
+	bool fresh;			/* in was made by find_interrupted, not shown yet */
 	/* Where each installation of the last find_pcs lies in the inspection. */
 	size_t where_disk[WZ_MAX_PCS], where_vol[WZ_MAX_PCS];
 	size_t npcs;
@@ -98,14 +99,20 @@ static int real_find_pcs(void *ctx, struct wz_pc_list *out)
 	char **media = media_dirs(r);
 	int ret;
 
-	wr_inspection_free(r->in);
-	r->in = NULL;
 	r->npcs = 0;
-	ret = wr_inspect((const char *const *)r->disks, (const char *const *)media, 0, NULL,
-			 NULL, &r->in, &d);
+	if (r->in && r->fresh) {
+		/* Just made by find_interrupted: no need to read every disk again. */
+		ret = WR_OK;
+	} else {
+		wr_inspection_free(r->in);
+		r->in = NULL;
+		ret = wr_inspect((const char *const *)r->disks, (const char *const *)media, 0,
+				 NULL, NULL, &r->in, &d);
+		if (ret)
+			wr_log_err("wizard: inspect", ret, &d);
+	}
+	r->fresh = false;
 	wr_strv_free(media);
-	if (ret)
-		wr_log_err("wizard: inspect", ret, &d);
 	if (!r->in)
 		return ret ? ret : WR_ERR_NOMEM;
 	for (size_t i = 0; i < r->in->ndisks; i++) {
@@ -734,6 +741,7 @@ static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 		real_find_pcs(ctx, &scratch);
 	if (!r->in)
 		return WR_OK;
+	r->fresh = true;
 	for (size_t i = 0; i < r->in->ndisks && !out->found; i++) {
 		const struct wr_disk_report *dr = &r->in->disks[i];
 
