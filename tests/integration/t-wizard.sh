@@ -268,6 +268,29 @@ done
 [ "$seen_w8" -gt 0 ] || fail "the progress screen (W8) was never seen"
 echo "ok: W8 seen in $seen_w8 captures"
 
+# --- A refresh killed half-way (the refresh's test switch WINRESCUE_FAULT_AFTER, as a
+# power cut would) is found when the wizard starts and finished from there.
+cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
+set +e
+WINRESCUE_FAULT_AFTER=12 "$bin" --log "$tmp/kill.log" refresh --target "$tmp/disk.img" \
+	--partition 3 --source "$wim" --yes >"$tmp/out" 2>&1
+st=$?
+set -e
+[ $st -ne 0 ] || fail "the refresh with WINRESCUE_FAULT_AFTER=12 was not interrupted"
+start 80 24 en "$tmp/disk.img"
+wait_for 30 "R1" "did not finish on" "partition 3" "Your files are safe." "Finish it now"
+key 1
+wait_for 120 "W9" "Your PC was refreshed." "Windows.old"
+key 2
+wait_exit 0
+extract "$tmp/disk.img" "$tmp/vol.img"
+"$tools/ntfsdump" "$tmp/vol.img" >"$tmp/after.tsv"
+python3 "$top/tests/tools/check_user_files.py" "$tmp/before.tsv" "$tmp/after.tsv" --final ||
+	fail "resume: user files not kept"
+grep -q "^/\$WinRescue/journal	" "$tmp/after.tsv" && fail "resume: the journal is still there"
+rm -f "$tmp/vol.img"
+echo "ok: an interrupted refresh found on start and finished through the wizard"
+
 # --- Every width from narrow to wide (dialog's msgbox4-utf8 idea), in Japanese with
 # helper mode on: nothing may overflow, split or vanish from the frame.
 cp --sparse=always "$tmp/pc/pc.img" "$tmp/disk.img"
