@@ -296,6 +296,12 @@ int wr_recimg_locate_dir(const char *dir, struct wr_recimg_place *out, struct wr
 		goto out;
 	}
 	ret = wr_disk_read(m->pl.disk, &disk, d);
+	if (ret && access(m->pl.disk, F_OK)) {
+		/* The kernel's device has no node here (a container's root disk). */
+		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, errno, dir, "no device node %s",
+				     m->pl.disk);
+		goto out;
+	}
 	if (ret)
 		goto out;
 	for (size_t i = 0; i < disk->nparts; i++)
@@ -328,7 +334,7 @@ int wr_recimg_locate_dir(const char *dir, struct wr_recimg_place *out, struct wr
 		ret = wr_detail_set(d, WR_ERR_TOO_LARGE, ENAMETOOLONG, dir);
 		goto out;
 	}
-	snprintf(out->loc.path, sizeof(out->loc.path), "%s", rel);
+	memcpy(out->loc.path, rel, strlen(rel) + 1);
 	out->loc.present = true;
 	out->loc.offset = part->start;
 	if (disk->table == WR_TABLE_GPT) {

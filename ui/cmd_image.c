@@ -145,9 +145,14 @@ static int do_set(struct image_args *a)
 		return image_fail("image set", WR_ERR_NOMEM, NULL);
 	ret = wr_recimg_set(&a->o, res, &d);
 	if (ret) {
-		if (ret == WR_ERR_UNSUPPORTED)
+		if (ret == WR_ERR_UNSUPPORTED) {
+			/* Nothing was written: a refusal, with the reason that fits. */
+			wr_log_err("image set", ret, &d);
 			cli_error("%s", _("Windows can only use an image kept on a partition of a disk, and this folder is not on one."));
-		ret = image_fail("image set", ret, &d);
+			ret = EXIT_REFUSED;
+		} else {
+			ret = image_fail("image set", ret, &d);
+		}
 		free(res);
 		return ret;
 	}

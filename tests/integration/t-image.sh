@@ -180,6 +180,12 @@ rm -rf "$tmp/bitlk-images" "$tmp/hib"
 wimlib-imagex export "$pc/install.wim" 2 "$tmp/out2/CustomRefresh.wim" >/dev/null
 expect 3 "does not match" "" "$vol" "$tmp/out2/CustomRefresh.wim" -- \
 	image set --target "$vol" --dir "$tmp/out2"
+# A folder that is not on a disk partition (a tmpfs) cannot be registered.
+mnt tmpfs "$tmp/mem" size=64m
+cp "$wim" "$tmp/mem/"
+expect 3 "Windows can only use an image kept on a partition" "パーティション上にありません" \
+	"$vol" "$tmp/mem/CustomRefresh.wim" -- image set --target "$vol" --dir "$tmp/mem"
+unmnt "$tmp/mem"
 # Usage errors.
 expect 2 "--dir" "--dir" "$vol" -- image create --target "$vol"
 expect 2 "image create, show, set or deregister" "image create" "$vol" -- image frobnicate --target "$vol"
@@ -269,11 +275,11 @@ ntfscat_win Windows/System32/Recovery/ReAgent.xml "$tmp/reagent.xml"
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@path')" = '\RefreshImage' ] || fail "set did not register image 2"
 
 # ---------------------------------------------------------------------------
-# 5. Interrupted captures.  A bigger system (100 MB of new program files) so that the
+# 5. Interrupted captures.  A bigger system (64 MB of new program files) so that the
 #    capture takes long enough to be killed in the middle.
 big=$tmp/big.img
 cp --sparse=always "$pc/windows.img" "$big"
-echo 'file "Program Files/Big/one.bin" 100M 11' | "$tools/mkvolume" "$big" >/dev/null
+echo 'file "Program Files/Big/one.bin" 64M 11' | "$tools/mkvolume" "$big" >/dev/null
 mkdir "$tmp/out3"
 kill_when() {	# kill_when FILE MIN-SIZE ARGS...: start a create, SIGKILL it once FILE
 		# is larger than MIN-SIZE bytes
@@ -295,7 +301,7 @@ run image create --target "$big" --dir "$tmp/out3" >/dev/null 2>&1 || fail "crea
 [ ! -e "$out3.winrescue-tmp" ] || fail "the leftover temporary file stayed"
 wimlib-imagex verify "$out3" >/dev/null || fail "create after a killed one: does not verify"
 oldsize=$(stat -c %s "$out3")
-echo 'file "Program Files/Big/two.bin" 100M 12' | "$tools/mkvolume" "$big" >/dev/null
+echo 'file "Program Files/Big/two.bin" 64M 12' | "$tools/mkvolume" "$big" >/dev/null
 kill_when "$out3" $((oldsize + 1048576)) image create --target "$big" --dir "$tmp/out3"
 wiminfo --check "$out3" >/dev/null || fail "the old image file is not valid after a killed append"
 [ "$(wiminfo "$out3" | sed -n 's/^Image Count: *//p')" = 1 ] || fail "a killed append left more than one image"
