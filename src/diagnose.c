@@ -46,7 +46,7 @@ static const char *const hive_names[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY
 static const char *const ok_ids[] = {
 	"disk.smart.ok", "disk.smart.none", "disk.smart.unavailable", "volume.ok",
 	"registry.ok", "install.found", "install.refresh.available", "boot.firmware",
-	"boot.esp.ok", "boot.bcd.ok", "boot.mbr.ok", NULL,
+	"boot.esp.ok", "boot.bcd.ok", "boot.mbr.ok", "disk.surface.ok", NULL,
 };
 
 struct diag_ctx {
@@ -1043,6 +1043,15 @@ int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
 					 "names the file \\Boot\\BCD."),
 				      WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
 				      "default %s osdevice %s: no such partition", def->guid, part);
+	else if (vr->state.bitlocker)
+		err = wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
+				      /* TRANSLATORS: %1$s is where the store is, %2$s the
+				       * partition it names. */
+				      N_("The boot configuration (BCD) on %1$s starts Windows from "
+					 "%2$s, which is encrypted with BitLocker and cannot be "
+					 "checked further."),
+				      WR_ADVICE_NONE, where, where, twhere, NULL,
+				      "default %s osdevice %s (BitLocker)", def->guid, part);
 	else if (!vr->windows)
 		err = wr_diagnose_add(dg, "boot.bcd.not_windows", WR_SEV_CRITICAL,
 				      /* TRANSLATORS: %1$s is where the store is, %2$s the
@@ -1064,12 +1073,20 @@ out:
 	return err;
 }
 
+/* Is this a disk Windows starts from?  Windows was read on it, or a volume is
+ * BitLocker (Windows may be inside) and the disk has an ESP or an active partition. */
 static bool windows_on_disk(const struct wr_disk_report *dr)
 {
-	for (size_t i = 0; i < dr->nvolumes; i++)
+	bool locked = false, boot = false;
+
+	for (size_t i = 0; i < dr->nvolumes; i++) {
 		if (dr->volumes[i].windows)
 			return true;
-	return false;
+		locked |= dr->volumes[i].state.bitlocker;
+	}
+	for (size_t i = 0; dr->disk && i < dr->disk->nparts; i++)
+		boot |= dr->disk->parts[i].role == WR_ROLE_ESP || dr->disk->parts[i].active;
+	return locked && boot;
 }
 
 static void check_boot_gpt(struct diag_ctx *c, const struct wr_disk_report *dr)
@@ -1382,6 +1399,33 @@ int wr_diagnose_inspection(const struct wr_inspection *in, const struct wr_diagn
 	return WR_OK;
 }
 
+/* The surface scan of one disk, as findings (opt-in: it reads the whole disk). */
+static void scan_disk(const struct wr_disk_report *dr, wr_progress_fn fn, void *ctx,
+		      struct wr_diagnosis *dg)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_surface_result r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	err = wr_surface_scan(dr->path, NULL, fn, ctx, &r, &d);
+	if (err && err != WR_ERR_ABORTED)
+		wr_diagnose_add(dg, "disk.unreadable", WR_SEV_CRITICAL,
+				/* TRANSLATORS: %1$s is a disk. */
+				N_("The surface scan of %1$s stopped: the disk stopped answering."),
+				WR_ADVICE_BACKUP, dr->path, dr->path, NULL, NULL,
+				"scan: %s after %llu bytes: %s", wr_err_name(err),
+				(unsigned long long)r.bytes_done, d.lib_msg);
+	wr_diagnose_surface(dr->disk, &r, dg, NULL);
+	if (!r.nbad && r.complete)
+		wr_diagnose_add(dg, "disk.surface.ok", WR_SEV_OK,
+				/* TRANSLATORS: %1$s is a disk. */
+				N_("The surface scan of %1$s read every sector."), WR_ADVICE_NONE,
+				dr->path, dr->path, NULL, NULL, "%llu bytes in %.1f s, slowest %u ms",
+				(unsigned long long)r.bytes_done, r.seconds, r.max_ms);
+	wr_surface_result_release(&r);
+}
+
 int wr_diagnose_run(const struct wr_diagnose_opts *o, wr_progress_fn fn, void *ctx,
 		    struct wr_diagnosis *out, struct wr_detail *d)
 {
@@ -1398,6 +1442,12 @@ int wr_diagnose_run(const struct wr_diagnose_opts *o, wr_progress_fn fn, void *c
 		return err;
 	}
 	err = wr_diagnose_inspection(in, o, out, d);
+	if (!err && o && o->surface_scan) {
+		for (size_t i = 0; i < in->ndisks; i++)
+			if (in->disks[i].disk)
+				scan_disk(&in->disks[i], fn, ctx, out);
+		wr_diagnose_finish(out);
+	}
 	wr_inspection_free(in);
 	return err;
 }

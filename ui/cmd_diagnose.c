@@ -1,6 +1,7 @@
 /*
- * cmd_diagnose.c - "winrescue diagnose [--json] [--html FILE] [--decode CODE] [PATH...]":
- * every check except the surface scan, as a translated text report (severity words,
+ * cmd_diagnose.c - "winrescue diagnose [--json] [--html FILE] [--scan] [--decode CODE]
+ * [PATH...]": every check except the surface scan (--scan adds it: it reads whole
+ * disks, minutes per 100 GB), as a translated text report (severity words,
  * readable without colour), JSON (schema in README.md) or an HTML page.  A copy of the
  * report (text and JSON) is always saved next to the log file.
  *
@@ -82,6 +83,7 @@ int cmd_diagnose(int argc, char **argv)
 		{ "html", required_argument, NULL, 'h' },
 		{ "decode", required_argument, NULL, 'd' },
 		{ "no-smart", no_argument, NULL, 'n' },
+		{ "scan", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct wr_diagreport_params rp = { translate, NULL, NULL };
@@ -102,6 +104,7 @@ int cmd_diagnose(int argc, char **argv)
 		case 'h': html = optarg; break;
 		case 'd': return decode(optarg);
 		case 'n': o.no_smart = true; break;
+		case 's': o.surface_scan = true; break;
 		default: return EXIT_USAGE;
 		}
 	}

@@ -60,13 +60,18 @@ tar -xJf "$testdata/bitlocker/bitlk-images.tar.xz" -C "$tmp" bitlk-images/bitlk-
 truncate -s 200M "$tmp/bitlk-disk.img"
 printf 'label: gpt\nstart=2048, size=204800, type=EBD0A0A2-B9E5-4433-87C0-68B6B72699C7\n' | sfdisk -q "$tmp/bitlk-disk.img"
 dd if="$tmp/bitlk-images/bitlk-aes-cbc-256.img" of="$tmp/bitlk-disk.img" bs=1M seek=1 conv=notrunc,sparse status=none
+# The same BitLocker volume as the Windows partition (3) of the GPT PC: the BCD on the
+# ESP names it, and it cannot be checked further.
+win_off=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); print([p for p in m["gpt"]["partitions"] if p["number"]==3][0]["start"])' "$pc/manifest.json")
+cp --sparse=always "$pc/pc.img" "$tmp/bitwin.img"
+dd if="$tmp/bitlk-images/bitlk-aes-cbc-256.img" of="$tmp/bitwin.img" bs=512 seek=$((win_off / 512)) conv=notrunc,sparse status=none
 rm -rf "$tmp/bitlk-images"
 
 # UEFI with Secure Boot on, as efivarfs shows it (4 attribute bytes + the value).
 mkdir -p "$tmp/efi/efivars"
 printf '\006\000\000\000\001' >"$tmp/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
 
-imgs="$pc/pc.img $pc/pc-mbr.img $tmp/hib/pc.img $tmp/fast/pc.img $tmp/dirty/pc.img $tmp/nobcd.img $tmp/badbcd.img $tmp/hive.img $tmp/bitlk-disk.img"
+imgs="$pc/pc.img $pc/pc-mbr.img $tmp/hib/pc.img $tmp/fast/pc.img $tmp/dirty/pc.img $tmp/nobcd.img $tmp/badbcd.img $tmp/hive.img $tmp/bitlk-disk.img $tmp/bitwin.img"
 sha256sum $imgs >"$tmp/sums.before"
 
 run() { # name, then paths
@@ -82,6 +87,7 @@ run nobcd "$tmp/nobcd.img"
 run badbcd "$tmp/badbcd.img"
 run hive "$tmp/hive.img"
 run bitlk "$tmp/bitlk-disk.img"
+run bitwin "$tmp/bitwin.img"
 $bin $log diagnose --html "$tmp/report.html" "$tmp/hive.img" >"$tmp/hive.txt"
 sha256sum -c --quiet "$tmp/sums.before" || fail "diagnose changed an image"
 
@@ -152,6 +158,11 @@ has("hive", "install.servicing_pending", "warning")
 f = has("bitlk", "volume.bitlocker", "problem", "bitlocker-key")
 assert "locked" in f["message_en"], f
 has("bitlk", "install.none")
+hasnt("bitlk", "boot.esp.missing")       # a BitLocker data disk is not a boot disk
+has("bitwin", "volume.bitlocker", "problem")
+f = has("bitwin", "boot.bcd.ok")
+assert "BitLocker" in f["technical"] and "partition 3" in f["args"][1], f
+hasnt("bitwin", "boot.bcd.not_windows", "boot.bcd.device_missing", "boot.bcd.missing")
 
 # Severity order: worst first.
 order = {"critical": 3, "problem": 2, "warning": 1, "ok": 0}
@@ -172,4 +183,39 @@ bad=$(printf '%s' "$code" | sed 's/^\(.\)/\1X/; s/^\(.\)X./\1/' )
 last=${code: -1}; swap=$([ "$last" = 2 ] && echo 3 || echo 2)
 if $bin $log diagnose --decode "${code%?}$swap" >/dev/null 2>&1; then fail "a wrong check character was accepted"; fi
 if $bin $log diagnose --decode "ABC" >/dev/null 2>&1; then fail "a short code was accepted"; fi
+
+# --- diagnose --scan: unreadable sectors inside the Windows partition, served by the
+# faulty FUSE server of test_surface (root and /dev/fuse needed, as t-scan.sh).
+if [ "$(id -u)" != 0 ] || [ ! -w /dev/fuse ]; then
+	echo "needs root and /dev/fuse for the unreadable-sector part"
+	exit 77
+fi
+serve="$top/${BUILD:-build}/tests/test_surface"
+[ -x "$serve" ] || fail "$serve is missing (make builds it with the unit tests)"
+mkdir "$tmp/mnt"
+win_start=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); p=[p for p in m["gpt"]["partitions"] if p["number"]==3][0]; print(p["start"] // 512, p["size"] // 512)' "$pc/manifest.json")
+set -- $win_start
+bad=$(( $1 + $2 - 4096 ))	# 2 MiB before the end of the Windows partition: free space
+s0=$(sha256sum <"$pc/pc.img")
+"$serve" --serve "$tmp/mnt" "$pc/pc.img" --bad "$bad:3" >"$tmp/serve.out" &
+server=$!
+trap 'umount -l "$tmp/mnt" 2>/dev/null || true; kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
+i=0
+while [ "$(stat -c %s "$tmp/mnt/disk.img" 2>/dev/null || echo 0)" = 0 ]; do
+	i=$((i + 1)); [ $i -lt 300 ] || fail "the FUSE server did not start"; sleep 0.05
+done
+$bin $log diagnose --scan --json "$tmp/mnt/disk.img" >"$tmp/scan.json" || fail "diagnose --scan exited $?"
+umount -l "$tmp/mnt" || true; wait $server 2>/dev/null || true
+[ "$(sha256sum <"$pc/pc.img")" = "$s0" ] || fail "the scan changed the disk"
+python3 - "$tmp/scan.json" "$bad" <<'PY' || fail "scan findings: $(cat "$tmp/scan.json")"
+import json, sys
+j = json.load(open(sys.argv[1])); bad = int(sys.argv[2])
+f = [f for f in j["findings"] if f["id"] == "disk.surface.bad"]
+assert f and f[0]["severity"] == "critical" and f[0]["advice"] == "backup", f
+assert f[0]["args"][1] == "3", f
+assert f"sector {bad}+3 (partition 3, offset " in f[0]["technical"], f[0]["technical"]
+assert j["worst"] == "critical" and j["findings"][0]["severity"] == "critical", j["findings"][0]
+assert not [x for x in j["findings"] if x["id"] == "disk.surface.ok"]
+PY
 echo "ok: t-diagnose ($(ls "$tmp"/*.json | wc -l) reports)"
+exit 0
