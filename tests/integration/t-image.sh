@@ -14,6 +14,8 @@
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; tools="$top/${BUILD:-build}/tools"
+# Under ASan: libparted's constructor trips the strchr interceptor (as in t-scan.sh).
+case "${ASAN_OPTIONS:-}" in ?*) export ASAN_OPTIONS="$ASAN_OPTIONS:intercept_strchr=0" ;; esac
 if [ "$(id -u)" != 0 ]; then
 	echo "t-image needs root (loop devices and ntfs-3g mounts for the image folders)"
 	exit 77
