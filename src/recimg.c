@@ -32,7 +32,7 @@
 
 #define REAGENT_PATH "Windows\\System32\\Recovery\\ReAgent.xml"
 #define RECOVERY_DIR "Windows\\System32\\Recovery"
-#define ZERO_GUID "{00000000-0000-0000-0000-000000000000}"
+#define ZERO_GUID    "{00000000-0000-0000-0000-000000000000}"
 /* Room kept free beyond the estimate: the WIM's XML, lookup table and metadata. */
 #define SPACE_MARGIN (16u * 1024 * 1024)
 
@@ -45,8 +45,8 @@ struct place {
 	bool is_file;
 	dev_t dev;
 	ino_t ino;
-	uint64_t start, size;	/* size 0: to the end */
-	char disk[PATH_MAX];	/* the backing file or the whole disk's node */
+	uint64_t start, size; /* size 0: to the end */
+	char disk[PATH_MAX];  /* the backing file or the whole disk's node */
 };
 
 static int read_sys(const char *path, char *buf, size_t len)
@@ -130,8 +130,7 @@ static bool overlaps(const struct place *a, const struct place *b)
 	return a->start < b_end && b->start < a_end;
 }
 
-static int place_of_extent(const struct wr_extent *ext, struct place *pl,
-			   struct wr_detail *d)
+static int place_of_extent(const struct wr_extent *ext, struct place *pl, struct wr_detail *d)
 {
 	struct stat st;
 
@@ -173,13 +172,13 @@ static void unescape(char *s)
 
 /* The mount holding a folder. */
 struct dir_mount {
-	char real[PATH_MAX];	/* the folder, resolved */
-	char mnt[PATH_MAX];	/* its mount point */
-	char root[PATH_MAX];	/* the mount's root inside its file system ("/") */
-	char src[PATH_MAX];	/* the mount's source ("/dev/loop0") */
+	char real[PATH_MAX]; /* the folder, resolved */
+	char mnt[PATH_MAX];  /* its mount point */
+	char root[PATH_MAX]; /* the mount's root inside its file system ("/") */
+	char src[PATH_MAX];  /* the mount's source ("/dev/loop0") */
 	char fstype[64];
 	bool have_place;
-	struct place pl;	/* the bytes behind the mount */
+	struct place pl; /* the bytes behind the mount */
 };
 
 /* Find the mount of real path dir (st_dev = dev): the longest mount point that is a
@@ -264,8 +263,8 @@ static int check_not_on_target(const struct dir_mount *m, const struct wr_extent
 	if (ret)
 		return ret;
 	if (m->have_place && overlaps(&m->pl, &target)) {
-		wr_log(WR_LOG_WARN, "recimg: '%s' is on the target (%s mounted on %s)", dir,
-		       m->src, m->mnt);
+		wr_log(WR_LOG_WARN, "recimg: '%s' is on the target (%s mounted on %s)", dir, m->src,
+		       m->mnt);
 		return wr_detail_setf(d, WR_ERR_DIR_ON_TARGET, 0, dir, "%s mounted on %s", m->src,
 				      m->mnt);
 	}
@@ -360,14 +359,16 @@ out:
 /* Fixed exclusions: page, swap and hibernation files, earlier systems, restore points,
  * the recycle bin, winrescue's own journal. */
 static const char *const fixed_exclusions[] = {
-	"\\pagefile.sys", "\\hiberfil.sys", "\\swapfile.sys", "\\Windows.old",
-	"\\Windows.old.*", "\\System Volume Information", "\\$Recycle.Bin", "\\$WinRescue",
-	"\\Users\\*", NULL,
+    "\\pagefile.sys",  "\\hiberfil.sys",
+    "\\swapfile.sys",  "\\Windows.old",
+    "\\Windows.old.*", "\\System Volume Information",
+    "\\$Recycle.Bin",  "\\$WinRescue",
+    "\\Users\\*",      NULL,
 };
 /* What stays under \Users: the profiles new accounts are made from, and the
  * system's own junctions and desktop.ini (not anybody's data). */
 static const char *const users_kept[] = {
-	"Default", "Public", "All Users", "Default User", "desktop.ini", NULL,
+    "Default", "Public", "All Users", "Default User", "desktop.ini", NULL,
 };
 
 static int strv_push(char ***v, size_t *n, const char *s)
@@ -416,8 +417,8 @@ static bool profile_pattern(const char *profile, char *out, size_t size)
 	return o > 1 && !*p;
 }
 
-int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions,
-			 char ***exceptions, struct wr_detail *d)
+int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions, char ***exceptions,
+			 struct wr_detail *d)
 {
 	char **ex = NULL, **keep = NULL;
 	size_t nex = 0, nkeep = 0;
@@ -437,8 +438,8 @@ int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions,
 	for (size_t i = 0; w && i < w->nusers; i++) {
 		const char *leaf;
 
-		if (w->users[i].special || !profile_pattern(w->users[i].profile_path, pat,
-							     sizeof(pat)))
+		if (w->users[i].special ||
+		    !profile_pattern(w->users[i].profile_path, pat, sizeof(pat)))
 			continue;
 		/* Under \Users the wildcard already covers it (and Default/Public stay). */
 		leaf = pat + 7;
@@ -484,8 +485,8 @@ static void target_release(struct target *t)
  * mount check: a folder on the target means it is mounted, and that is the clearer
  * reason).  Then the state checks, the lock, and a read-only open with the
  * installation's facts. */
-static int target_open(const struct wr_recimg_opts *o, const struct dir_mount *dm,
-		       const char *dir, struct target *t, struct wr_detail *d)
+static int target_open(const struct wr_recimg_opts *o, const struct dir_mount *dm, const char *dir,
+		       struct target *t, struct wr_detail *d)
 {
 	int ret;
 
@@ -556,7 +557,8 @@ static int write_registration(struct target *t, const struct wr_reagent_location
 	if (ret)
 		goto out;
 	if (check.pbr_custom.present != (loc && loc->present)) {
-		ret = wr_detail_setf(d, WR_ERR_XML, 0, REAGENT_PATH, "registration did not read back");
+		ret = wr_detail_setf(d, WR_ERR_XML, 0, REAGENT_PATH,
+				     "registration did not read back");
 		goto out;
 	}
 	if (old && old_len == new_len && !memcmp(old, doc, new_len)) {
@@ -728,7 +730,7 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	struct wr_loopdev *loop = NULL;
 	struct wr_wim_info *old_info = NULL;
 	struct wr_wim_capture_opts co;
-	struct prog_wrap pw = { fn, ctx, false };
+	struct prog_wrap pw = {fn, ctx, false};
 	char **excl = NULL, **keep = NULL;
 	char tmp_path[PATH_MAX + 64], name[256];
 	const char *source;
@@ -806,9 +808,9 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	       (unsigned long long)res->estimate, (unsigned long long)needed, dm->real,
 	       (unsigned long long)avail);
 	if (avail < needed) {
-		ret = wr_detail_setf(d, WR_ERR_NO_SPACE, ENOSPC, o->dir,
-				     "need %llu bytes, %llu free", (unsigned long long)needed,
-				     (unsigned long long)avail);
+		ret =
+		    wr_detail_setf(d, WR_ERR_NO_SPACE, ENOSPC, o->dir, "need %llu bytes, %llu free",
+				   (unsigned long long)needed, (unsigned long long)avail);
 		goto out;
 	}
 
@@ -837,8 +839,7 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	if (res->appended) {
 		/* wimlib appends in place: new data after the old, then the new XML and
 		 * lookup table, the header last; until then readers see the old file. */
-		ret = wr_wim_capture(source, res->wim_path, &co, prog_wrap_cb, &pw, &res->index,
-				     d);
+		ret = wr_wim_capture(source, res->wim_path, &co, prog_wrap_cb, &pw, &res->index, d);
 		if (ret && pw.aborted)
 			ret = wr_detail_set(d, WR_ERR_ABORTED, 0, res->wim_path);
 		if (ret == WR_ERR_WIM_CORRUPT)
@@ -898,8 +899,7 @@ out:
 	return ret;
 }
 
-int wr_recimg_set(const struct wr_recimg_opts *o, struct wr_recimg_result *res,
-		  struct wr_detail *d)
+int wr_recimg_set(const struct wr_recimg_opts *o, struct wr_recimg_result *res, struct wr_detail *d)
 {
 	struct dir_mount *dm = NULL;
 	struct wr_wim_info *info = NULL;
@@ -958,8 +958,7 @@ out:
 	return ret;
 }
 
-int wr_recimg_deregister(const struct wr_recimg_opts *o, bool *was_registered,
-			 struct wr_detail *d)
+int wr_recimg_deregister(const struct wr_recimg_opts *o, bool *was_registered, struct wr_detail *d)
 {
 	struct target t;
 	int ret;
@@ -1011,8 +1010,8 @@ static int show_on_disk(const struct wr_disk *disk, struct wr_recimg_status *st)
 		st->file_bytes = fst.size;
 		/* 100 ns ticks since 1601 to Unix time. */
 		if (fst.modification_time > 116444736000000000ull)
-			st->file_time = (int64_t)((fst.modification_time -
-						   116444736000000000ull) / 10000000u);
+			st->file_time =
+			    (int64_t)((fst.modification_time - 116444736000000000ull) / 10000000u);
 		ret = wr_ntfs_reader_open(vol, path, &r, &d);
 		if (!ret) {
 			ret = wr_wim_read_info_from(&r, path, &info, &d);
@@ -1046,8 +1045,7 @@ static bool disk_matches(const struct wr_disk *disk, const struct wr_reagent_loc
 	return disk->table == WR_TABLE_MBR && disk->mbr_signature == loc->id;
 }
 
-int wr_recimg_show(const struct wr_recimg_opts *o, struct wr_recimg_status *st,
-		   struct wr_detail *d)
+int wr_recimg_show(const struct wr_recimg_opts *o, struct wr_recimg_status *st, struct wr_detail *d)
 {
 	struct wr_extent ext;
 	struct wr_ntfs *vol = NULL;

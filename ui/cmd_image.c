@@ -20,23 +20,25 @@ struct image_args {
 static int parse(int argc, char **argv, struct image_args *a)
 {
 	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	    {"target", required_argument, NULL, 't'},
+	    {"partition", required_argument, NULL, 'p'},
+	    {"dir", required_argument, NULL, 'd'},
+	    {"name", required_argument, NULL, 'n'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 2 || argv[1][0] == '-') {
-		cli_error("%s", _("Say what to do: image create, show, set or deregister; see 'winrescue --help'."));
+		cli_error("%s", _("Say what to do: image create, show, set or deregister; see "
+				  "'winrescue --help'."));
 		return EXIT_USAGE;
 	}
 	a->verb = argv[1];
 	if (strcmp(a->verb, "create") && strcmp(a->verb, "show") && strcmp(a->verb, "set") &&
 	    strcmp(a->verb, "deregister")) {
-		cli_error("%s", _("Say what to do: image create, show, set or deregister; see 'winrescue --help'."));
+		cli_error("%s", _("Say what to do: image create, show, set or deregister; see "
+				  "'winrescue --help'."));
 		return EXIT_USAGE;
 	}
 	optind = 1;
@@ -52,8 +54,9 @@ static int parse(int argc, char **argv, struct image_args *a)
 
 			if (*end || !*optarg || v == 0 || v > 1024) {
 				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
-					  "--partition", optarg);
+				cli_error(
+				    _("Invalid value '%2$s' for %1$s; give a number from 1 up."),
+				    "--partition", optarg);
 				return EXIT_USAGE;
 			}
 			a->o.partition = (unsigned)v;
@@ -70,16 +73,20 @@ static int parse(int argc, char **argv, struct image_args *a)
 		}
 	}
 	if (!a->o.target || optind < argc - 1) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+		cli_error("%s",
+			  _("Say which volume to work on with --target; see 'winrescue --help'."));
 		return EXIT_USAGE;
 	}
 	if (!a->o.dir && (!strcmp(a->verb, "create") || !strcmp(a->verb, "set"))) {
-		cli_error("%s", _("Say which folder holds the image with --dir; see 'winrescue --help'."));
+		cli_error(
+		    "%s",
+		    _("Say which folder holds the image with --dir; see 'winrescue --help'."));
 		return EXIT_USAGE;
 	}
 	if ((a->o.dir && strcmp(a->verb, "create") && strcmp(a->verb, "set")) ||
 	    (a->o.name && strcmp(a->verb, "create"))) {
-		cli_error("%s", _("--dir is for image create and set, --name for image create only."));
+		cli_error("%s",
+			  _("--dir is for image create and set, --name for image create only."));
 		return EXIT_USAGE;
 	}
 	return EXIT_DONE;
@@ -130,7 +137,9 @@ static int do_create(struct image_args *a)
 	if (res->registered)
 		print_location(&res->place);
 	else
-		printf("%s\n", _("The image was not registered: Windows can only use an image kept on a partition of a disk, and this folder is not on one. Refresh with --source pointing at the file instead."));
+		printf("%s\n", _("The image was not registered: Windows can only use an image kept "
+				 "on a partition of a disk, and this folder is not on one. Refresh "
+				 "with --source pointing at the file instead."));
 	free(res);
 	return EXIT_DONE;
 }
@@ -148,7 +157,8 @@ static int do_set(struct image_args *a)
 		if (ret == WR_ERR_UNSUPPORTED) {
 			/* Nothing was written: a refusal, with the reason that fits. */
 			wr_log_err("image set", ret, &d);
-			cli_error("%s", _("Windows can only use an image kept on a partition of a disk, and this folder is not on one."));
+			cli_error("%s", _("Windows can only use an image kept on a partition of a "
+					  "disk, and this folder is not on one."));
 			ret = EXIT_REFUSED;
 		} else {
 			ret = image_fail("image set", ret, &d);
@@ -173,7 +183,8 @@ static int do_deregister(struct image_args *a)
 	if (ret)
 		return image_fail("image deregister", ret, &d);
 	if (was)
-		printf("%s\n", _("The custom refresh image is no longer registered; a refresh will use the recovery image or installation media."));
+		printf("%s\n", _("The custom refresh image is no longer registered; a refresh will "
+				 "use the recovery image or installation media."));
 	else
 		printf("%s\n", _("No custom image is registered; nothing was changed."));
 	return EXIT_DONE;
@@ -218,7 +229,7 @@ static int do_show(struct image_args *a)
 	printf(_("  Made: %1$s; system size %2$s; file size %3$s\n"),
 	       st->file_time ? format_date(st->file_time, date, sizeof(date)) : "?",
 	       format_size(st->image.total_bytes, size, sizeof(size)),
-	       format_size(st->file_bytes, (char[32]){ 0 }, 32));
+	       format_size(st->file_bytes, (char[32]){0}, 32));
 	free(st);
 	return EXIT_DONE;
 }

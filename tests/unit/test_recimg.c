@@ -123,7 +123,7 @@ static void test_create_and_append(void **state)
 	(void)state;
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_recimg_result *res = calloc(1, sizeof(*res));
-	struct wr_recimg_opts o = { 0 };
+	struct wr_recimg_opts o = {0};
 	struct wr_wim_info *info = NULL;
 	char sum0[65], sum1[65], vsum[65], vsum1[65];
 	struct stat st;
@@ -151,7 +151,7 @@ static void test_create_and_append(void **state)
 	assert_int_equal(wr_recimg_create(&o, NULL, NULL, res, &d), WR_OK);
 	assert_int_equal(res->index, 1);
 	assert_false(res->appended);
-	assert_false(res->registered);	/* a folder under /tmp is not a disk partition */
+	assert_false(res->registered); /* a folder under /tmp is not a disk partition */
 	assert_int_not_equal(res->register_err, WR_OK);
 	assert_string_equal(res->wim_path + strlen(res->wim_path) - 17, "CustomRefresh.wim");
 	assert_int_equal(stat(res->wim_path, &st), 0);
@@ -211,8 +211,7 @@ static void test_create_and_append(void **state)
 		fclose(f);
 	}
 	assert_int_equal(mkimg_sha256(tpath("out/CustomRefresh.wim"), sum0), 0);
-	assert_int_equal(wr_recimg_create(&o, NULL, NULL, res, &d),
-			 WR_ERR_CUSTOM_IMAGE_CORRUPT);
+	assert_int_equal(wr_recimg_create(&o, NULL, NULL, res, &d), WR_ERR_CUSTOM_IMAGE_CORRUPT);
 	assert_int_equal(mkimg_sha256(tpath("out/CustomRefresh.wim"), sum1), 0);
 	assert_string_equal(sum0, sum1);
 	free(res);
@@ -231,7 +230,8 @@ static void read_reagent(const char *disk_img, unsigned part, struct wr_reagent 
 	assert_int_equal(wr_blockdev_resolve(disk_img, part, &ext, &d), WR_OK);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
 	assert_int_equal(wr_ntfs_read_file(vol, "Windows\\System32\\Recovery\\ReAgent.xml",
-					   WR_REAGENT_MAX_SIZE, &buf, &len, &d), WR_OK);
+					   WR_REAGENT_MAX_SIZE, &buf, &len, &d),
+			 WR_OK);
 	assert_int_equal(wr_reagent_parse(buf, len, r, &d), WR_OK);
 	free(buf);
 	wr_ntfs_close(vol);
@@ -244,14 +244,14 @@ static void test_register_on_partition(void **state)
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_recimg_result *res = calloc(1, sizeof(*res));
 	struct wr_recimg_status *st = calloc(1, sizeof(*st));
-	struct wr_recimg_opts o = { 0 };
+	struct wr_recimg_opts o = {0};
 	struct wr_disk *disk = NULL;
 	struct wr_windows *w = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct wr_loopdev *loop = NULL;
 	struct wr_extent ext, rext;
 	struct wr_reagent r;
-	struct wr_source_list l = { 0, NULL };
+	struct wr_source_list l = {0, NULL};
 	const struct wr_source *best;
 	const struct wr_partition *rec = NULL;
 	char img[1024], mnt[1024], dir[1100], guid[64];
@@ -280,7 +280,7 @@ static void test_register_on_partition(void **state)
 	snprintf(mnt, sizeof(mnt), "%s", tpath("rec"));
 	mkdir(mnt, 0755);
 	{
-		const char *argv[] = { "mount", wr_loopdev_path(loop), mnt, NULL };
+		const char *argv[] = {"mount", wr_loopdev_path(loop), mnt, NULL};
 
 		assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 	}
@@ -302,7 +302,7 @@ static void test_register_on_partition(void **state)
 	assert_int_equal(wr_recimg_create(&o, NULL, NULL, res, &d), WR_OK);
 	assert_true(res->registered);
 	{
-		const char *argv[] = { "umount", mnt, NULL };
+		const char *argv[] = {"umount", mnt, NULL};
 
 		assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 	}
@@ -316,7 +316,7 @@ static void test_register_on_partition(void **state)
 	assert_string_equal(r.pbr_custom.guid, guid);
 	assert_int_equal(r.pbr_custom.index, 1);
 	assert_int_equal(r.custom_image_available, 1);
-	assert_true(r.pbr.present);	/* the factory image stays registered */
+	assert_true(r.pbr.present); /* the factory image stays registered */
 	assert_string_equal(r.pbr.path, "\\RecoveryImage");
 
 	/* What refresh uses: the custom image first, and it can refresh this Windows. */
@@ -378,8 +378,8 @@ static int setup(void **state)
 	/* Without the fixture tools (the program run by hand before `make all`), the
 	 * tests that need the PC are skipped. */
 	if (!access(mkvolume, X_OK)) {
-		const char *argv[] = { "bash", script, "--out", tpath("pc"), "--layout", "gpt",
-				       NULL };
+		const char *argv[] = {"bash",	  script, "--out", tpath("pc"),
+				      "--layout", "gpt",  NULL};
 
 		have_pc = mkimg_run(argv, NULL, NULL, 0) == 0;
 		if (!have_pc)
@@ -398,10 +398,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exclusions),
-		cmocka_unit_test(test_locate_bad),
-		cmocka_unit_test(test_create_and_append),
-		cmocka_unit_test(test_register_on_partition),
+	    cmocka_unit_test(test_exclusions),
+	    cmocka_unit_test(test_locate_bad),
+	    cmocka_unit_test(test_create_and_append),
+	    cmocka_unit_test(test_register_on_partition),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
