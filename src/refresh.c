@@ -97,6 +97,7 @@ static int strv_push(char ***v, size_t *n, const char *s)
 
 struct jrnl {
 	struct wr_ntfs *vol;
+	struct wr_blockdev_lock *lock;	/* our hold on the target, see do_boot */
 	struct wr_journal j;	/* what is on disk, kept in step with appends */
 	unsigned fault_after;	/* tests: SIGKILL after this many appends (0 = never) */
 	unsigned appended;
@@ -757,12 +758,21 @@ static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_de
 			continue;	/* a junction is not a profile: never followed */
 		}
 		ret = step_move(jr, from, to, d);
-		if (!ret)
-			p->profiles_kept++;
 	}
 	wr_ntfs_list_free(names);
 	if (ret)
 		return ret;
+	/* Count from the journal, so a resumed refresh reports the whole refresh. */
+	p->profiles_kept = 0;
+	for (size_t i = 0; i < jr->j.n; i++) {
+		const struct wr_journal_record *r = &jr->j.v[i];
+		size_t n = strlen(old_users);
+
+		if (!strcmp(r->kind, "end") && r->nfields == 2 && !strcmp(r->fields[0], "move") &&
+		    !strncmp(r->fields[1], old_users, n) && r->fields[1][n] == '/' &&
+		    !strchr(r->fields[1] + n + 1, '/'))
+			p->profiles_kept++;
+	}
 	snprintf(from, sizeof(from), "%s/Public", old_users);
 	ret = merge_dir(jr, from, "/Users/Public", d);
 	if (ret)
@@ -1101,8 +1111,14 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	struct tm tm;
 	int ret;
 
-	if (jrnl_ended(jr, "removed-apps", p->old_dir))
+	if (jrnl_ended(jr, "removed-apps", p->old_dir)) {
+		const struct wr_journal_record *r =
+			wr_journal_find(&jr->j, "note", "apps-removed", NULL);
+
+		if (r && r->nfields == 2)
+			p->apps_removed = strtoul(r->fields[1], NULL, 10);
 		return WR_OK;
+	}
 	if (!mkdtemp(dir))
 		return wr_detail_set(d, WR_ERR_WRITE, errno, "/tmp");
 	snprintf(old_sw, sizeof(old_sw), "%s/old", dir);
@@ -1176,6 +1192,12 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	wr_app_list_release(&old_apps);
 	wr_app_list_release(&new_apps);
 	wr_app_list_release(&removed);
+	if (!ret) {
+		char num[32];
+
+		snprintf(num, sizeof(num), "%zu", p->apps_removed);
+		ret = jrnl_append(jr, "note", "apps-removed", num, d);
+	}
 	if (!ret)
 		ret = jrnl_append(jr, "end", "removed-apps", p->old_dir, d);
 	return ret;
@@ -1452,12 +1474,48 @@ static const char *const step_names[WR_REFRESH_STEPS + 1] = {
 	N_("Moving your files and apps back"),
 	N_("Keeping your accounts and settings"),
 	N_("Listing the apps that were removed"),
+	N_("Updating the start-up files"),
 	N_("Finishing"),
 };
 
 const char *wr_refresh_step_name(unsigned step)
 {
 	return step >= 1 && step <= WR_REFRESH_STEPS ? step_names[step] : "";
+}
+
+/* The boot manager files and the boot configuration from the new system (bcdboot's
+ * job), when the volume is a partition of a disk we can see: the image's boot files
+ * are at least as new as the old ones (an older build is refused in preflight).  The
+ * old BCD is kept beside the new one.  The volume must be closed meanwhile (on an MBR
+ * disk the boot files may go to this very partition). */
+static int do_boot(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refresh_plan *p,
+		   struct wr_detail *d)
+{
+	int ret, r2;
+
+	if (jrnl_ended(jr, "boot", p->old_dir))
+		return WR_OK;
+	if (!p->ext.partition) {
+		wr_log(WR_LOG_INFO, "boot: '%s' is a bare volume; its disk's boot files were "
+		       "left as they are", p->ext.path);
+		return jrnl_append(jr, "end", "boot", p->old_dir, d);
+	}
+	ret = jrnl_append(jr, "begin", "boot", p->old_dir, d);
+	if (ret)
+		return ret;
+	wr_ntfs_close(*volp);
+	*volp = jr->vol = NULL;
+	/* bootfiles takes its own hold on the disk: hand ours over for the moment. */
+	wr_blockdev_unlock(jr->lock);
+	jr->lock = NULL;
+	ret = wr_bootfiles_rebuild(p->ext.path, p->ext.partition, NULL, NULL, d);
+	r2 = wr_blockdev_lock(&p->ext, &jr->lock, ret ? NULL : d);
+	if (!r2)
+		r2 = wr_ntfs_open(&p->ext, WR_NTFS_RDWR, volp, ret ? NULL : d);
+	jr->vol = *volp;
+	if (ret || r2)
+		return ret ? ret : r2;
+	return jrnl_append(jr, "end", "boot", p->old_dir, d);
 }
 
 static int run_steps(struct jrnl *jr, struct wr_ntfs **volp, struct wr_refresh_plan *p,
@@ -1482,7 +1540,8 @@ static int run_steps(struct jrnl *jr, struct wr_ntfs **volp, struct wr_refresh_p
 	STEP(4, do_move_back(jr, p, d));
 	STEP(5, do_accounts(jr, p, d));
 	STEP(6, write_removed_apps(jr, p, o, d));
-	STEP(7, do_finish(jr, d));
+	STEP(7, do_boot(jr, volp, p, d));
+	STEP(8, do_finish(jr, d));
 #undef STEP
 	return WR_OK;
 }
@@ -1506,7 +1565,6 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		   wr_progress_fn fn, void *ctx, struct wr_detail *d)
 {
 	double start = now_s();
-	struct wr_blockdev_lock *lock = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct jrnl jr;
 	unsigned flags = WR_NTFS_RDWR;
@@ -1517,7 +1575,7 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	ret = report_step(fn, ctx, WR_PROG_STEP_BEGIN, 1, 1, step_names[1]);
 	if (ret)
 		return ret;
-	ret = wr_blockdev_lock(&p->ext, &lock, d);
+	ret = wr_blockdev_lock(&p->ext, &jr.lock, d);
 	if (ret)
 		return ret;
 	if (o->discard_hibernation)
@@ -1554,7 +1612,7 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 out:
 	wr_journal_release(&jr.j);
 	wr_ntfs_close(vol);
-	wr_blockdev_unlock(lock);
+	wr_blockdev_unlock(jr.lock);
 	p->seconds = now_s() - start;
 	return ret;
 }
@@ -1562,7 +1620,6 @@ out:
 int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		      wr_progress_fn fn, void *ctx, struct wr_detail *d)
 {
-	struct wr_blockdev_lock *lock = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct jrnl jr;
 	int ret;
@@ -1576,7 +1633,7 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	if (!ret)
 		ret = wr_blockdev_check_unmounted(&p->ext, d);
 	if (!ret)
-		ret = wr_blockdev_lock(&p->ext, &lock, d);
+		ret = wr_blockdev_lock(&p->ext, &jr.lock, d);
 	if (ret)
 		return ret;
 	/* hiberfil.sys may still be there when the crash came before it was removed;
@@ -1616,6 +1673,8 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	ret = plan_from_journal(&jr.j, p, d);
 	/* The apply is journaled under the host path the image had when the refresh
 	 * began; a factory image is mounted again, maybe elsewhere. */
+	if (!ret && p->source_partition)
+		wr_stage_cleanup(p->source_disk, p->source_partition);
 	if (!ret && p->source_partition && !jrnl_ended(&jr, "apply", p->source)) {
 		char first[4096];
 
@@ -1629,7 +1688,7 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 out:
 	wr_journal_release(&jr.j);
 	wr_ntfs_close(vol);
-	wr_blockdev_unlock(lock);
+	wr_blockdev_unlock(jr.lock);
 	p->seconds = now_s() - start;
 	return ret;
 }

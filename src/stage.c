@@ -23,6 +23,56 @@ struct wr_stage {
 	bool mounted;
 };
 
+/* A winrescue killed while an image was staged leaves its read-only mount behind;
+ * the next run for the same partition takes it down first. */
+static void drop_stale_mounts(const struct wr_extent *ext)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[8192];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[4096], src[256], sys[512], backing[4096] = "", *sep;
+		unsigned long long off = ~0ULL;
+		FILE *b;
+
+		/* "36 35 98:0 / /mnt opts - fstype source superopts" */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+		    strncmp(mnt, "/tmp/winrescue-source-", 22))
+			continue;
+		sep = strstr(line, " - ");
+		if (!sep || sscanf(sep + 3, "%*s %255s", src) != 1 || strncmp(src, "/dev/loop", 9))
+			continue;
+		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", src + 5);
+		if ((b = fopen(sys, "r"))) {
+			if (!fgets(backing, sizeof(backing), b))
+				backing[0] = '\0';
+			fclose(b);
+		}
+		backing[strcspn(backing, "\n")] = '\0';
+		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/offset", src + 5);
+		if ((b = fopen(sys, "r"))) {
+			if (fscanf(b, "%llu", &off) != 1)
+				off = ~0ULL;
+			fclose(b);
+		}
+		if (strcmp(backing, ext->path) || off != ext->offset)
+			continue;
+		{
+			const char *argv[] = { "umount", mnt, NULL };
+			struct wr_spawn_result r;
+
+			wr_log(WR_LOG_WARN, "stage: taking down the mount %s left by an earlier run",
+			       mnt);
+			if (wr_spawn(argv, NULL, &r, NULL) == WR_OK && r.status == 0)
+				rmdir(mnt);
+			wr_spawn_result_release(&r);
+		}
+	}
+	fclose(f);
+}
+
 int wr_stage_open(const char *disk, unsigned partition, const char *inner_path,
 		  struct wr_stage **out, char *host_path, size_t size, struct wr_detail *d)
 {
@@ -39,8 +89,10 @@ int wr_stage_open(const char *disk, unsigned partition, const char *inner_path,
 	if (!s)
 		return WR_ERR_NOMEM;
 	ret = wr_blockdev_resolve(disk, partition, &ext, d);
-	if (!ret)
+	if (!ret) {
+		drop_stale_mounts(&ext);
 		ret = wr_loopdev_attach(&ext, true, &s->loop, d);
+	}
 	if (ret)
 		goto fail;
 	snprintf(s->mnt, sizeof(s->mnt), "/tmp/winrescue-source-XXXXXX");
@@ -83,6 +135,14 @@ int wr_stage_open(const char *disk, unsigned partition, const char *inner_path,
 fail:
 	wr_stage_close(s);
 	return ret;
+}
+
+void wr_stage_cleanup(const char *disk, unsigned partition)
+{
+	struct wr_extent ext;
+
+	if (geteuid() == 0 && wr_blockdev_resolve(disk, partition, &ext, NULL) == WR_OK)
+		drop_stale_mounts(&ext);
 }
 
 void wr_stage_close(struct wr_stage *s)

@@ -265,6 +265,8 @@ struct wr_stage;
 int wr_stage_open(const char *disk, unsigned partition, const char *inner_path,
 		  struct wr_stage **out, char *host_path, size_t size, struct wr_detail *d);
 void wr_stage_close(struct wr_stage *s);	/* NULL is fine */
+/* Take down read-only mounts of that partition a killed winrescue left behind. */
+void wr_stage_cleanup(const char *disk, unsigned partition);
 
 /* ------------------------------------------------------------------------- */
 /* disk: partition tables and partitions (libparted, libblkid).              */
@@ -1161,7 +1163,7 @@ const char *wr_unattend_arch_name(enum wr_arch a);
 /* \\Windows.old.  Journaled on the target and resumable after any interruption. */
 /* ------------------------------------------------------------------------- */
 
-#define WR_REFRESH_STEPS 7
+#define WR_REFRESH_STEPS 8
 
 struct wr_refresh_opts {
 	const char *target;		/* device, volume image, or disk image + partition */

@@ -132,6 +132,26 @@ if [ "$(id -u)" -eq 0 ]; then
 	s1=$(dd if="$disk" bs=1M count=1 2>/dev/null | sha256sum)
 	$bin $log refresh --target "$disk" --partition 3 --source "$pc/install.wim" --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "refresh of pc.img partition 3"; }
 	[ "$(dd if="$disk" bs=1M count=1 2>/dev/null | sha256sum)" = "$s1" ] || fail "partition table changed"
+	# Step 7 rebuilt the boot files from the new system: the old BCD is kept, the ESP
+	# is clean, and the new BCD starts Windows from partition 3 (its GUID).
+	esp_off=$(python3 -c "import json,sys; p=json.load(open(sys.argv[1]))['gpt']['partitions'][0]; print(p['start'])" "$pc/manifest.json")
+	mdir -i "$disk@@$esp_off" ::/EFI/Microsoft/Boot | grep -q 'BCD.winrescue-' || fail "no BCD backup on the ESP"
+	dd if="$disk" of="$tmp/esp.img" bs=1M skip=$((esp_off / 1048576)) count=100 2>/dev/null
+	fsck.fat -n "$tmp/esp.img" >"$tmp/fsck" 2>&1 || { cat "$tmp/fsck"; fail "fsck.fat -n on the ESP"; }
+	mcopy -i "$disk@@$esp_off" ::/EFI/Microsoft/Boot/BCD "$tmp/bcd.new"
+	win_guid=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['gpt']['partitions'][2]['uuid'])" "$pc/manifest.json")
+	hivexregedit --export "$tmp/bcd.new" '\' >"$tmp/bcd.reg"
+	python3 - "$tmp/bcd.reg" "$win_guid" <<'PY' || fail "the new BCD does not start partition 3"
+import re, sys, uuid
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read().replace("\\\n  ", "")
+want = uuid.UUID(sys.argv[2]).bytes_le.hex(",")
+# the Windows loader's device element (11000001) holds the partition GUID
+found = False
+for block in text.split("\n\n"):
+    if "Elements\\11000001]" in block and want in block.replace(" ", ""):
+        found = True
+sys.exit(0 if found else 1)
+PY
 	# Without --source on a fresh copy: the factory image on the recovery partition,
 	# mounted read-only; the recovery partition is byte-identical afterwards.
 	cp --sparse=always "$pc/pc.img" "$tmp/pc2.img"
@@ -149,7 +169,7 @@ PY
 	grep -q 'RecoveryImage.install.wim on partition 4' "$tmp/plan2" || fail "factory image not chosen: $(cat "$tmp/plan2")"
 	$bin $log refresh --target "$tmp/pc2.img" --partition 3 --yes >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "refresh from the factory image"; }
 	[ "$(rsum "$tmp/pc2.img")" = "$r1" ] || fail "the recovery partition changed"
-	mount | grep -q winrescue-source && fail "the factory image stayed mounted"
+	losetup -j "$tmp/pc2.img" | grep -q . && fail "the factory image stayed mounted"
 	rm -f "$tmp/pc2.img"
 	$bin $log inspect --json "$disk" >"$tmp/disk.json"
 	python3 - "$tmp/disk.json" <<'PY'
