@@ -674,6 +674,14 @@ static int estimate_size(struct target *t, uint64_t *out, struct wr_detail *d)
 	return WR_OK;
 }
 
+static bool name_taken(const struct wr_wim_info *info, const char *name)
+{
+	for (unsigned i = 0; i < info->image_count; i++)
+		if (!strcasecmp(info->images[i].name, name))
+			return true;
+	return false;
+}
+
 static void default_name(char *buf, size_t size)
 {
 	time_t now = time(NULL);
@@ -784,6 +792,21 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 		ret = wr_detail_set(d, WR_ERR_OPEN, errno, res->wim_path);
 		goto out;
 	}
+	/* Image names are unique in a WIM: a default name made twice in one second
+	 * gets a number; a name the person chose that is taken is refused. */
+	if (o->name && *o->name)
+		snprintf(name, sizeof(name), "%s", o->name);
+	else
+		default_name(name, sizeof(name));
+	for (unsigned n = 2; old_info && name_taken(old_info, name); n++) {
+		if (o->name && *o->name) {
+			ret = wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, o->name,
+					     "an image of that name is in %s", res->wim_path);
+			goto out;
+		}
+		default_name(name, sizeof(name));
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%u)", n);
+	}
 	ret = wr_recimg_exclusions(t.w, &excl, &keep, d);
 	if (ret)
 		goto out;
@@ -824,10 +847,6 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 			goto out;
 		source = wr_loopdev_path(loop);
 	}
-	if (o->name && *o->name)
-		snprintf(name, sizeof(name), "%s", o->name);
-	else
-		default_name(name, sizeof(name));
 	memset(&co, 0, sizeof(co));
 	co.name = name;
 	co.description = "Custom refresh image made by winrescue";

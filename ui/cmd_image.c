@@ -98,7 +98,7 @@ static int image_fail(const char *what, int err, const struct wr_detail *d)
 	int status = cli_fail(what, err, d);
 
 	if (err == WR_ERR_DIR_ON_TARGET || err == WR_ERR_READ_ONLY ||
-	    err == WR_ERR_CUSTOM_IMAGE_CORRUPT || err == WR_ERR_INTERRUPTED)
+	    err == WR_ERR_CUSTOM_IMAGE_CORRUPT || err == WR_ERR_INTERRUPTED || err == WR_ERR_EXISTS)
 		status = EXIT_REFUSED;
 	return status;
 }

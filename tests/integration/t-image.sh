@@ -129,6 +129,9 @@ echo "first image: $size1 bytes; second (unchanged system) added $growth bytes"
 wimlib-imagex verify "$wim" >/dev/null || fail "the appended file does not verify"
 [ "$(sum "$vol")" = "$v0" ] || fail "create wrote to the target"
 
+# A name already in the file is refused; the default name never collides.
+expect 3 "already exists" "" "$vol" "$wim" -- image create --target "$vol" --dir "$tmp/out1" --name first
+
 # ---------------------------------------------------------------------------
 # 3. Bad inputs: each refused with its sentence, nothing changed.
 # A damaged CustomRefresh.wim is not appended to.
@@ -275,6 +278,28 @@ unmnt "$tmp/rec"
 ntfscat_win Windows/System32/Recovery/ReAgent.xml "$tmp/reagent.xml"
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@index')" = 2 ] && \
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@path')" = '\RefreshImage' ] || fail "set did not register image 2"
+
+# The MBR PC: the location is named by the disk signature (id), with a zero GUID.
+"$top/tests/fixtures/build-pc.sh" --size small --layout mbr --out "$tmp/mbr" >/dev/null
+mpart() {
+	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))
+print(next(p for p in m["mbr"]["partitions"] if p["number"]==int(sys.argv[2]))[sys.argv[3]])' \
+		"$tmp/mbr/manifest.json" "$1" "$2"
+}
+sig=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["mbr"]["signature"], 16))' "$tmp/mbr/manifest.json")
+l=$(attach "$tmp/mbr/pc-mbr.img" "$(mpart 3 start)" "$(mpart 3 size)"); loops+=("$l")
+mnt "$l" "$tmp/mrec"
+mkdir "$tmp/mrec/RefreshImage"
+run image create --target "$tmp/mbr/pc-mbr.img" --partition 2 --dir "$tmp/mrec/RefreshImage" \
+	>"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "create on the MBR PC"; }
+unmnt "$tmp/mrec"; losetup -d "$l"
+l=$(attach "$tmp/mbr/pc-mbr.img" "$(mpart 2 start)" "$(mpart 2 size)")
+ntfscat "$l" Windows/System32/Recovery/ReAgent.xml >"$tmp/reagent.xml"; losetup -d "$l"
+[ "$(xp '/WindowsRE/PBRCustomImageLocation/@id')" = "$sig" ] || fail "MBR: id $(xp '/WindowsRE/PBRCustomImageLocation/@id'), want $sig"
+[ "$(xp '/WindowsRE/PBRCustomImageLocation/@guid')" = "{00000000-0000-0000-0000-000000000000}" ] || fail "MBR: guid"
+[ "$(xp '/WindowsRE/PBRCustomImageLocation/@offset')" = "$(mpart 3 start)" ] || fail "MBR: offset"
+run inspect --json "$tmp/mbr/pc-mbr.img" | grep -m1 '"kind"' | grep -q custom || fail "MBR: the custom image is not the first source"
+rm -rf "$tmp/mbr"
 
 # ---------------------------------------------------------------------------
 # 5. Interrupted captures.  A bigger system (64 MB of new program files) so that the
