@@ -94,7 +94,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(TOOL_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(TEST_HELPER_OBJ)
+# The wizard's model tests compile its sources in directly: rebuild them with the UI.
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) $(TEST_HELPER_OBJ) $(UI_SRC) $(wildcard ui/*.h ui/wizard/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc -Itests/lib $(LDFLAGS) -o $@ $< $(TEST_HELPER_OBJ) $(LIB) \
 		$(LIBS) -lcmocka
@@ -150,7 +151,7 @@ fixture: all
 demo: deps
 	$(MAKE) all
 	tests/fixtures/build-pc.sh --size small --out $(BUILD)/demo
-	$(BIN) wizard --disk $(BUILD)/demo/pc.img
+	$(BIN) wizard --disk $(BUILD)/demo/pc.img --source $(BUILD)/demo/install.wim
 
 bench: deps all
 	@for b in $(sort $(wildcard tests/bench/*.sh)); do echo "== $$b"; BUILD=$(BUILD) $$b || exit 1; done

@@ -1546,6 +1546,13 @@ static int run_steps(struct jrnl *jr, struct wr_ntfs **volp, struct wr_refresh_p
 	return WR_OK;
 }
 
+bool wr_refresh_pending(struct wr_ntfs *vol)
+{
+	struct wr_ntfs_stat st;
+
+	return wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK && st.is_dir;
+}
+
 static unsigned fault_after(void)
 {
 	const char *s = getenv("WINRESCUE_FAULT_AFTER");

@@ -1227,6 +1227,8 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		      wr_progress_fn fn, void *ctx, struct wr_detail *d);
 void wr_refresh_plan_release(struct wr_refresh_plan *p);
+/* true when the open volume holds the journal of an unfinished refresh. */
+bool wr_refresh_pending(struct wr_ntfs *vol);
 /* English name of step 1..WR_REFRESH_STEPS (marked N_()). */
 const char *wr_refresh_step_name(unsigned step);
 
@@ -1716,6 +1718,7 @@ struct wr_volume_report {
 	int windows_err;		/* WR_ERR_NO_WINDOWS when it holds none */
 	struct wr_detail windows_detail;
 	struct wr_windows *windows;	/* NULL unless an installation was read */
+	bool interrupted;		/* an unfinished refresh left its journal here */
 	int apps_err;
 	struct wr_detail apps_detail;
 	struct wr_app_list apps;

@@ -13,7 +13,7 @@
 static int cmd_not_built(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
-	{ "wizard", "[--disk IMAGE]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
+	{ "wizard", "[--disk IMAGE]... [--source IMAGE|FOLDER]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
 	{ "inspect", "[--json] [PATH...]", N_("show disks, partitions, Windows installations, users, apps and image sources"), cmd_inspect },
 	{ "diagnose", "[--json] [--html FILE] [PATH...]", N_("check disk health, volumes and start-up, and advise"), cmd_diagnose },
 	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_scan },

@@ -246,6 +246,7 @@ static json_object *volume_json(const struct wr_volume_report *v)
 	json_object_object_add(o, "error", err_json(v->probe_err, &v->probe_detail));
 	if (!v->probe_err)
 		json_object_object_add(o, "state", state_json(&v->state));
+	json_add_bool(o, "interrupted", v->interrupted);
 	if (v->windows) {
 		json_object *w = windows_json(v->windows);
 
@@ -540,6 +541,8 @@ static void print_volume(const struct wr_volume_report *v)
 		return;
 	}
 	print_state(&v->state);
+	if (v->interrupted)
+		printf("    %s\n", _("An interrupted refresh was found on this volume: run winrescue resume to finish it."));
 	if (!v->windows) {
 		if (v->windows_err && v->windows_err != WR_ERR_NO_WINDOWS)
 			print_error_line("    ", v->windows_err, &v->windows_detail);

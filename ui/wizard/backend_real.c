@@ -723,12 +723,6 @@ static int real_repair(void *ctx, const struct wz_install *pc, const struct wz_s
 	return ret;
 }
 
-/* The refresh keeps its journal in this folder of the target volume while it runs
- * (refresh.c's JOURNAL_DIR); it is removed when the refresh finishes.
- * TODO(refresh): a public "is a refresh pending on this volume?" call would be better
- * than knowing the folder here. */
-#define REFRESH_JOURNAL_DIR "/$WinRescue/journal"
-
 static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 {
 	struct real *r = ctx;
@@ -747,14 +741,8 @@ static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 
 		for (size_t j = 0; j < dr->nvolumes && !out->found; j++) {
 			const struct wr_volume_report *vr = &dr->volumes[j];
-			struct wr_ntfs *vol = NULL;
-			struct wr_ntfs_stat st;
 
-			if (vr->probe_err || !vr->state.is_ntfs)
-				continue;
-			if (wr_ntfs_open(&vr->ext, WR_NTFS_RDONLY | WR_NTFS_IGNORE_HIBERFILE, &vol, NULL))
-				continue;
-			if (wr_ntfs_stat(vol, REFRESH_JOURNAL_DIR, &st, NULL) == WR_OK && st.is_dir) {
+			if (vr->interrupted) {
 				out->found = true;
 				out->op = WZ_OP_REFRESH;
 				text_copy(r->resume_target, sizeof(r->resume_target), dr->path);
@@ -762,7 +750,6 @@ static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 				text_copy(out->where, sizeof(out->where), dr->path);
 				out->partition = vr->ext.partition;
 			}
-			wr_ntfs_close(vol);
 		}
 	}
 	return WR_OK;
