@@ -269,6 +269,72 @@ static void test_bcd_real_stores(void **state)
 	mkimg_rmrf(tmp);
 }
 
+/* A store written by wr_bcd_write for a disk of the inspection: its default entry's
+ * partition is found (GPT by GUIDs, MBR by signature and offset); that partition is
+ * an empty NTFS volume, so "Windows is not there"; a partition that is not on the
+ * disk is "missing". */
+static void bcd_matching(int gpt)
+{
+	const char *paths[2] = { NULL, NULL };
+	struct wr_inspection *in = NULL;
+	struct wr_bcd_spec spec;
+	struct wr_diagnosis dg;
+	const struct wr_finding *f;
+	const struct wr_disk *disk;
+	char tmp[256], path[512], host[600], want[600];
+	uint64_t starts[4];
+
+	assert_int_equal(mkimg_tmpdir(tmp, sizeof(tmp)), 0);
+	assert_int_equal(mkimg_std_disk(tmp, "disk.img", gpt, path, sizeof(path), starts), 0);
+	paths[0] = path;
+	assert_int_equal(wr_inspect(paths, NULL, WR_INSPECT_NO_APPS | WR_INSPECT_NO_SOURCES, NULL,
+				    NULL, &in, NULL), WR_OK);
+	assert_int_equal(in->ndisks, 1);
+	disk = in->disks[0].disk;
+	assert_non_null(disk);
+	for (int k = 0; k < 2; k++) {
+		const struct wr_partition *boot = &disk->parts[0];
+		const struct wr_partition *win = &disk->parts[gpt ? 2 : 1];
+
+		memset(&spec, 0, sizeof(spec));
+		spec.efi = gpt;
+		spec.boot.gpt = spec.windows.gpt = gpt;
+		if (gpt) {
+			snprintf(spec.boot.disk_guid, sizeof(spec.boot.disk_guid), "%s", disk->disk_guid);
+			snprintf(spec.boot.part_guid, sizeof(spec.boot.part_guid), "%s", boot->uuid);
+			snprintf(spec.windows.disk_guid, sizeof(spec.windows.disk_guid), "%s",
+				 disk->disk_guid);
+			snprintf(spec.windows.part_guid, sizeof(spec.windows.part_guid), "%s",
+				 k ? "0badc0de-1111-2222-3333-444455556666" : win->uuid);
+		} else {
+			spec.boot.mbr_signature = spec.windows.mbr_signature = disk->mbr_signature;
+			spec.boot.offset = boot->start;
+			spec.windows.offset = k ? win->start + 4096 : win->start;
+		}
+		snprintf(host, sizeof(host), "%s/BCD%d", tmp, k);
+		assert_int_equal(wr_bcd_write(host, &spec, NULL), WR_OK);
+		memset(&dg, 0, sizeof(dg));
+		assert_int_equal(wr_diagnose_bcd_file(host, in, "store", &dg, NULL), WR_OK);
+		f = find(&dg, k ? "boot.bcd.device_missing" : "boot.bcd.not_windows");
+		if (!f)
+			fail_msg("%s k=%d: got %s (%s)", gpt ? "GPT" : "MBR", k, dg.v[0].id, dg.v[0].tech);
+		if (!k) {
+			snprintf(want, sizeof(want), "%s partition %u", path, win->number);
+			assert_string_equal(f->args[1], want);
+		}
+		wr_diagnosis_release(&dg);
+	}
+	wr_inspection_free(in);
+	mkimg_rmrf(tmp);
+}
+
+static void test_bcd_device_matching(void **state)
+{
+	(void)state;
+	bcd_matching(1);
+	bcd_matching(0);
+}
+
 /* ------------------------------------------------------------------------- */
 
 static void smart_with(const char *script_body, const char *const *accept)
@@ -516,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_srttrail),
 		cmocka_unit_test(test_bcd_real_stores),
+		cmocka_unit_test(test_bcd_device_matching),
 		cmocka_unit_test(test_smart_garbage),
 		cmocka_unit_test(test_smart_failing),
 		cmocka_unit_test(test_surface_mapped),
