@@ -14,51 +14,36 @@
 #include "intl.h"
 #include "winrescue.h"
 
-#define ALPHABET "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-#define NCHARS 32u
+#define ALPHABET      "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#define NCHARS	      32u
 #define PAYLOAD_CHARS 9
-#define MAX_IDS 43	/* 45 bits - 2 for the severity */
+#define MAX_IDS	      43 /* 45 bits - 2 for the severity */
 
 /* Fixed order: the support code's bits.  Append only; never reorder or reuse. */
 static const char *const coded_ids[] = {
-	"disk.unreadable",		/* 0 */
-	"disk.smart.failing",
-	"disk.smart.sectors",
-	"disk.smart.reallocated",
-	"disk.smart.nvme",
-	"disk.smart.unreadable",	/* 5 */
-	"disk.smart.no_tool",
-	"disk.surface.bad",
-	"volume.unreadable",
-	"volume.bitlocker",
-	"volume.hibernated",		/* 10 */
-	"volume.fast_startup",
-	"volume.dirty",
-	"volume.chkdsk_pending",
-	"volume.free_space_low",
-	"registry.hive.missing",	/* 15 */
-	"registry.hive.corrupt",
-	"registry.hive.dirty",
-	"registry.regback.unusable",
-	"install.none",
-	"install.unreadable",		/* 20 */
-	"install.servicing_pending",
-	"install.srt_root_cause",
-	"install.refresh.none",
-	"boot.firmware.mismatch",
-	"boot.esp.missing",		/* 25 */
-	"boot.esp.damaged",
-	"boot.bootmgr.missing",
-	"boot.bcd.missing",
-	"boot.bcd.damaged",
-	"boot.bcd.template",		/* 30 */
-	"boot.bcd.not_store",
-	"boot.bcd.no_default",
-	"boot.bcd.device_missing",
-	"boot.bcd.not_windows",
-	"boot.mbr.code_missing",	/* 35 */
-	"boot.mbr.no_active",
-	NULL,
+    "disk.unreadable", /* 0 */
+    "disk.smart.failing",	 "disk.smart.sectors",
+    "disk.smart.reallocated",	 "disk.smart.nvme",
+    "disk.smart.unreadable", /* 5 */
+    "disk.smart.no_tool",	 "disk.surface.bad",
+    "volume.unreadable",	 "volume.bitlocker",
+    "volume.hibernated", /* 10 */
+    "volume.fast_startup",	 "volume.dirty",
+    "volume.chkdsk_pending",	 "volume.free_space_low",
+    "registry.hive.missing", /* 15 */
+    "registry.hive.corrupt",	 "registry.hive.dirty",
+    "registry.regback.unusable", "install.none",
+    "install.unreadable", /* 20 */
+    "install.servicing_pending", "install.srt_root_cause",
+    "install.refresh.none",	 "boot.firmware.mismatch",
+    "boot.esp.missing", /* 25 */
+    "boot.esp.damaged",		 "boot.bootmgr.missing",
+    "boot.bcd.missing",		 "boot.bcd.damaged",
+    "boot.bcd.template", /* 30 */
+    "boot.bcd.not_store",	 "boot.bcd.no_default",
+    "boot.bcd.device_missing",	 "boot.bcd.not_windows",
+    "boot.mbr.code_missing", /* 35 */
+    "boot.mbr.no_active",	 NULL,
 };
 
 const char *const *wr_diagnose_ids(void)
@@ -108,8 +93,8 @@ static unsigned luhn_check(const unsigned *values, size_t n)
 	return (NCHARS - sum % NCHARS) % NCHARS;
 }
 
-int wr_diagnose_encode(enum wr_severity worst, const char *const *ids, size_t nids,
-		       char *buf, size_t size)
+int wr_diagnose_encode(enum wr_severity worst, const char *const *ids, size_t nids, char *buf,
+		       size_t size)
 {
 	uint64_t v = (uint64_t)worst & 3u;
 	unsigned values[PAYLOAD_CHARS + 1];
@@ -157,7 +142,8 @@ int wr_diagnose_decode(const char *code, struct wr_diag_code *out, struct wr_det
 					      "character '%c' is not in the code's alphabet", *p);
 		if (n > PAYLOAD_CHARS)
 			return wr_detail_setf(d, WR_ERR_INVALID_ARG, 0, code,
-					      "a support code has %d characters", PAYLOAD_CHARS + 1);
+					      "a support code has %d characters",
+					      PAYLOAD_CHARS + 1);
 		values[n++] = c;
 	}
 	if (n != PAYLOAD_CHARS + 1)
@@ -190,7 +176,7 @@ char *wr_diagnose_format(const char *fmt, const char args[][256], size_t nargs)
 		fmt = "";
 	cap += strlen(fmt);
 	for (size_t i = 0; i < nargs; i++)
-		cap += strnlen(args[i], 256) * 4;	/* each may appear several times */
+		cap += strnlen(args[i], 256) * 4; /* each may appear several times */
 	out = malloc(cap);
 	if (!out)
 		return NULL;

@@ -29,24 +29,33 @@
 extern char **environ;
 
 /* snprintf where cutting a long path or message short is intended. */
-#define fmt_cut(...)                            \
-	do {                                    \
-		int n_ = snprintf(__VA_ARGS__); \
-		(void)n_;                       \
+#define fmt_cut(...)                                                                               \
+	do {                                                                                       \
+		int n_ = snprintf(__VA_ARGS__);                                                    \
+		(void)n_;                                                                          \
 	} while (0)
 
 #define EFIVAR_SECUREBOOT "SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"
-#define LOW_FREE_BYTES (2ull * 1024 * 1024 * 1024)
-#define SRTTRAIL_MAX (4u * 1024 * 1024)
+#define LOW_FREE_BYTES	  (2ull * 1024 * 1024 * 1024)
+#define SRTTRAIL_MAX	  (4u * 1024 * 1024)
 
-static const char *const hive_names[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY",
-					  "DEFAULT", NULL };
+static const char *const hive_names[] = {"SYSTEM", "SOFTWARE", "SAM", "SECURITY", "DEFAULT", NULL};
 
 /* Finding ids that are never in the support code (all-clear and facts). */
 static const char *const ok_ids[] = {
-	"disk.smart.ok", "disk.smart.none", "disk.smart.unavailable", "volume.ok",
-	"registry.ok", "install.found", "install.refresh.available", "boot.firmware",
-	"boot.esp.ok", "boot.bcd.ok", "boot.mbr.ok", "disk.surface.ok", NULL,
+    "disk.smart.ok",
+    "disk.smart.none",
+    "disk.smart.unavailable",
+    "volume.ok",
+    "registry.ok",
+    "install.found",
+    "install.refresh.available",
+    "boot.firmware",
+    "boot.esp.ok",
+    "boot.bcd.ok",
+    "boot.mbr.ok",
+    "disk.surface.ok",
+    NULL,
 };
 
 struct diag_ctx {
@@ -63,10 +72,14 @@ struct diag_ctx {
 const char *wr_severity_name(enum wr_severity s)
 {
 	switch (s) {
-	case WR_SEV_OK: return "ok";
-	case WR_SEV_WARNING: return "warning";
-	case WR_SEV_PROBLEM: return "problem";
-	case WR_SEV_CRITICAL: return "critical";
+	case WR_SEV_OK:
+		return "ok";
+	case WR_SEV_WARNING:
+		return "warning";
+	case WR_SEV_PROBLEM:
+		return "problem";
+	case WR_SEV_CRITICAL:
+		return "critical";
 	}
 	return "unknown";
 }
@@ -75,45 +88,46 @@ static const struct {
 	const char *name;
 	const char *text;
 } advice_table[WR_ADVICE__COUNT] = {
-	[WR_ADVICE_NONE] = { "none", "" },
-	[WR_ADVICE_BACKUP] = { "backup",
-		N_("Back up your files first: this disk is failing. Copy what matters to "
-		   "another disk before anything else, then replace this disk.") },
-	[WR_ADVICE_REFRESH] = { "refresh",
-		N_("Refresh Windows (your files and accounts are kept).") },
-	[WR_ADVICE_RESET] = { "reset",
-		N_("Reset Windows (everything on the Windows partition is removed).") },
-	[WR_ADVICE_REPAIR_BOOT] = { "repair-boot",
-		N_("Use \"Repair start-up\" (winrescue repair boot): it writes new boot "
-		   "files and a new boot configuration.") },
-	[WR_ADVICE_REPAIR_HIBERNATION] = { "repair-hibernation",
-		N_("Best: start Windows once and shut it down normally. If Windows does not "
-		   "start, use \"Discard hibernation\" (winrescue repair hibernation): the "
-		   "programs and documents that were open are lost.") },
-	[WR_ADVICE_REPAIR_REGISTRY] = { "repair-registry",
-		N_("Use \"Restore the registry\" (winrescue repair registry): the damaged "
-		   "hives are set aside and replaced by the backup copies.") },
-	[WR_ADVICE_CLEAR_DIRTY] = { "clear-dirty",
-		N_("Let Windows check the disk when it starts (chkdsk). Clearing the mark "
-		   "here skips that check; do it only if Windows cannot start.") },
-	[WR_ADVICE_FULL_SHUTDOWN] = { "full-shutdown",
-		N_("Start Windows and shut it down while holding the Shift key (a full "
-		   "shutdown). winrescue cannot safely discard a Fast Startup state.") },
-	[WR_ADVICE_BITLOCKER_KEY] = { "bitlocker-key",
-		N_("Unlock the drive in Windows with its BitLocker recovery key (48 digits; "
-		   "often saved in the owner's Microsoft account). winrescue cannot read an "
-		   "encrypted drive.") },
-	[WR_ADVICE_MEDIA] = { "media",
-		N_("Get Windows installation media of the same version, edition and "
-		   "architecture (a USB stick or DVD) and connect it.") },
-	[WR_ADVICE_FREE_SPACE] = { "free-space",
-		N_("Free some space on the Windows partition (move large files to another "
-		   "disk) before a refresh.") },
-	[WR_ADVICE_SCAN] = { "scan",
-		N_("Run the surface scan (winrescue scan) to check the disk.") },
-	[WR_ADVICE_FIRMWARE] = { "firmware",
-		N_("Check the PC's firmware settings: this disk starts only in the other "
-		   "start-up mode (UEFI or legacy BIOS).") },
+    [WR_ADVICE_NONE] = {"none", ""},
+    [WR_ADVICE_BACKUP] = {"backup",
+			  N_("Back up your files first: this disk is failing. Copy what matters to "
+			     "another disk before anything else, then replace this disk.")},
+    [WR_ADVICE_REFRESH] = {"refresh", N_("Refresh Windows (your files and accounts are kept).")},
+    [WR_ADVICE_RESET] = {"reset",
+			 N_("Reset Windows (everything on the Windows partition is removed).")},
+    [WR_ADVICE_REPAIR_BOOT] =
+	{"repair-boot", N_("Use \"Repair start-up\" (winrescue repair boot): it writes new boot "
+			   "files and a new boot configuration.")},
+    [WR_ADVICE_REPAIR_HIBERNATION] =
+	{"repair-hibernation",
+	 N_("Best: start Windows once and shut it down normally. If Windows does not "
+	    "start, use \"Discard hibernation\" (winrescue repair hibernation): the "
+	    "programs and documents that were open are lost.")},
+    [WR_ADVICE_REPAIR_REGISTRY] =
+	{"repair-registry",
+	 N_("Use \"Restore the registry\" (winrescue repair registry): the damaged "
+	    "hives are set aside and replaced by the backup copies.")},
+    [WR_ADVICE_CLEAR_DIRTY] =
+	{"clear-dirty", N_("Let Windows check the disk when it starts (chkdsk). Clearing the mark "
+			   "here skips that check; do it only if Windows cannot start.")},
+    [WR_ADVICE_FULL_SHUTDOWN] =
+	{"full-shutdown", N_("Start Windows and shut it down while holding the Shift key (a full "
+			     "shutdown). winrescue cannot safely discard a Fast Startup state.")},
+    [WR_ADVICE_BITLOCKER_KEY] =
+	{"bitlocker-key",
+	 N_("Unlock the drive in Windows with its BitLocker recovery key (48 digits; "
+	    "often saved in the owner's Microsoft account). winrescue cannot read an "
+	    "encrypted drive.")},
+    [WR_ADVICE_MEDIA] = {"media",
+			 N_("Get Windows installation media of the same version, edition and "
+			    "architecture (a USB stick or DVD) and connect it.")},
+    [WR_ADVICE_FREE_SPACE] =
+	{"free-space", N_("Free some space on the Windows partition (move large files to another "
+			  "disk) before a refresh.")},
+    [WR_ADVICE_SCAN] = {"scan", N_("Run the surface scan (winrescue scan) to check the disk.")},
+    [WR_ADVICE_FIRMWARE] =
+	{"firmware", N_("Check the PC's firmware settings: this disk starts only in the other "
+			"start-up mode (UEFI or legacy BIOS).")},
 };
 
 const char *wr_advice_name(enum wr_advice a)
@@ -143,10 +157,10 @@ static const char *known_id(const char *id)
 }
 
 int wr_diagnose_add(struct wr_diagnosis *dg, const char *id, enum wr_severity sev,
-		    const char *msgid, enum wr_advice advice, const char *where,
-		    const char *a1, const char *a2, const char *a3, const char *tech_fmt, ...)
+		    const char *msgid, enum wr_advice advice, const char *where, const char *a1,
+		    const char *a2, const char *a3, const char *tech_fmt, ...)
 {
-	const char *args[WR_FINDING_ARGS] = { a1, a2, a3 };
+	const char *args[WR_FINDING_ARGS] = {a1, a2, a3};
 	struct wr_finding *f, *v;
 	const char *kid;
 	va_list ap;
@@ -359,7 +373,8 @@ static int extract_extent(const struct wr_extent *ext, const char *dst, struct w
 
 		if (n <= 0) {
 			ret = wr_detail_setf(d, WR_ERR_READ, n < 0 ? errno : 0, ext->path,
-					     "at byte %llu", (unsigned long long)(ext->offset + done));
+					     "at byte %llu",
+					     (unsigned long long)(ext->offset + done));
 			goto out;
 		}
 		for (ssize_t i = 0; i < n; i += 8) {
@@ -433,10 +448,9 @@ int wr_diagnose_smart(const char *device, bool is_image, struct wr_diagnosis *dg
 		 "failing now %u, in the past %u",
 		 s.protocol, s.model, s.firmware,
 		 s.verdict_known ? (s.passed ? "PASSED" : "FAILED") : "unknown",
-		 (long long)s.reallocated, (long long)s.pending,
-		 (long long)s.offline_uncorrectable, (long long)s.reported_uncorrectable,
-		 (long long)s.power_on_hours, (long long)s.temperature, s.failing_now,
-		 s.failed_past);
+		 (long long)s.reallocated, (long long)s.pending, (long long)s.offline_uncorrectable,
+		 (long long)s.reported_uncorrectable, (long long)s.power_on_hours,
+		 (long long)s.temperature, s.failing_now, s.failed_past);
 	if (s.is_nvme)
 		snprintf(tech + strlen(tech), sizeof(tech) - strlen(tech),
 			 "; NVMe critical warning 0x%llx, media errors %lld, used %lld %%, "
@@ -558,14 +572,14 @@ static void check_one_hive(struct diag_ctx *c, struct wr_ntfs *vol, const char *
 			h->dirty = hdr.dirty;
 			snprintf(l1, sizeof(l1), "%s.LOG1", vpath);
 			snprintf(l2, sizeof(l2), "%s.LOG2", vpath);
-			h->logs = !wr_ntfs_stat(vol, l1, &st, NULL) ||
-				  !wr_ntfs_stat(vol, l2, &st, NULL);
+			h->logs =
+			    !wr_ntfs_stat(vol, l1, &st, NULL) || !wr_ntfs_stat(vol, l2, &st, NULL);
 			snprintf(h->tech, sizeof(h->tech), "%s seq %u/%u%s", name, hdr.seq1,
-				 hdr.seq2, hdr.dirty ? (h->logs ? " dirty+logs" : " dirty, no logs")
-						     : "");
+				 hdr.seq2,
+				 hdr.dirty ? (h->logs ? " dirty+logs" : " dirty, no logs") : "");
 		} else {
 			fmt_cut(h->tech, sizeof(h->tech), "%s %s %.100s", name, wr_err_name(err),
-				 d.lib_msg);
+				d.lib_msg);
 		}
 	} else {
 		snprintf(h->tech, sizeof(h->tech), "%s missing", name);
@@ -599,36 +613,38 @@ static void check_hives(struct diag_ctx *c, struct wr_ntfs *vol, const char *whe
 		adv = h.regback_ok ? WR_ADVICE_REPAIR_REGISTRY : WR_ADVICE_REFRESH;
 		if (!h.present) {
 			all_ok = false;
-			wr_diagnose_add(c->dg, "registry.hive.missing", WR_SEV_CRITICAL,
-					/* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
-					N_("The registry hive %1$s of Windows is missing. Windows "
-					   "cannot start without it."),
-					adv, where, hive_names[i], NULL, NULL, "%s", h.tech);
+			wr_diagnose_add(
+			    c->dg, "registry.hive.missing", WR_SEV_CRITICAL,
+			    /* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
+			    N_("The registry hive %1$s of Windows is missing. Windows "
+			       "cannot start without it."),
+			    adv, where, hive_names[i], NULL, NULL, "%s", h.tech);
 		} else if (!h.current_ok) {
 			all_ok = false;
-			wr_diagnose_add(c->dg, "registry.hive.corrupt", WR_SEV_CRITICAL,
-					/* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
-					N_("The registry hive %1$s of Windows is damaged. Windows "
-					   "cannot start with it."),
-					adv, where, hive_names[i], NULL, NULL, "%s", h.tech);
+			wr_diagnose_add(
+			    c->dg, "registry.hive.corrupt", WR_SEV_CRITICAL,
+			    /* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
+			    N_("The registry hive %1$s of Windows is damaged. Windows "
+			       "cannot start with it."),
+			    adv, where, hive_names[i], NULL, NULL, "%s", h.tech);
 		} else if (h.dirty && !h.logs) {
 			all_ok = false;
-			wr_diagnose_add(c->dg, "registry.hive.dirty", WR_SEV_WARNING,
-					/* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
-					N_("The registry hive %1$s was not saved completely, and the "
-					   "log files that would complete it are missing. Recent "
-					   "settings may be lost."),
-					WR_ADVICE_NONE, where, hive_names[i], NULL, NULL, "%s",
-					h.tech);
+			wr_diagnose_add(
+			    c->dg, "registry.hive.dirty", WR_SEV_WARNING,
+			    /* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
+			    N_("The registry hive %1$s was not saved completely, and the "
+			       "log files that would complete it are missing. Recent "
+			       "settings may be lost."),
+			    WR_ADVICE_NONE, where, hive_names[i], NULL, NULL, "%s", h.tech);
 		}
 		if ((!h.present || !h.current_ok) && !h.regback_ok)
-			wr_diagnose_add(c->dg, "registry.regback.unusable", WR_SEV_PROBLEM,
-					/* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
-					N_("There is no usable backup copy of the registry hive %1$s "
-					   "in config\\RegBack (it is missing, empty or damaged), so "
-					   "it cannot be restored from there."),
-					WR_ADVICE_REFRESH, where, hive_names[i], NULL, NULL, "%s",
-					h.tech);
+			wr_diagnose_add(
+			    c->dg, "registry.regback.unusable", WR_SEV_PROBLEM,
+			    /* TRANSLATORS: %1$s is a registry hive's name ("SYSTEM"). */
+			    N_("There is no usable backup copy of the registry hive %1$s "
+			       "in config\\RegBack (it is missing, empty or damaged), so "
+			       "it cannot be restored from there."),
+			    WR_ADVICE_REFRESH, where, hive_names[i], NULL, NULL, "%s", h.tech);
 	}
 	if (all_ok)
 		wr_diagnose_add(c->dg, "registry.ok", WR_SEV_OK,
@@ -644,15 +660,15 @@ static void check_servicing_and_srt(struct diag_ctx *c, struct wr_ntfs *vol, con
 	size_t len = 0;
 
 	if (wr_ntfs_stat(vol, "Windows/WinSxS/pending.xml", &st, NULL) == WR_OK && !st.is_dir)
-		wr_diagnose_add(c->dg, "install.servicing_pending", WR_SEV_WARNING,
-				N_("Windows has updates that were not finished (WinSxS\\pending.xml). "
-				   "Unfinished updates can keep Windows from starting; if it stops "
-				   "while starting, a refresh helps."),
-				WR_ADVICE_REFRESH, where, NULL, NULL, NULL,
-				"Windows\\WinSxS\\pending.xml, %llu bytes",
-				(unsigned long long)st.size);
-	if (wr_ntfs_read_file(vol, "Windows/System32/LogFiles/Srt/SrtTrail.txt", SRTTRAIL_MAX,
-			      &buf, &len, NULL) != WR_OK)
+		wr_diagnose_add(
+		    c->dg, "install.servicing_pending", WR_SEV_WARNING,
+		    N_("Windows has updates that were not finished (WinSxS\\pending.xml). "
+		       "Unfinished updates can keep Windows from starting; if it stops "
+		       "while starting, a refresh helps."),
+		    WR_ADVICE_REFRESH, where, NULL, NULL, NULL,
+		    "Windows\\WinSxS\\pending.xml, %llu bytes", (unsigned long long)st.size);
+	if (wr_ntfs_read_file(vol, "Windows/System32/LogFiles/Srt/SrtTrail.txt", SRTTRAIL_MAX, &buf,
+			      &len, NULL) != WR_OK)
 		return;
 	if (wr_diagnose_parse_srttrail(buf, len, &srt) == WR_OK && srt.root_cause[0])
 		wr_diagnose_add(c->dg, "install.srt_root_cause", WR_SEV_WARNING,
@@ -672,16 +688,15 @@ static void check_servicing_and_srt(struct diag_ctx *c, struct wr_ntfs *vol, con
 /* ------------------------------------------------------------------------- */
 /* installation: which recovery options will work                             */
 
-static void check_recovery(struct diag_ctx *c, const struct wr_volume_report *vr,
-			   const char *where)
+static void check_recovery(struct diag_ctx *c, const struct wr_volume_report *vr, const char *where)
 {
 	const struct wr_windows *w = vr->windows;
 	const struct wr_source *src = NULL;
 	char name[64], idx[16], tech[1024] = "";
 	unsigned index = 0;
 
-	fmt_cut(name, sizeof(name), "%.63s", w->marketing_name[0] ? w->marketing_name
-							       : w->product_name);
+	fmt_cut(name, sizeof(name), "%.63s",
+		w->marketing_name[0] ? w->marketing_name : w->product_name);
 	if (wr_sources_best(&vr->sources, &src, &index) == WR_OK && src && src->info) {
 		const struct wr_image_info *img = NULL;
 
@@ -695,15 +710,15 @@ static void check_recovery(struct diag_ctx *c, const struct wr_volume_report *vr
 				N_("Refresh and reset can use the image %1$s (number %2$s, "
 				   "\"%3$s\")."),
 				WR_ADVICE_NONE, where, src->path, idx, img ? img->name : "",
-				"source %s (%s), index %u, %u sources found", src->path,
-				src->where, index, (unsigned)vr->sources.n);
+				"source %s (%s), index %u, %u sources found", src->path, src->where,
+				index, (unsigned)vr->sources.n);
 		return;
 	}
 	for (size_t i = 0; i < vr->sources.n && strlen(tech) < sizeof(tech) - 64; i++) {
 		const struct wr_source *s = &vr->sources.v[i];
 
-		fmt_cut(tech + strlen(tech), sizeof(tech) - strlen(tech), "%s%.200s:", i ? "; " : "",
-			 s->path);
+		fmt_cut(tech + strlen(tech), sizeof(tech) - strlen(tech),
+			"%s%.200s:", i ? "; " : "", s->path);
 		if (s->err) {
 			snprintf(tech + strlen(tech), sizeof(tech) - strlen(tech), " %s",
 				 wr_err_name(s->err));
@@ -770,23 +785,25 @@ static void check_volume(struct diag_ctx *c, const struct wr_disk_report *dr,
 	}
 	(void)dr;
 	if (st->fast_startup)
-		wr_diagnose_add(c->dg, "volume.fast_startup", WR_SEV_PROBLEM,
-				/* TRANSLATORS: %1$s is a partition ("pc.img partition 3"). */
-				N_("Windows on %1$s was shut down with Fast Startup: part of its "
-				   "state is still kept in memory files, so nothing may be written "
-				   "to this partition. This is one reason Windows reports that \"the "
-				   "drive where Windows is installed is locked\"."),
-				WR_ADVICE_FULL_SHUTDOWN, where, where, NULL, NULL,
-				"$LogFile restart page 2.0, flags 0x%04x", st->volume_flags);
+		wr_diagnose_add(
+		    c->dg, "volume.fast_startup", WR_SEV_PROBLEM,
+		    /* TRANSLATORS: %1$s is a partition ("pc.img partition 3"). */
+		    N_("Windows on %1$s was shut down with Fast Startup: part of its "
+		       "state is still kept in memory files, so nothing may be written "
+		       "to this partition. This is one reason Windows reports that \"the "
+		       "drive where Windows is installed is locked\"."),
+		    WR_ADVICE_FULL_SHUTDOWN, where, where, NULL, NULL,
+		    "$LogFile restart page 2.0, flags 0x%04x", st->volume_flags);
 	else if (st->hibernated)
-		wr_diagnose_add(c->dg, "volume.hibernated", WR_SEV_PROBLEM,
-				/* TRANSLATORS: %1$s is a partition ("pc.img partition 3"). */
-				N_("Windows on %1$s is hibernated: its last session is saved in "
-				   "hiberfil.sys, so nothing may be written to this partition until "
-				   "it is resumed or discarded. This is one reason Windows reports "
-				   "that \"the drive where Windows is installed is locked\"."),
-				WR_ADVICE_REPAIR_HIBERNATION, where, where, NULL, NULL,
-				"hiberfil.sys starts with HIBR; flags 0x%04x", st->volume_flags);
+		wr_diagnose_add(
+		    c->dg, "volume.hibernated", WR_SEV_PROBLEM,
+		    /* TRANSLATORS: %1$s is a partition ("pc.img partition 3"). */
+		    N_("Windows on %1$s is hibernated: its last session is saved in "
+		       "hiberfil.sys, so nothing may be written to this partition until "
+		       "it is resumed or discarded. This is one reason Windows reports "
+		       "that \"the drive where Windows is installed is locked\"."),
+		    WR_ADVICE_REPAIR_HIBERNATION, where, where, NULL, NULL,
+		    "hiberfil.sys starts with HIBR; flags 0x%04x", st->volume_flags);
 	if (st->dirty)
 		wr_diagnose_add(c->dg, "volume.dirty", WR_SEV_WARNING,
 				/* TRANSLATORS: %1$s is a partition ("pc.img partition 3"). */
@@ -819,8 +836,8 @@ static void check_volume(struct diag_ctx *c, const struct wr_disk_report *dr,
 		wr_diagnose_add(c->dg, "install.found", WR_SEV_OK,
 				/* TRANSLATORS: %1$s is the product ("Windows 8.1 Pro"), %2$s a
 				 * partition ("pc.img partition 3"). */
-				N_("%1$s is installed on %2$s."), WR_ADVICE_NONE, where, prod, where,
-				NULL, "%s %s build %u.%u, %s, %llu of %llu bytes free",
+				N_("%1$s is installed on %2$s."), WR_ADVICE_NONE, where, prod,
+				where, NULL, "%s %s build %u.%u, %s, %llu of %llu bytes free",
 				vr->windows->version, vr->windows->edition, vr->windows->build,
 				vr->windows->ubr, wr_arch_name(vr->windows->arch),
 				(unsigned long long)st->free, (unsigned long long)st->size);
@@ -851,14 +868,14 @@ static void check_volume(struct diag_ctx *c, const struct wr_disk_report *dr,
 /* boot                                                                       */
 
 static const char *bcd_msg_damaged =
-	N_("The boot configuration (BCD) on %1$s is damaged. Windows then stops with "
-	   "\"Your PC needs to be repaired\" and names the file \\Boot\\BCD (or "
-	   "\\EFI\\Microsoft\\Boot\\BCD).");
+    N_("The boot configuration (BCD) on %1$s is damaged. Windows then stops with "
+       "\"Your PC needs to be repaired\" and names the file \\Boot\\BCD (or "
+       "\\EFI\\Microsoft\\Boot\\BCD).");
 
 /* Which volume of the inspection the BCD device names, or NULL. */
 static const struct wr_volume_report *bcd_target(const struct wr_inspection *in,
-						 const struct wr_bcd_partition *bp,
-						 char *where, size_t size)
+						 const struct wr_bcd_partition *bp, char *where,
+						 size_t size)
 {
 	for (size_t i = 0; in && i < in->ndisks; i++) {
 		const struct wr_disk_report *dr = &in->disks[i];
@@ -866,13 +883,15 @@ static const struct wr_volume_report *bcd_target(const struct wr_inspection *in,
 
 		if (!disk || disk->table == WR_TABLE_NONE)
 			continue;
-		if (bp->gpt ? strcasecmp(disk->disk_guid, bp->disk_guid)
-			    : disk->table != WR_TABLE_MBR || disk->mbr_signature != bp->mbr_signature)
+		if (bp->gpt
+			? strcasecmp(disk->disk_guid, bp->disk_guid)
+			: disk->table != WR_TABLE_MBR || disk->mbr_signature != bp->mbr_signature)
 			continue;
 		for (size_t k = 0; k < disk->nparts && k < dr->nvolumes; k++) {
 			const struct wr_partition *p = &disk->parts[k];
 
-			if (bp->gpt ? !strcasecmp(p->uuid, bp->part_guid) : p->start == bp->offset) {
+			if (bp->gpt ? !strcasecmp(p->uuid, bp->part_guid)
+				    : p->start == bp->offset) {
 				where_of(dr->path, p->number, where, size);
 				return &dr->volumes[k];
 			}
@@ -890,8 +909,8 @@ static void bcd_part_text(const struct wr_bcd_partition *bp, char *buf, size_t s
 			 (unsigned long long)bp->offset);
 }
 
-int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
-			 const char *where, struct wr_diagnosis *dg, struct wr_detail *d)
+int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in, const char *where,
+			 struct wr_diagnosis *dg, struct wr_detail *d)
 {
 	struct wr_detail bd = WR_DETAIL_INIT;
 	const struct wr_bcd_object *def;
@@ -904,23 +923,25 @@ int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
 	(void)d;
 	err = wr_bcd_read(host_path, false, &b, &bd);
 	if (err == WR_ERR_BCD_TEMPLATE)
-		return wr_diagnose_add(dg, "boot.bcd.template", WR_SEV_CRITICAL,
-				       /* TRANSLATORS: %1$s is where the store is. */
-				       N_("The boot configuration (BCD) on %1$s is only the empty "
-					  "template Windows makes new stores from: it names no "
-					  "Windows to start. Windows then stops with \"Your PC needs "
-					  "to be repaired\" and names the file \\Boot\\BCD."),
-				       WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
-				       "BCD-Template: objects without device elements");
+		return wr_diagnose_add(
+		    dg, "boot.bcd.template", WR_SEV_CRITICAL,
+		    /* TRANSLATORS: %1$s is where the store is. */
+		    N_("The boot configuration (BCD) on %1$s is only the empty "
+		       "template Windows makes new stores from: it names no "
+		       "Windows to start. Windows then stops with \"Your PC needs "
+		       "to be repaired\" and names the file \\Boot\\BCD."),
+		    WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+		    "BCD-Template: objects without device elements");
 	if (err == WR_ERR_NOT_BCD)
-		return wr_diagnose_add(dg, "boot.bcd.not_store", WR_SEV_CRITICAL,
-				       /* TRANSLATORS: %1$s is where the store is. */
-				       N_("The file where the boot configuration (BCD) belongs on "
-					  "%1$s is not a boot configuration store. Windows then stops "
-					  "with \"Your PC needs to be repaired\" and names the file "
-					  "\\Boot\\BCD."),
-				       WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
-				       "a registry hive without BCD00000000: %s", bd.lib_msg);
+		return wr_diagnose_add(
+		    dg, "boot.bcd.not_store", WR_SEV_CRITICAL,
+		    /* TRANSLATORS: %1$s is where the store is. */
+		    N_("The file where the boot configuration (BCD) belongs on "
+		       "%1$s is not a boot configuration store. Windows then stops "
+		       "with \"Your PC needs to be repaired\" and names the file "
+		       "\\Boot\\BCD."),
+		    WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+		    "a registry hive without BCD00000000: %s", bd.lib_msg);
 	if (err)
 		return wr_diagnose_add(dg, "boot.bcd.damaged", WR_SEV_CRITICAL, bcd_msg_damaged,
 				       WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL, "%s %s",
@@ -950,22 +971,24 @@ int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
 	}
 	bcd_part_text(&el->dev.part, part, sizeof(part));
 	if (!in) {
-		err = wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
-				      N_("The boot configuration (BCD) on %1$s is readable."),
-				      WR_ADVICE_NONE, where, where, NULL, NULL,
-				      "default %s on %s (%zu objects)", def->guid, part, b->nobjects);
+		err =
+		    wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
+				    N_("The boot configuration (BCD) on %1$s is readable."),
+				    WR_ADVICE_NONE, where, where, NULL, NULL,
+				    "default %s on %s (%zu objects)", def->guid, part, b->nobjects);
 		goto out;
 	}
 	vr = bcd_target(in, &el->dev.part, twhere, sizeof(twhere));
 	if (!vr)
-		err = wr_diagnose_add(dg, "boot.bcd.device_missing", WR_SEV_CRITICAL,
-				      /* TRANSLATORS: %1$s is where the store is. */
-				      N_("The boot configuration (BCD) on %1$s starts Windows from "
-					 "a partition that is not on this PC (or no longer exists). "
-					 "Windows then stops with \"Your PC needs to be repaired\" and "
-					 "names the file \\Boot\\BCD."),
-				      WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
-				      "default %s osdevice %s: no such partition", def->guid, part);
+		err = wr_diagnose_add(
+		    dg, "boot.bcd.device_missing", WR_SEV_CRITICAL,
+		    /* TRANSLATORS: %1$s is where the store is. */
+		    N_("The boot configuration (BCD) on %1$s starts Windows from "
+		       "a partition that is not on this PC (or no longer exists). "
+		       "Windows then stops with \"Your PC needs to be repaired\" and "
+		       "names the file \\Boot\\BCD."),
+		    WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+		    "default %s osdevice %s: no such partition", def->guid, part);
 	else if (vr->state.bitlocker)
 		err = wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
 				      /* TRANSLATORS: %1$s is where the store is, %2$s the
@@ -985,12 +1008,13 @@ int wr_diagnose_bcd_file(const char *host_path, const struct wr_inspection *in,
 				      WR_ADVICE_REPAIR_BOOT, where, where, twhere, NULL,
 				      "default %s osdevice %s", def->guid, part);
 	else
-		err = wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
-				      /* TRANSLATORS: %1$s is where the store is, %2$s the
-				       * product ("Windows 8.1"), %3$s a partition. */
-				      N_("The boot configuration (BCD) on %1$s starts %2$s on %3$s."),
-				      WR_ADVICE_NONE, where, where, vr->windows->product_name, twhere,
-				      "default %s osdevice %s", def->guid, part);
+		err =
+		    wr_diagnose_add(dg, "boot.bcd.ok", WR_SEV_OK,
+				    /* TRANSLATORS: %1$s is where the store is, %2$s the
+				     * product ("Windows 8.1"), %3$s a partition. */
+				    N_("The boot configuration (BCD) on %1$s starts %2$s on %3$s."),
+				    WR_ADVICE_NONE, where, where, vr->windows->product_name, twhere,
+				    "default %s osdevice %s", def->guid, part);
 out:
 	wr_bcd_free(b);
 	return err;
@@ -1030,8 +1054,8 @@ static void check_boot_gpt(struct diag_ctx *c, const struct wr_disk_report *dr)
 				/* TRANSLATORS: %1$s is a disk. */
 				N_("The disk %1$s has no EFI system partition, the partition a "
 				   "UEFI PC starts Windows from."),
-				WR_ADVICE_NONE, dr->path, dr->path, NULL, NULL, "GPT, %zu partitions",
-				disk->nparts);
+				WR_ADVICE_NONE, dr->path, dr->path, NULL, NULL,
+				"GPT, %zu partitions", disk->nparts);
 		return;
 	}
 	where_of(dr->path, esp->number, where, sizeof(where));
@@ -1049,10 +1073,9 @@ static void check_boot_gpt(struct diag_ctx *c, const struct wr_disk_report *dr)
 		return;
 	}
 	{
-		char *argv[] = { (char *)"fsck.fat", (char *)"-n", img, NULL };
+		char *argv[] = {(char *)"fsck.fat", (char *)"-n", img, NULL};
 
-		if (run_program(argv, false, out, sizeof(out), &status) == WR_OK &&
-		    status != 0) {
+		if (run_program(argv, false, out, sizeof(out), &status) == WR_OK && status != 0) {
 			damaged = true;
 			first_lines(out, tech, sizeof(tech), 4);
 			wr_diagnose_add(c->dg, "boot.esp.damaged", WR_SEV_PROBLEM,
@@ -1068,34 +1091,45 @@ static void check_boot_gpt(struct diag_ctx *c, const struct wr_disk_report *dr)
 	snprintf(esp_arg, sizeof(esp_arg), "%s", img);
 	tmp_path(c, "bootmgfw.efi", mgr, sizeof(mgr));
 	{
-		char *argv[] = { (char *)"mcopy", (char *)"-n", (char *)"-i", esp_arg,
-				 (char *)"::/EFI/Microsoft/Boot/bootmgfw.efi", mgr, NULL };
+		char *argv[] = {(char *)"mcopy",
+				(char *)"-n",
+				(char *)"-i",
+				esp_arg,
+				(char *)"::/EFI/Microsoft/Boot/bootmgfw.efi",
+				mgr,
+				NULL};
 
 		if (run_program(argv, true, out, sizeof(out), &status) == WR_OK && status != 0)
 			wr_diagnose_add(c->dg, "boot.bootmgr.missing", WR_SEV_CRITICAL,
 					/* TRANSLATORS: %1$s is a partition. */
 					N_("The Windows Boot Manager (\\EFI\\Microsoft\\Boot\\"
 					   "bootmgfw.efi) is missing from %1$s."),
-					WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL, "mcopy: %.200s",
-					out);
+					WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+					"mcopy: %.200s", out);
 		unlink(mgr);
 	}
 	tmp_path(c, "BCD", bcd, sizeof(bcd));
 	{
-		char *argv[] = { (char *)"mcopy", (char *)"-n", (char *)"-i", esp_arg,
-				 (char *)"::/EFI/Microsoft/Boot/BCD", bcd, NULL };
+		char *argv[] = {(char *)"mcopy",
+				(char *)"-n",
+				(char *)"-i",
+				esp_arg,
+				(char *)"::/EFI/Microsoft/Boot/BCD",
+				bcd,
+				NULL};
 
 		if (run_program(argv, true, out, sizeof(out), &status) != WR_OK) {
 			wr_log(WR_LOG_WARN, "diagnose: mtools missing, the BCD was not checked");
 		} else if (status != 0) {
-			wr_diagnose_add(c->dg, "boot.bcd.missing", WR_SEV_CRITICAL,
-					/* TRANSLATORS: %1$s is a partition. */
-					N_("The boot configuration (BCD) is missing from %1$s. "
-					   "Windows then stops with \"Your PC needs to be repaired\" "
-					   "and names the file \\Boot\\BCD (or \\EFI\\Microsoft\\Boot"
-					   "\\BCD)."),
-					WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
-					"\\EFI\\Microsoft\\Boot\\BCD not found");
+			wr_diagnose_add(
+			    c->dg, "boot.bcd.missing", WR_SEV_CRITICAL,
+			    /* TRANSLATORS: %1$s is a partition. */
+			    N_("The boot configuration (BCD) is missing from %1$s. "
+			       "Windows then stops with \"Your PC needs to be repaired\" "
+			       "and names the file \\Boot\\BCD (or \\EFI\\Microsoft\\Boot"
+			       "\\BCD)."),
+			    WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+			    "\\EFI\\Microsoft\\Boot\\BCD not found");
 		} else {
 			wr_diagnose_bcd_file(bcd, c->in, where, c->dg, NULL);
 		}
@@ -1129,14 +1163,15 @@ static void check_boot_mbr(struct diag_ctx *c, const struct wr_disk_report *dr)
 		for (size_t i = 0; i < 440; i++)
 			code |= mbr[i] != 0;
 		if (!code)
-			wr_diagnose_add(c->dg, "boot.mbr.code_missing", WR_SEV_PROBLEM,
-					/* TRANSLATORS: %1$s is a disk. */
-					N_("The master boot record of %1$s holds no start-up code, so "
-					   "a PC in legacy BIOS mode cannot start from this disk. "
-					   "Windows' own Startup Repair (or \"bootrec /fixmbr\" from "
-					   "Windows media) writes it."),
-					WR_ADVICE_NONE, dr->path, dr->path, NULL, NULL,
-					"bytes 0-439 of sector 0 are zero");
+			wr_diagnose_add(
+			    c->dg, "boot.mbr.code_missing", WR_SEV_PROBLEM,
+			    /* TRANSLATORS: %1$s is a disk. */
+			    N_("The master boot record of %1$s holds no start-up code, so "
+			       "a PC in legacy BIOS mode cannot start from this disk. "
+			       "Windows' own Startup Repair (or \"bootrec /fixmbr\" from "
+			       "Windows media) writes it."),
+			    WR_ADVICE_NONE, dr->path, dr->path, NULL, NULL,
+			    "bytes 0-439 of sector 0 are zero");
 	}
 	if (fd >= 0)
 		close(fd);
@@ -1170,7 +1205,8 @@ static void check_boot_mbr(struct diag_ctx *c, const struct wr_disk_report *dr)
 		wr_diagnose_add(c->dg, "boot.bootmgr.missing", WR_SEV_CRITICAL,
 				/* TRANSLATORS: %1$s is a partition. */
 				N_("The Windows Boot Manager (bootmgr) is missing from %1$s."),
-				WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL, "\\bootmgr not found");
+				WR_ADVICE_REPAIR_BOOT, where, where, NULL, NULL,
+				"\\bootmgr not found");
 	tmp_path(c, "BCD", bcd, sizeof(bcd));
 	if (wr_ntfs_stat(vol, "Boot/BCD", &st, NULL))
 		wr_diagnose_add(c->dg, "boot.bcd.missing", WR_SEV_CRITICAL,
@@ -1238,8 +1274,8 @@ static void check_disk(struct diag_ctx *c, const struct wr_disk_report *dr)
 	if (!(c->o && c->o->no_smart))
 		wr_diagnose_smart(dr->path, disk->is_image, c->dg, NULL);
 	for (size_t i = 0; i < dr->nvolumes; i++) {
-		unsigned part = disk->table == WR_TABLE_NONE || i >= disk->nparts
-					? 0 : disk->parts[i].number;
+		unsigned part =
+		    disk->table == WR_TABLE_NONE || i >= disk->nparts ? 0 : disk->parts[i].number;
 
 		where_of(dr->path, part, where, sizeof(where));
 		check_volume(c, dr, &dr->volumes[i], where);
@@ -1247,16 +1283,17 @@ static void check_disk(struct diag_ctx *c, const struct wr_disk_report *dr)
 	if (disk->table == WR_TABLE_NONE || !windows_on_disk(dr))
 		return;
 	if (!disk->is_image && ((disk->table == WR_TABLE_GPT) != c->dg->efi))
-		wr_diagnose_add(c->dg, "boot.firmware.mismatch", WR_SEV_WARNING,
-				disk->table == WR_TABLE_GPT
-				/* TRANSLATORS: %1$s is a disk. */
-				? N_("Windows on %1$s (a GPT disk) starts only in UEFI mode, but "
-				     "this PC started in legacy BIOS mode.")
-				/* TRANSLATORS: %1$s is a disk. */
-				: N_("Windows on %1$s (an MBR disk) starts only in legacy BIOS "
-				     "mode, but this PC started in UEFI mode."),
-				WR_ADVICE_FIRMWARE, dr->path, dr->path, NULL, NULL, "table %s, efi %d",
-				disk->table == WR_TABLE_GPT ? "GPT" : "MBR", c->dg->efi);
+		wr_diagnose_add(
+		    c->dg, "boot.firmware.mismatch", WR_SEV_WARNING,
+		    disk->table == WR_TABLE_GPT
+			/* TRANSLATORS: %1$s is a disk. */
+			? N_("Windows on %1$s (a GPT disk) starts only in UEFI mode, but "
+			     "this PC started in legacy BIOS mode.")
+			/* TRANSLATORS: %1$s is a disk. */
+			: N_("Windows on %1$s (an MBR disk) starts only in legacy BIOS "
+			     "mode, but this PC started in UEFI mode."),
+		    WR_ADVICE_FIRMWARE, dr->path, dr->path, NULL, NULL, "table %s, efi %d",
+		    disk->table == WR_TABLE_GPT ? "GPT" : "MBR", c->dg->efi);
 	if (disk->table == WR_TABLE_GPT)
 		check_boot_gpt(c, dr);
 	else if (disk->table == WR_TABLE_MBR)
@@ -1310,7 +1347,7 @@ int wr_diagnose_inspection(const struct wr_inspection *in, const struct wr_diagn
 		for (size_t k = 0; k < in->disks[i].nvolumes; k++)
 			nwin += in->disks[i].volumes[k].windows != NULL;
 		fmt_cut(paths + strlen(paths), sizeof(paths) - strlen(paths), "%s%.200s",
-			 i ? ", " : "", in->disks[i].path);
+			i ? ", " : "", in->disks[i].path);
 	}
 	if (!nwin)
 		wr_diagnose_add(out, "install.none", WR_SEV_PROBLEM,
@@ -1344,7 +1381,8 @@ static void scan_disk(const struct wr_disk_report *dr, wr_progress_fn fn, void *
 		wr_diagnose_add(dg, "disk.surface.ok", WR_SEV_OK,
 				/* TRANSLATORS: %1$s is a disk. */
 				N_("The surface scan of %1$s read every sector."), WR_ADVICE_NONE,
-				dr->path, dr->path, NULL, NULL, "%llu bytes in %.1f s, slowest %u ms",
+				dr->path, dr->path, NULL, NULL,
+				"%llu bytes in %.1f s, slowest %u ms",
 				(unsigned long long)r.bytes_done, r.seconds, r.max_ms);
 	wr_surface_result_release(&r);
 }
@@ -1358,8 +1396,8 @@ int wr_diagnose_run(const struct wr_diagnose_opts *o, wr_progress_fn fn, void *c
 	if (!out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "diagnose");
 	memset(out, 0, sizeof(*out));
-	err = wr_inspect(o ? o->paths : NULL, o ? o->extra_sources : NULL, WR_INSPECT_NO_APPS,
-			 fn, ctx, &in, d);
+	err = wr_inspect(o ? o->paths : NULL, o ? o->extra_sources : NULL, WR_INSPECT_NO_APPS, fn,
+			 ctx, &in, d);
 	if (err) {
 		wr_inspection_free(in);
 		return err;

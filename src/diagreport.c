@@ -70,11 +70,21 @@ static void buf_html(struct buf *b, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		switch (c) {
-		case '&': buf_puts(b, "&amp;"); break;
-		case '<': buf_puts(b, "&lt;"); break;
-		case '>': buf_puts(b, "&gt;"); break;
-		case '"': buf_puts(b, "&quot;"); break;
-		case '\'': buf_puts(b, "&#39;"); break;
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
 		default:
 			if (c == '\t' || c == '\r' || c == '\n')
 				buf_add(b, " ", 1);
@@ -104,10 +114,14 @@ const char *wr_diagreport_severity_label(enum wr_severity s)
 	switch (s) {
 	/* TRANSLATORS: severity words of the report; short, upper case where the
 	 * language has it.  They replace colour, so they must differ clearly. */
-	case WR_SEV_OK: return N_("OK");
-	case WR_SEV_WARNING: return N_("WARNING");
-	case WR_SEV_PROBLEM: return N_("PROBLEM");
-	case WR_SEV_CRITICAL: return N_("CRITICAL");
+	case WR_SEV_OK:
+		return N_("OK");
+	case WR_SEV_WARNING:
+		return N_("WARNING");
+	case WR_SEV_PROBLEM:
+		return N_("PROBLEM");
+	case WR_SEV_CRITICAL:
+		return N_("CRITICAL");
 	}
 	return "?";
 }
@@ -134,7 +148,7 @@ static bool args_ok(const struct wr_diagnosis *dg, char **out)
 int wr_diagreport_text(const struct wr_diagnosis *dg, const struct wr_diagreport_params *p,
 		       char **out, struct wr_detail *d)
 {
-	struct buf b = { NULL, 0, 0, false };
+	struct buf b = {NULL, 0, 0, false};
 	char date[64];
 
 	if (!args_ok(dg, out))
@@ -168,7 +182,7 @@ int wr_diagreport_text(const struct wr_diagnosis *dg, const struct wr_diagreport
 int wr_diagreport_html(const struct wr_diagnosis *dg, const struct wr_diagreport_params *p,
 		       char **out, struct wr_detail *d)
 {
-	struct buf b = { NULL, 0, 0, false };
+	struct buf b = {NULL, 0, 0, false};
 	const char *title = tr(p, p && p->title ? p->title : N_("winrescue diagnosis"));
 	const char *lang = p && p->lang && *p->lang ? p->lang : "en";
 	char date[64];
@@ -178,7 +192,8 @@ int wr_diagreport_html(const struct wr_diagnosis *dg, const struct wr_diagreport
 	/* A language tag is letters, digits and '-' only; anything else becomes "en". */
 	for (const char *c = lang; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || *c == '-') || c - lang > 34)
+		      (*c >= '0' && *c <= '9') || *c == '-') ||
+		    c - lang > 34)
 			lang = "en";
 	when(dg, date, sizeof(date));
 	buf_puts(&b, "<!DOCTYPE html>\n<html lang=\"");
@@ -210,7 +225,8 @@ int wr_diagreport_html(const struct wr_diagnosis *dg, const struct wr_diagreport
 		const struct wr_finding *f = &dg->v[i];
 		char *s = sentence(p, f);
 
-		buf_printf(&b, "<li class=\"%s\"><span class=\"sev\">", wr_severity_name(f->severity));
+		buf_printf(&b, "<li class=\"%s\"><span class=\"sev\">",
+			   wr_severity_name(f->severity));
 		buf_html(&b, tr(p, wr_diagreport_severity_label(f->severity)));
 		buf_puts(&b, "</span> ");
 		buf_html(&b, s ? s : f->msgid);
@@ -265,7 +281,8 @@ int wr_diagreport_json(const struct wr_diagnosis *dg, const struct wr_diagreport
 	jadd_str(root, "worst", wr_severity_name(dg->worst));
 	jadd_str(root, "firmware", dg->efi ? "uefi" : "bios");
 	json_object_object_add(root, "secure_boot",
-			       dg->secure_boot < 0 ? NULL : json_object_new_boolean(dg->secure_boot));
+			       dg->secure_boot < 0 ? NULL
+						   : json_object_new_boolean(dg->secure_boot));
 	for (size_t i = 0; i < dg->n; i++) {
 		const struct wr_finding *f = &dg->v[i];
 		json_object *o = json_object_new_object(), *args = json_object_new_array();
@@ -290,7 +307,7 @@ int wr_diagreport_json(const struct wr_diagnosis *dg, const struct wr_diagreport
 	}
 	json_object_object_add(root, "findings", arr);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
-						       JSON_C_TO_STRING_NOSLASHESCAPE);
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 	*out = s ? malloc(strlen(s) + 2) : NULL;
 	if (*out) {
 		strcpy(*out, s);

@@ -17,11 +17,11 @@
 
 #include "winrescue.h"
 
-#define CONFIG "Windows/System32/config"
+#define CONFIG	 "Windows/System32/config"
 #define HIVE_MAX (1024u * 1024 * 1024)
 
-static const char *const hive_names[WR_REPAIR_HIVES] = { "SYSTEM", "SOFTWARE", "SAM",
-							   "SECURITY", "DEFAULT" };
+static const char *const hive_names[WR_REPAIR_HIVES] = {"SYSTEM", "SOFTWARE", "SAM", "SECURITY",
+							"DEFAULT"};
 
 /* Lock and open read-write, after the mount check. */
 static int open_rw(const struct wr_extent *ext, unsigned flags, struct wr_blockdev_lock **lock,
@@ -75,8 +75,7 @@ int wr_repair_hibernation(const struct wr_extent *ext, struct wr_detail *d)
 	err = open_rw(ext, WR_NTFS_IGNORE_HIBERFILE, &lock, &vol, d);
 	if (err)
 		return err;
-	wr_log(WR_LOG_INFO, "repair: deleting hiberfil.sys on '%s' (the person agreed)",
-	       ext->path);
+	wr_log(WR_LOG_INFO, "repair: deleting hiberfil.sys on '%s' (the person agreed)", ext->path);
 	err = wr_ntfs_unlink(vol, "hiberfil.sys", d);
 	wr_ntfs_close(vol);
 	wr_blockdev_unlock(lock);
@@ -157,7 +156,7 @@ int wr_repair_registry_plan(const struct wr_extent *ext, bool only_damaged,
 	err = wr_ntfs_open(ext, WR_NTFS_RDONLY, &vol, d);
 	if (err)
 		return err;
-	if (wr_ntfs_stat(vol, CONFIG, &(struct wr_ntfs_stat){ 0 }, NULL)) {
+	if (wr_ntfs_stat(vol, CONFIG, &(struct wr_ntfs_stat){0}, NULL)) {
 		wr_ntfs_close(vol);
 		return wr_detail_set(d, WR_ERR_NO_WINDOWS, 0, CONFIG);
 	}
@@ -197,7 +196,7 @@ struct journal_buf {
 static int journal_add(struct wr_ntfs *vol, const char *path, struct journal_buf *j,
 		       const char *kind, const char *f0, const char *f1, struct wr_detail *d)
 {
-	const char *fields[3] = { f0, f1, NULL };
+	const char *fields[3] = {f0, f1, NULL};
 	char *line = NULL, *n;
 	size_t len = 0;
 	int err;
@@ -222,9 +221,9 @@ static int journal_add(struct wr_ntfs *vol, const char *path, struct journal_buf
 int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registry_plan *p,
 			   struct wr_detail *d)
 {
-	static const char *const exts[] = { "", ".LOG", ".LOG1", ".LOG2" };
+	static const char *const exts[] = {"", ".LOG", ".LOG1", ".LOG2"};
 	struct wr_blockdev_lock *lock = NULL;
-	struct journal_buf j = { NULL, 0, 0 };
+	struct journal_buf j = {NULL, 0, 0};
 	struct wr_ntfs *vol = NULL;
 	int err;
 
@@ -251,7 +250,7 @@ int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registr
 		for (size_t k = 0; !err && k < sizeof(exts) / sizeof(exts[0]); k++) {
 			snprintf(from, sizeof(from), CONFIG "/%s%s", h->name, exts[k]);
 			snprintf(to, sizeof(to), CONFIG "/%s%s%s", h->name, exts[k], p->suffix);
-			if (wr_ntfs_stat(vol, from, &(struct wr_ntfs_stat){ 0 }, NULL))
+			if (wr_ntfs_stat(vol, from, &(struct wr_ntfs_stat){0}, NULL))
 				continue;
 			err = journal_add(vol, p->journal, &j, "move", from, to, d);
 			if (!err)

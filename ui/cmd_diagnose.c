@@ -79,14 +79,11 @@ static int decode(const char *code)
 int cmd_diagnose(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'h' },
-		{ "decode", required_argument, NULL, 'd' },
-		{ "no-smart", no_argument, NULL, 'n' },
-		{ "scan", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", no_argument, NULL, 'j'},	      {"html", required_argument, NULL, 'h'},
+	    {"decode", required_argument, NULL, 'd'}, {"no-smart", no_argument, NULL, 'n'},
+	    {"scan", no_argument, NULL, 's'},	      {NULL, 0, NULL, 0},
 	};
-	struct wr_diagreport_params rp = { translate, NULL, NULL };
+	struct wr_diagreport_params rp = {translate, NULL, NULL};
 	struct wr_diagnose_opts o;
 	struct wr_diagnosis dg;
 	struct wr_detail d = WR_DETAIL_INIT;
@@ -100,12 +97,22 @@ int cmd_diagnose(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j': want_json = true; break;
-		case 'h': html = optarg; break;
-		case 'd': return decode(optarg);
-		case 'n': o.no_smart = true; break;
-		case 's': o.surface_scan = true; break;
-		default: return EXIT_USAGE;
+		case 'j':
+			want_json = true;
+			break;
+		case 'h':
+			html = optarg;
+			break;
+		case 'd':
+			return decode(optarg);
+		case 'n':
+			o.no_smart = true;
+			break;
+		case 's':
+			o.surface_scan = true;
+			break;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	disks = calloc((size_t)argc + 1, sizeof(*disks));

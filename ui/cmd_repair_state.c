@@ -22,11 +22,11 @@ struct repair_args {
 static int parse(int argc, char **argv, bool registry, struct repair_args *a)
 {
 	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "only-damaged", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
+	    {"target", required_argument, NULL, 't'},
+	    {"partition", required_argument, NULL, 'p'},
+	    {"yes", no_argument, NULL, 'y'},
+	    {"only-damaged", no_argument, NULL, 'o'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -36,19 +36,24 @@ static int parse(int argc, char **argv, bool registry, struct repair_args *a)
 		char *end;
 
 		switch (c) {
-		case 't': a->target = optarg; break;
+		case 't':
+			a->target = optarg;
+			break;
 		case 'p':
 			a->partition = (unsigned)strtoul(optarg, &end, 10);
 			if (*end || !*optarg)
 				return EXIT_USAGE;
 			break;
-		case 'y': a->yes = true; break;
+		case 'y':
+			a->yes = true;
+			break;
 		case 'o':
 			if (!registry)
 				return EXIT_USAGE;
 			a->only_damaged = true;
 			break;
-		default: return EXIT_USAGE;
+		default:
+			return EXIT_USAGE;
 		}
 	}
 	if (!a->target || optind != argc) {
@@ -107,7 +112,8 @@ int repair_hibernation_main(int argc, char **argv)
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
 		return cli_fail("repair hibernation", ret, &d);
 	if (st.bitlocker)
-		return cli_fail("repair hibernation", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
+		return cli_fail("repair hibernation",
+				wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
 	if (st.fast_startup) {
 		puts(_("Windows on this volume was shut down with Fast Startup. winrescue cannot "
 		       "discard that state safely: start Windows and shut it down while holding "
@@ -169,7 +175,8 @@ int repair_registry_main(int argc, char **argv)
 		return cli_fail("repair registry", ret, &d);
 	/* TRANSLATORS: %s is the ending added to the old hives' names. */
 	printf(_("The registry was restored. The old hives are kept with the ending "
-		 "\"%s\".\n"), p.suffix);
+		 "\"%s\".\n"),
+	       p.suffix);
 	return EXIT_DONE;
 }
 
@@ -187,7 +194,8 @@ int repair_dirty_main(int argc, char **argv)
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
 		return cli_fail("repair dirty", ret, &d);
 	if (st.bitlocker)
-		return cli_fail("repair dirty", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
+		return cli_fail("repair dirty", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target),
+				&d);
 	if (!st.dirty) {
 		puts(_("The volume is not marked for a disk check; there is nothing to clear."));
 		return EXIT_DONE;

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char args[3][256] = { "first", "second", "third" };
+	char args[3][256] = {"first", "second", "third"};
 	struct wr_srt_result srt;
 	struct wr_diag_code c;
 	char *s = malloc(size + 1), *out;

@@ -91,10 +91,11 @@ static void test_code_round_trip(void **state)
 	}
 	/* Ids that are not in the table (OK findings) are not encoded. */
 	{
-		const char *okid[] = { "registry.ok" };
+		const char *okid[] = {"registry.ok"};
 		char code2[16];
 
-		assert_int_equal(wr_diagnose_encode(WR_SEV_OK, okid, 1, code2, sizeof(code2)), WR_OK);
+		assert_int_equal(wr_diagnose_encode(WR_SEV_OK, okid, 1, code2, sizeof(code2)),
+				 WR_OK);
 		assert_int_equal(wr_diagnose_decode(code2, &c, NULL), WR_OK);
 		assert_int_equal(c.nids, 0);
 	}
@@ -104,7 +105,7 @@ static void test_code_catches_typos(void **state)
 {
 	static const char alphabet[] = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 	const char *const *ids = wr_diagnose_ids();
-	const char *some[] = { ids[2], ids[10], ids[28] };
+	const char *some[] = {ids[2], ids[10], ids[28]};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_diag_code c;
 	char code[16], bad[16];
@@ -153,7 +154,7 @@ static void test_code_catches_typos(void **state)
 
 static void test_format(void **state)
 {
-	char args[3][256] = { "one", "two", "<three>" };
+	char args[3][256] = {"one", "two", "<three>"};
 	char *s;
 
 	(void)state;
@@ -177,13 +178,13 @@ static void test_format(void **state)
 static void test_srttrail(void **state)
 {
 	static const char text[] =
-		"Startup Repair diagnosis and repair log\r\n---------------------------\r\n"
-		"Number of repair attempts: 2\r\n\r\nRoot cause found: \r\n"
-		"---------------------------\r\nNo root cause found.\r\n\r\n"
-		"Root cause found: \r\n---------------------------\r\n"
-		"Boot critical file c:\\windows\\system32\\drivers\\xyz.sys is corrupt.\r\n\r\n"
-		"Repair action: File repair\r\nResult: Failed. Error code =  0x2\r\n"
-		"Time taken = 8908 ms\r\n";
+	    "Startup Repair diagnosis and repair log\r\n---------------------------\r\n"
+	    "Number of repair attempts: 2\r\n\r\nRoot cause found: \r\n"
+	    "---------------------------\r\nNo root cause found.\r\n\r\n"
+	    "Root cause found: \r\n---------------------------\r\n"
+	    "Boot critical file c:\\windows\\system32\\drivers\\xyz.sys is corrupt.\r\n\r\n"
+	    "Repair action: File repair\r\nResult: Failed. Error code =  0x2\r\n"
+	    "Time taken = 8908 ms\r\n";
 	struct wr_srt_result r;
 	unsigned char *u16;
 	size_t n = strlen(text);
@@ -191,8 +192,8 @@ static void test_srttrail(void **state)
 	(void)state;
 	assert_int_equal(wr_diagnose_parse_srttrail(text, n, &r), WR_OK);
 	assert_int_equal(r.sessions, 2);
-	assert_string_equal(r.root_cause,
-			    "Boot critical file c:\\windows\\system32\\drivers\\xyz.sys is corrupt.");
+	assert_string_equal(
+	    r.root_cause, "Boot critical file c:\\windows\\system32\\drivers\\xyz.sys is corrupt.");
 	assert_string_equal(r.repair_action, "File repair");
 	assert_string_equal(r.result, "Failed. Error code =  0x2");
 	/* The same as Windows writes it: UTF-16LE with a BOM. */
@@ -275,7 +276,7 @@ static void test_bcd_real_stores(void **state)
  * disk is "missing". */
 static void bcd_matching(int gpt)
 {
-	const char *paths[2] = { NULL, NULL };
+	const char *paths[2] = {NULL, NULL};
 	struct wr_inspection *in = NULL;
 	struct wr_bcd_spec spec;
 	struct wr_diagnosis dg;
@@ -288,7 +289,8 @@ static void bcd_matching(int gpt)
 	assert_int_equal(mkimg_std_disk(tmp, "disk.img", gpt, path, sizeof(path), starts), 0);
 	paths[0] = path;
 	assert_int_equal(wr_inspect(paths, NULL, WR_INSPECT_NO_APPS | WR_INSPECT_NO_SOURCES, NULL,
-				    NULL, &in, NULL), WR_OK);
+				    NULL, &in, NULL),
+			 WR_OK);
 	assert_int_equal(in->ndisks, 1);
 	disk = in->disks[0].disk;
 	assert_non_null(disk);
@@ -300,8 +302,10 @@ static void bcd_matching(int gpt)
 		spec.efi = gpt;
 		spec.boot.gpt = spec.windows.gpt = gpt;
 		if (gpt) {
-			snprintf(spec.boot.disk_guid, sizeof(spec.boot.disk_guid), "%s", disk->disk_guid);
-			snprintf(spec.boot.part_guid, sizeof(spec.boot.part_guid), "%s", boot->uuid);
+			snprintf(spec.boot.disk_guid, sizeof(spec.boot.disk_guid), "%s",
+				 disk->disk_guid);
+			snprintf(spec.boot.part_guid, sizeof(spec.boot.part_guid), "%s",
+				 boot->uuid);
 			snprintf(spec.windows.disk_guid, sizeof(spec.windows.disk_guid), "%s",
 				 disk->disk_guid);
 			snprintf(spec.windows.part_guid, sizeof(spec.windows.part_guid), "%s",
@@ -317,7 +321,8 @@ static void bcd_matching(int gpt)
 		assert_int_equal(wr_diagnose_bcd_file(host, in, "store", &dg, NULL), WR_OK);
 		f = find(&dg, k ? "boot.bcd.device_missing" : "boot.bcd.not_windows");
 		if (!f)
-			fail_msg("%s k=%d: got %s (%s)", gpt ? "GPT" : "MBR", k, dg.v[0].id, dg.v[0].tech);
+			fail_msg("%s k=%d: got %s (%s)", gpt ? "GPT" : "MBR", k, dg.v[0].id,
+				 dg.v[0].tech);
 		if (!k) {
 			snprintf(want, sizeof(want), "%s partition %u", path, win->number);
 			assert_string_equal(f->args[1], want);
@@ -374,9 +379,8 @@ static void smart_with(const char *script_body, const char *const *accept)
 
 static void test_smart_garbage(void **state)
 {
-	static const char *const unreadable[] = { "disk.smart.unreadable", NULL };
-	static const char *const missing[] = { "disk.smart.unreadable", "disk.smart.no_tool",
-					       NULL };
+	static const char *const unreadable[] = {"disk.smart.unreadable", NULL};
+	static const char *const missing[] = {"disk.smart.unreadable", "disk.smart.no_tool", NULL};
 	struct wr_diagnosis dg;
 
 	(void)state;
@@ -395,8 +399,8 @@ static void test_smart_garbage(void **state)
 
 static void test_smart_failing(void **state)
 {
-	static const char *const sectors[] = { "disk.smart.sectors", NULL };
-	static const char *const good[] = { "disk.smart.ok", NULL };
+	static const char *const sectors[] = {"disk.smart.sectors", NULL};
+	static const char *const good[] = {"disk.smart.ok", NULL};
 
 	(void)state;
 	smart_with("cat <<'EOF'\n{\"json_format_version\":[1,0],\"smartctl\":{\"version\":[7,3],"
@@ -417,7 +421,7 @@ static void test_smart_failing(void **state)
 
 static void test_surface_mapped(void **state)
 {
-	struct wr_surface_range bad[2] = { { 0, 0, 0, 5 }, { 0, 0, 0, 5 } };
+	struct wr_surface_range bad[2] = {{0, 0, 0, 5}, {0, 0, 0, 5}};
 	struct wr_surface_result r;
 	struct wr_diagnosis dg;
 	struct wr_disk *disk = NULL;
@@ -432,9 +436,9 @@ static void test_surface_mapped(void **state)
 	memset(&r, 0, sizeof(r));
 	snprintf(r.path, sizeof(r.path), "%s", path);
 	r.sector_size = 512;
-	bad[0].sector = starts[2] / 512 + 100;	/* inside partition 3 */
+	bad[0].sector = starts[2] / 512 + 100; /* inside partition 3 */
 	bad[0].count = 8;
-	bad[1].sector = 1;			/* the GPT header: no partition */
+	bad[1].sector = 1; /* the GPT header: no partition */
 	bad[1].count = 1;
 	r.bad = bad;
 	r.nbad = 2;
@@ -486,18 +490,18 @@ static void sample(struct wr_diagnosis *dg)
 					 "SYS<script>alert(1)</script>", NULL, NULL,
 					 "tech <i>%d</i> \x01\x7f", 5),
 			 WR_OK);
-	assert_int_equal(wr_diagnose_add(dg, "no.such.id", WR_SEV_OK, "x", WR_ADVICE_NONE, "",
-					 NULL, NULL, NULL, NULL),
-			 WR_ERR_INVALID_ARG);
-	assert_int_equal(wr_diagnose_add(dg, "registry.ok", 9, "x", WR_ADVICE_NONE, "", NULL,
+	assert_int_equal(wr_diagnose_add(dg, "no.such.id", WR_SEV_OK, "x", WR_ADVICE_NONE, "", NULL,
 					 NULL, NULL, NULL),
 			 WR_ERR_INVALID_ARG);
+	assert_int_equal(
+	    wr_diagnose_add(dg, "registry.ok", 9, "x", WR_ADVICE_NONE, "", NULL, NULL, NULL, NULL),
+	    WR_ERR_INVALID_ARG);
 	wr_diagnose_finish(dg);
 }
 
 static void test_reports(void **state)
 {
-	struct wr_diagreport_params p = { fake_tr, "de", NULL };
+	struct wr_diagreport_params p = {fake_tr, "de", NULL};
 	struct wr_diagnosis dg;
 	struct wr_diag_code c;
 	json_object *root, *arr, *f0, *v;
@@ -577,17 +581,12 @@ static void test_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_code_round_trip),
-		cmocka_unit_test(test_code_catches_typos),
-		cmocka_unit_test(test_format),
-		cmocka_unit_test(test_srttrail),
-		cmocka_unit_test(test_bcd_real_stores),
-		cmocka_unit_test(test_bcd_device_matching),
-		cmocka_unit_test(test_smart_garbage),
-		cmocka_unit_test(test_smart_failing),
-		cmocka_unit_test(test_surface_mapped),
-		cmocka_unit_test(test_reports),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_code_round_trip), cmocka_unit_test(test_code_catches_typos),
+	    cmocka_unit_test(test_format),	    cmocka_unit_test(test_srttrail),
+	    cmocka_unit_test(test_bcd_real_stores), cmocka_unit_test(test_bcd_device_matching),
+	    cmocka_unit_test(test_smart_garbage),   cmocka_unit_test(test_smart_failing),
+	    cmocka_unit_test(test_surface_mapped),  cmocka_unit_test(test_reports),
+	    cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
