@@ -553,6 +553,7 @@ static void check_one_hive(struct diag_ctx *c, struct wr_ntfs *vol, const char *
 	int err;
 
 	memset(h, 0, sizeof(*h));
+	memset(&hdr, 0, sizeof(hdr));
 	snprintf(vpath, sizeof(vpath), "Windows/System32/config/%s", name);
 	if (wr_ntfs_stat(vol, vpath, &st, &d) == WR_OK && !st.is_dir) {
 		h->present = true;
