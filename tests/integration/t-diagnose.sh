@@ -7,6 +7,8 @@
 # must and not the ones it must not; --json is parsed by Python, --html by xmllint
 # (no errors), the support code decodes back to the findings, a copy of the report is
 # in the log folder, and the disk images are byte-identical afterwards.
+# tests/run-tests.sh starts scripts with sh; this one is written for bash.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

@@ -5,6 +5,8 @@
 # before and after, compared outside the files it names); ntfsfix accepts the result.
 # Refusals change nothing (sha256 before and after): no "yes" typed, Fast Startup, a
 # volume that is not hibernated / not dirty, RegBack copies that are empty, BitLocker.
+# tests/run-tests.sh starts scripts with sh; this one is written for bash.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
 top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
