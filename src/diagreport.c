@@ -126,9 +126,40 @@ const char *wr_diagreport_severity_label(enum wr_severity s)
 	return "?";
 }
 
+/* The engine names a partition "<disk> partition <N>" (English); say it in the
+ * report's language. */
+static void localize_where(const struct wr_diagreport_params *p, const char *in, char *out,
+			   size_t size)
+{
+	static const char sep[] = " partition ";
+	const char *k = NULL, *num;
+	char args[2][256];
+	char *s;
+
+	for (const char *q = strstr(in, sep); q; q = strstr(q + 1, sep))
+		k = q;
+	num = k ? k + strlen(sep) : NULL;
+	if (!num || !*num || strspn(num, "0123456789") != strlen(num) || strlen(num) > 9 ||
+	    (size_t)(k - in) >= sizeof(args[0])) {
+		snprintf(out, size, "%s", in);
+		return;
+	}
+	snprintf(args[0], sizeof(args[0]), "%.*s", (int)(k - in), in);
+	snprintf(args[1], sizeof(args[1]), "%s", num);
+	/* TRANSLATORS: a partition of a disk: %1$s is the disk ("/dev/sda", "pc.img"),
+	 * %2$s the partition's number. */
+	s = wr_diagnose_format(tr(p, N_("%1$s partition %2$s")), args, 2);
+	snprintf(out, size, "%s", s ? s : in);
+	free(s);
+}
+
 static char *sentence(const struct wr_diagreport_params *p, const struct wr_finding *f)
 {
-	return wr_diagnose_format(tr(p, f->msgid), f->args, WR_FINDING_ARGS);
+	char args[WR_FINDING_ARGS][256];
+
+	for (int i = 0; i < WR_FINDING_ARGS; i++)
+		localize_where(p, f->args[i], args[i], sizeof(args[i]));
+	return wr_diagnose_format(tr(p, f->msgid), args, WR_FINDING_ARGS);
 }
 
 static void when(const struct wr_diagnosis *dg, char *buf, size_t size)

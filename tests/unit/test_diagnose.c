@@ -467,6 +467,8 @@ static const char *fake_tr(const char *msgid)
 {
 	if (!strcmp(msgid, "CRITICAL"))
 		return "KRIT";
+	if (!strcmp(msgid, "%1$s partition %2$s"))
+		return "Teil %2$s von %1$s";
 	if (!strcmp(msgid, "The registry hive %1$s of Windows is damaged. Windows cannot "
 			   "start with it."))
 		return "Hive %1$s kaputt.";
@@ -566,6 +568,30 @@ static void test_reports(void **state)
 	assert_int_equal(wr_diagreport_text(NULL, &p, &text, NULL), WR_ERR_INVALID_ARG);
 }
 
+/* Partitions are named in the report's language; English stays in message_en. */
+static void test_partition_names(void **state)
+{
+	struct wr_diagreport_params p = {fake_tr, "de", NULL};
+	struct wr_diagnosis dg;
+	char *text = NULL, *json = NULL;
+
+	(void)state;
+	memset(&dg, 0, sizeof(dg));
+	assert_int_equal(wr_diagnose_add(&dg, "volume.dirty", WR_SEV_WARNING, "%1$s / %2$s / %3$s",
+					 WR_ADVICE_NONE, "pc.img partition 3", "pc.img partition 3",
+					 "a partition b", "x partition 12y", NULL),
+			 WR_OK);
+	wr_diagnose_finish(&dg);
+	assert_int_equal(wr_diagreport_text(&dg, &p, &text, NULL), WR_OK);
+	assert_non_null(strstr(text, "Teil 3 von pc.img / a partition b / x partition 12y"));
+	assert_int_equal(wr_diagreport_json(&dg, &p, &json, NULL), WR_OK);
+	assert_non_null(strstr(json, "pc.img partition 3 / a partition b / x partition 12y"));
+	assert_non_null(strstr(json, "Teil 3 von pc.img / a partition b"));
+	free(text);
+	free(json);
+	wr_diagnosis_release(&dg);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -586,7 +612,7 @@ int main(void)
 	    cmocka_unit_test(test_bcd_real_stores), cmocka_unit_test(test_bcd_device_matching),
 	    cmocka_unit_test(test_smart_garbage),   cmocka_unit_test(test_smart_failing),
 	    cmocka_unit_test(test_surface_mapped),  cmocka_unit_test(test_reports),
-	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_partition_names), cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
