@@ -2266,3 +2266,139 @@ int wr_ntfs_clear_dirty(struct wr_ntfs *v, struct wr_detail *d)
 	wr_log(WR_LOG_INFO, "ntfs: cleared the dirty flag of '%s'", v->name);
 	return WR_OK;
 }
+
+/* ------------------------------------------------------------------------- */
+/* Which file holds a byte of the volume (a bad sector found by the surface scan). */
+
+/* The name of an inode from its $FILE_NAME attribute (a Win32 or POSIX one rather
+ * than the DOS alias), and its parent. */
+static bool file_name_of(ntfs_inode *ni, char **name, MFT_REF *parent)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	bool found = false;
+
+	*name = NULL;
+	if (!ctx)
+		return false;
+	while (!ntfs_attr_lookup(AT_FILE_NAME, NULL, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		const FILE_NAME_ATTR *fn;
+		char *utf8 = NULL;
+
+		if (ctx->attr->non_resident)
+			continue;
+		fn = (const FILE_NAME_ATTR *)((const u8 *)ctx->attr +
+					      le16_to_cpu(ctx->attr->value_offset));
+		if (fn->file_name_type == FILE_NAME_DOS && found)
+			continue;
+		/* file_name sits at offset 0x42 of the packed attribute: copy it out
+		 * aligned before converting. */
+		{
+			ntfschar uname[256];
+			unsigned len = fn->file_name_length;
+
+			memcpy(uname, (const u8 *)fn + offsetof(FILE_NAME_ATTR, file_name),
+			       len * sizeof(ntfschar));
+			if (ntfs_ucstombs(uname, (int)len, &utf8, 0) < 0)
+				continue;
+		}
+		free(*name);
+		*name = utf8;
+		*parent = le64_to_cpu(fn->parent_directory);
+		found = true;
+		if (fn->file_name_type != FILE_NAME_DOS)
+			break;
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	return found;
+}
+
+/* "\Windows\System32\config\SYSTEM" for an inode, by walking up its parents. */
+static int path_of(ntfs_volume *vol, u64 mref, char *path, size_t size)
+{
+	char buf[4096] = "";
+
+	for (int depth = 0; depth < 128 && MREF(mref) != FILE_root; depth++) {
+		ntfs_inode *ni = ntfs_inode_open(vol, MREF(mref));
+		char *name = NULL, tmp[4096];
+		MFT_REF parent = 0;
+
+		if (!ni)
+			return -1;
+		if (!file_name_of(ni, &name, &parent)) {
+			ntfs_inode_close(ni);
+			return -1;
+		}
+		ntfs_inode_close(ni);
+		snprintf(tmp, sizeof(tmp), "\\%s%s", name, buf);
+		free(name);
+		memcpy(buf, tmp, sizeof(buf));
+		mref = parent;
+	}
+	snprintf(path, size, "%s", buf[0] ? buf : "\\");
+	return 0;
+}
+
+/* Does any $DATA attribute of ni (named or not) hold cluster lcn? */
+static bool holds_cluster(ntfs_inode *ni, LCN lcn)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	bool hit = false;
+
+	if (!ctx)
+		return false;
+	while (!hit && !ntfs_attr_lookup(AT_DATA, NULL, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		ATTR_RECORD *a = ctx->attr;
+		ntfs_attr *na;
+
+		if (!a->non_resident)
+			continue;
+		na = ntfs_attr_open(ni, AT_DATA, (ntfschar *)((u8 *)a + le16_to_cpu(a->name_offset)),
+				    a->name_length);
+		if (!na)
+			continue;
+		if (!ntfs_attr_map_whole_runlist(na))
+			for (runlist_element *rl = na->rl; rl && rl->length; rl++)
+				if (rl->lcn >= 0 && lcn >= rl->lcn && lcn < rl->lcn + rl->length) {
+					hit = true;
+					break;
+				}
+		ntfs_attr_close(na);
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	return hit;
+}
+
+int wr_ntfs_file_at(struct wr_ntfs *v, uint64_t offset, char *path, size_t size,
+		    struct wr_detail *d)
+{
+	ntfs_volume *vol = v->vol;
+	LCN lcn = (LCN)(offset >> vol->cluster_size_bits);
+	s64 nrec = vol->mft_na->initialized_size >> vol->mft_record_size_bits;
+
+	if (lcn >= vol->nr_clusters)
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, v->name);
+	/* Every MFT record in turn: slow on a big volume, but it runs only for the few
+	 * sectors a surface scan found unreadable. */
+	for (s64 m = 0; m < nrec; m++) {
+		ntfs_inode *ni = ntfs_inode_open(vol, (MFT_REF)m);
+		bool hit;
+
+		if (!ni)
+			continue;
+		hit = !ni->mrec->base_mft_record && holds_cluster(ni, lcn);
+		ntfs_inode_close(ni);
+		if (!hit)
+			continue;
+		if (m < FILE_first_user) {
+			static const char *const meta[] = { "$MFT", "$MFTMirr", "$LogFile",
+				"$Volume", "$AttrDef", "\\", "$Bitmap", "$Boot", "$BadClus",
+				"$Secure", "$UpCase", "$Extend" };
+
+			snprintf(path, size, "\\%s", m < 12 ? meta[m] : "$Extend");
+		} else if (path_of(vol, (u64)m, path, size)) {
+			snprintf(path, size, "(MFT record %lld)", (long long)m);
+		}
+		return WR_OK;
+	}
+	return wr_detail_set(d, WR_ERR_NOT_FOUND, 0, v->name);
+}

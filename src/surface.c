@@ -478,6 +478,19 @@ void wr_surface_locate(const struct wr_disk *disk, uint64_t sector, unsigned sec
 			break;
 		}
 	}
-	/* The file holding the sector needs a cluster-to-file lookup from the ntfs module
-	 * (not there yet): loc->file stays "" until it is. */
+	/* On NTFS, the file holding the sector: a bad sector inside
+	 * Windows\System32\config\SYSTEM explains why Windows does not start.  The
+	 * volume is opened read-only; an unreadable MFT leaves loc->file empty. */
+	if (disk && (loc->partition || disk->table == WR_TABLE_NONE)) {
+		struct wr_extent ext;
+		struct wr_ntfs *vol = NULL;
+
+		if (wr_blockdev_resolve(disk->path, loc->partition, &ext, NULL) == WR_OK &&
+		    wr_ntfs_open(&ext, WR_NTFS_RDONLY | WR_NTFS_IGNORE_HIBERFILE, &vol, NULL) ==
+			    WR_OK) {
+			if (wr_ntfs_file_at(vol, loc->offset, loc->file, sizeof(loc->file), NULL))
+				loc->file[0] = '\0';
+			wr_ntfs_close(vol);
+		}
+	}
 }

@@ -444,6 +444,12 @@ int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail 
 /* Create or replace (truncate) a file with len bytes of buf. */
 int wr_ntfs_write_file(struct wr_ntfs *vol, const char *path, const void *buf,
 		       size_t len, struct wr_detail *d);
+/* The file whose data holds byte offset of the volume (a bad sector found by the
+ * surface scan): its path from the root ("\\Windows\\System32\\config\\SYSTEM",
+ * NTFS's own files as "\\$MFT"...).  WR_ERR_NOT_FOUND: free space, or metadata kept
+ * inside the MFT.  Reads every MFT record: meant for a handful of sectors. */
+int wr_ntfs_file_at(struct wr_ntfs *vol, uint64_t offset, char *path, size_t size,
+		    struct wr_detail *d);
 /* Clear the dirty flag (what ntfsfix -d does).  Only with the person's consent. */
 int wr_ntfs_clear_dirty(struct wr_ntfs *vol, struct wr_detail *d);
 

@@ -193,6 +193,10 @@ static void print_range(const struct wr_surface_range *r, const struct wr_disk *
 		/* TRANSLATORS: how long reading the area took, in milliseconds. */
 		printf(_(", %u ms"), r->ms);
 	putchar('\n');
+	if (loc.file[0])
+		/* TRANSLATORS: %s is a file on the Windows partition, e.g.
+		 * \Windows\System32\config\SYSTEM. */
+		printf(_("    in the file %s\n"), loc.file);
 }
 
 static void print_text(const struct wr_surface_result *r, int err, const struct wr_disk *disk)
