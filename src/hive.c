@@ -603,11 +603,42 @@ int wr_hive_get_type(struct wr_hive *h, const char *key, const char *value, uint
 	return find_value(h, key, value, &vh, type, len, d);
 }
 
-int wr_hive_subkeys(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d)
+/* The names of a key's subkeys or values: handles (from hivex, freed here) each
+ * named by name_of; what says which for messages. */
+static int names_of(struct wr_hive *h, const char *key, size_t *handles,
+		    char *(*name_of)(hive_h *, size_t), const char *what, char ***out,
+		    struct wr_detail *d)
 {
-	hive_node_h node, *kids;
 	char **v;
 	size_t n = 0;
+
+	if (!handles)
+		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, key, what);
+	while (handles[n])
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		free(handles);
+		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		v[i] = name_of(h->h, handles[i]);
+		if (!v[i]) {
+			int e = errno;
+
+			free(handles);
+			wr_strv_free(v);
+			return hive_err(d, WR_ERR_HIVE_CORRUPT, e, key, what);
+		}
+	}
+	free(handles);
+	*out = v;
+	return WR_OK;
+}
+
+int wr_hive_subkeys(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d)
+{
+	hive_node_h node;
 	int ret;
 
 	if (!out)
@@ -617,37 +648,13 @@ int wr_hive_subkeys(struct wr_hive *h, const char *key, char ***out, struct wr_d
 	if (ret)
 		return ret;
 	errno = 0;
-	kids = hivex_node_children(h->h, node);
-	if (!kids)
-		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, key, "subkey list");
-	while (kids[n])
-		n++;
-	v = calloc(n + 1, sizeof(*v));
-	if (!v) {
-		free(kids);
-		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, key);
-	}
-	for (size_t i = 0; i < n; i++) {
-		v[i] = hivex_node_name(h->h, kids[i]);
-		if (!v[i]) {
-			int e = errno;
-
-			free(kids);
-			wr_strv_free(v);
-			return hive_err(d, WR_ERR_HIVE_CORRUPT, e, key, "subkey name");
-		}
-	}
-	free(kids);
-	*out = v;
-	return WR_OK;
+	return names_of(h, key, hivex_node_children(h->h, node), hivex_node_name, "subkey list",
+			out, d);
 }
 
 int wr_hive_values(struct wr_hive *h, const char *key, char ***out, struct wr_detail *d)
 {
 	hive_node_h node;
-	hive_value_h *vals;
-	char **v;
-	size_t n = 0;
 	int ret;
 
 	if (!out)
@@ -657,29 +664,8 @@ int wr_hive_values(struct wr_hive *h, const char *key, char ***out, struct wr_de
 	if (ret)
 		return ret;
 	errno = 0;
-	vals = hivex_node_values(h->h, node);
-	if (!vals)
-		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, key, "value list");
-	while (vals[n])
-		n++;
-	v = calloc(n + 1, sizeof(*v));
-	if (!v) {
-		free(vals);
-		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, key);
-	}
-	for (size_t i = 0; i < n; i++) {
-		v[i] = hivex_value_key(h->h, vals[i]);
-		if (!v[i]) {
-			int e = errno;
-
-			free(vals);
-			wr_strv_free(v);
-			return hive_err(d, WR_ERR_HIVE_CORRUPT, e, key, "value name");
-		}
-	}
-	free(vals);
-	*out = v;
-	return WR_OK;
+	return names_of(h, key, hivex_node_values(h->h, node), hivex_value_key, "value list", out,
+			d);
 }
 
 /* ---- setters ---------------------------------------------------------------- */
