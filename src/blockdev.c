@@ -36,29 +36,11 @@ struct place {
 	uint64_t start, size;
 };
 
-static int read_sys(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
 static uint64_t read_sys_u64(const char *path)
 {
 	char buf[64];
 
-	if (read_sys(path, buf, sizeof(buf)))
+	if (wr_read_line(path, buf, sizeof(buf)))
 		return 0;
 	return strtoull(buf, NULL, 10);
 }
@@ -85,7 +67,7 @@ static int place_of_blockdev(dev_t rdev, struct place *pl)
 			return -1;
 		*slash = '\0';
 		snprintf(buf, sizeof(buf), "%s/dev", real);
-		if (read_sys(buf, name, sizeof(name)))
+		if (wr_read_line(buf, name, sizeof(name)))
 			return -1;
 		unsigned ma, mi;
 
@@ -96,7 +78,7 @@ static int place_of_blockdev(dev_t rdev, struct place *pl)
 	/* A loop device (or a partition of one, whose parent is now in real): the
 	 * bytes are in its backing file. */
 	snprintf(buf, sizeof(buf), "%s/loop/backing_file", real);
-	if (!read_sys(buf, name, sizeof(name))) {
+	if (!wr_read_line(buf, name, sizeof(name))) {
 		uint64_t off = read_sys_u64((snprintf(buf, sizeof(buf), "%s/loop/offset", real), buf));
 
 		if (!stat(name, &st) && S_ISREG(st.st_mode)) {

@@ -33,9 +33,8 @@ static void drop_stale_mounts(const struct wr_extent *ext)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		char mnt[4096], src[256], sys[512], backing[4096] = "", *sep;
+		char mnt[4096], src[256], sys[512], backing[4096] = "", num[32], *sep;
 		unsigned long long off = ~0ULL;
-		FILE *b;
 
 		/* "36 35 98:0 / /mnt opts - fstype source superopts" */
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
@@ -45,18 +44,11 @@ static void drop_stale_mounts(const struct wr_extent *ext)
 		if (!sep || sscanf(sep + 3, "%*s %255s", src) != 1 || strncmp(src, "/dev/loop", 9))
 			continue;
 		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/backing_file", src + 5);
-		if ((b = fopen(sys, "r"))) {
-			if (!fgets(backing, sizeof(backing), b))
-				backing[0] = '\0';
-			fclose(b);
-		}
-		backing[strcspn(backing, "\n")] = '\0';
+		if (wr_read_line(sys, backing, sizeof(backing)))
+			continue;
 		snprintf(sys, sizeof(sys), "/sys/block/%s/loop/offset", src + 5);
-		if ((b = fopen(sys, "r"))) {
-			if (fscanf(b, "%llu", &off) != 1)
-				off = ~0ULL;
-			fclose(b);
-		}
+		if (wr_read_line(sys, num, sizeof(num)) == 0)
+			off = strtoull(num, NULL, 10);
 		if (strcmp(backing, ext->path) || off != ext->offset)
 			continue;
 		{

@@ -1,7 +1,9 @@
 /*
  * util.c - small helpers shared by the engine's modules.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "winrescue.h"
 
@@ -21,4 +23,22 @@ size_t wr_strv_len(char *const *v)
 	while (v && v[n])
 		n++;
 	return n;
+}
+
+int wr_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, (int)len, f)) {
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return 0;
 }

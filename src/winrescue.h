@@ -176,6 +176,9 @@ int wr_prog_report(wr_progress_fn fn, void *ctx, enum wr_prog_msg msg,
 /* Free a NULL-terminated array of malloc'd strings (NULL is fine). */
 void wr_strv_free(char **v);
 size_t wr_strv_len(char *const *v);
+/* The first line of a small file (sysfs, procfs) without its newline and trailing
+ * spaces; -1 when it cannot be read. */
+int wr_read_line(const char *path, char *buf, size_t len);
 
 /* A source of bytes that may not be a host file: a file inside an unmounted NTFS
  * volume, say.  read_at returns WR_OK after reading exactly len bytes, else an error. */
