@@ -23,7 +23,7 @@ for t in "$@"; do
 	name=$(basename "$t")
 	log="$log_dir/$name.log"
 	case "$t" in
-	*.sh) cmd="sh $t" ;;
+	*.sh) if [ -x "$t" ]; then cmd="$t"; else cmd="sh $t"; fi ;;	# its own #! line
 	*) if [ "${VALGRIND:-}" = 1 ]; then
 		cmd="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect $t"
 	   else cmd="$t"; fi ;;
