@@ -4,7 +4,8 @@
 # `wimlib-imagex dir` (no user profile in the image, Default and Public in it, page
 # and hibernation files out, the XML's WINDOWS fields filled), `wimlib-imagex verify`,
 # xmllint on ReAgent.xml read back with ntfscat, `winrescue inspect --json` (the
-# sources module finds the registered image as the custom source, matching).
+# sources module finds the registered image as the custom source, matching) and
+# `winrescue refresh --dry-run` (picks it when no --source is given).
 # Also: a second create appends an image and grows the file only a little; every bad
 # input (folder on the target, no room, read-only folder, damaged CustomRefresh.wim,
 # hibernated / BitLocker / mounted target, an image of another edition) is refused
@@ -247,6 +248,13 @@ src = next(lists(json.load(open(sys.argv[1]))))[0]
 assert src["kind"] == "custom" and src["path"] == "\\RefreshImage\\CustomRefresh.wim", src
 assert src["error"] is None and src["images"][0]["can_refresh"], src
 EOF
+
+# Refresh without --source picks it (dry run: nothing written).
+s=$(sum "$pc/pc.img")
+run refresh --target "$pc/pc.img" --partition 3 --dry-run >"$tmp/out" 2>&1 || true
+grep -q 'New system from: \\RefreshImage\\CustomRefresh.wim on partition 4' "$tmp/out" ||
+	{ cat "$tmp/out"; fail "refresh does not pick the registered custom image"; }
+[ "$(sum "$pc/pc.img")" = "$s" ] || fail "the refresh dry run wrote"
 
 # A second create into the same folder appends and registers image 2.
 mnt "$lrec" "$tmp/rec"
