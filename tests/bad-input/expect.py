@@ -6,8 +6,9 @@ in LANG, read from the compiled catalog LOCALEDIR/LANG/LC_MESSAGES/winrescue.mo 
 the binary itself uses), optionally formatted with --arg values (%s, %1$s, %2$s...),
 and optionally followed by the translated " (subject)" form "%1$s (%2$s)" that
 cli_fail() prints.  --subject SUBSTR requires a subject containing SUBSTR;
---no-subject forbids one.  stderr must hold exactly one line unless --lines N says
-how many lines the command prints (the first is checked).  For a language other than
+--no-subject forbids one.  From the first "winrescue: " line on
+(progress lines may come before), stderr must hold exactly one line unless --lines N
+says how many lines the command prints (the first is checked).  For a language other than
 English the catalog must really translate MSGID (a missing translation would show
 English and pass unnoticed otherwise).  Exit 0 when all holds, else 1 with the reason.
 """
@@ -66,6 +67,10 @@ def main(argv):
         sentence = fmt(sentence, args)
     with open(errfile, encoding="utf-8", errors="replace") as f:
         got = f.read().splitlines()
+    # A writing command shows its progress ("Step 1 of 7: ...", "30 % done") on
+    # stderr before it stops; the error is what follows the first "winrescue: " line.
+    first = next((i for i, l in enumerate(got) if l.startswith("winrescue: ")), 0)
+    got = got[first:]
     if len(got) != lines:
         print("stderr has %d lines, want %d:\n%s" % (len(got), lines, "\n".join(got)))
         return 1

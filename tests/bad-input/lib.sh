@@ -127,12 +127,14 @@ bi_expect() {
 		fail "winrescue --lang $lang $what: wrong message"
 }
 
-# bi_tr LANG MSGID - the catalog's translation of MSGID (for output checks).
+# bi_tr LANG MSGID - the catalog's translation of MSGID (for output checks); write a
+# newline in MSGID as \n.
 bi_tr() {
 	python3 -c 'import gettext,sys
-if sys.argv[2] == "en": print(sys.argv[3]); sys.exit(0)
+m = sys.argv[3].replace("\\n", "\n")
+if sys.argv[2] == "en": print(m); sys.exit(0)
 t = gettext.GNUTranslations(open("%s/%s/LC_MESSAGES/winrescue.mo" % (sys.argv[1], sys.argv[2]), "rb"))
-print(t.gettext(sys.argv[3]))' "$localedir" "$1" "$2"
+print(t.gettext(m))' "$localedir" "$1" "$2"
 }
 
 # bi_json FILE - FILE must be valid JSON.
@@ -200,4 +202,23 @@ bi_inspect_json() {
 	cp "$tmp/out" "$tmp/inspect.json"
 	bi_json "$tmp/inspect.json"
 	bi_check_kept
+}
+
+# bi_big_wim OUT SIZE - install.wim's image 1, uncompressed, plus SIZE of random bytes
+# in \Windows\big.bin, so that applying it takes long enough to interfere with.
+bi_big_wim() {
+	wimlib-imagex export "$fx/install.wim" 1 "$1" --compress=none >/dev/null
+	head -c "$2" /dev/urandom >"$tmp/big.bin"
+	wimlib-imagex update "$1" 1 --command="add $tmp/big.bin /Windows/big.bin" >/dev/null
+	rm -f "$tmp/big.bin"
+}
+
+# bi_user_files_ok LABEL [--final] - the independent checker: every user file of
+# $tmp/before.tsv is present exactly once and unchanged in the volume $v.
+bi_user_files_ok() {
+	label=$1; shift
+	"$tools/ntfsdump" "$v" >"$tmp/now.tsv" || fail "$label: the volume cannot be walked"
+	python3 "$top/tests/tools/check_user_files.py" "$tmp/before.tsv" "$tmp/now.tsv" "$@" >"$tmp/chk" ||
+		{ cat "$tmp/chk"; fail "$label: user files not intact"; }
+	ntfsfix -n "$v" >"$tmp/fix" 2>&1 || { cat "$tmp/fix"; fail "$label: ntfsfix -n"; }
 }
