@@ -463,6 +463,36 @@ nomem:
 /* Target                                                                     */
 /* ------------------------------------------------------------------------- */
 
+/* Root folders that are not the system's (\Data, \Games, ...) are the person's: a
+ * refresh from this image must never bring back an old copy of them (it would move
+ * the current one into Windows.old), so they stay out of the image. */
+static const char *const system_root[] = {
+	"Windows", "Program Files", "Program Files (x86)", "ProgramData", "Users",
+	"Documents and Settings", "PerfLogs", "bootmgr", "BOOTNXT", "Boot", "Recovery",
+	"MSOCache", "Config.Msi", NULL,
+};
+
+static int exclude_personal_root(struct wr_ntfs *vol, char ***excl, struct wr_detail *d)
+{
+	char **root = NULL;
+	size_t n = wr_strv_len(*excl);
+	int ret = wr_ntfs_list(vol, "\\", &root, d);
+
+	for (size_t i = 0; !ret && root[i]; i++) {
+		const char *const *s = system_root;
+		char pat[600];
+
+		while (*s && strcasecmp(*s, root[i]))
+			s++;
+		if (*s)
+			continue;
+		snprintf(pat, sizeof(pat), "\\%s", root[i]);
+		ret = strv_push(excl, &n, pat);
+	}
+	wr_strv_free(root);
+	return ret;
+}
+
 struct target {
 	struct wr_extent ext;
 	struct wr_volume_state state;
@@ -808,6 +838,8 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 		snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%u)", n);
 	}
 	ret = wr_recimg_exclusions(t.w, &excl, &keep, d);
+	if (!ret)
+		ret = exclude_personal_root(t.vol, &excl, d);
 	if (ret)
 		goto out;
 	ret = estimate_size(&t, &res->estimate, d);

@@ -73,6 +73,11 @@ int cli_exit_status(int err)
 	case WR_ERR_UNSAFE_PATH:
 	case WR_ERR_NOT_ROOT:
 	case WR_ERR_NO_SOURCE:
+	case WR_ERR_DIR_ON_TARGET:
+	case WR_ERR_READ_ONLY:
+	case WR_ERR_CUSTOM_IMAGE_CORRUPT:
+	case WR_ERR_NO_ESP:
+	case WR_ERR_BCD_TEMPLATE:
 		return EXIT_REFUSED;
 	case WR_ERR_INTERRUPTED:
 		return EXIT_INTERRUPTED;

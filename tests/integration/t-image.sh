@@ -116,6 +116,9 @@ for x in /pagefile.sys /hiberfil.sys /swapfile.sys "/System Volume Information" 
 	! grep -qix -- "$x" "$tmp/dir" || fail "$x is in the image"
 	! grep -qi -- "^$x/" "$tmp/dir" || fail "$x is in the image"
 done
+# The person's own root folders (\Data) stay out: a refresh from this image must
+# never bring back an old copy of them.
+! grep -qi '^/Data' "$tmp/dir" || fail "the person's \\Data folder is in the image"
 size1=$(stat -c %s "$wim")
 
 # 2. A second create of the unchanged system appends image 2, storing almost nothing.
