@@ -887,6 +887,7 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	/* With an integrity table, damage anywhere in the file is found before the next
 	 * append (without one, only the header, XML and lookup table are checked). */
 	co.integrity = true;
+	co.update_of_last = true;	/* an earlier image here is of this same system */
 	if (res->appended) {
 		/* wimlib appends in place: new data after the old, then the new XML and
 		 * lookup table, the header last; until then readers see the old file. */

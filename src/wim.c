@@ -1093,6 +1093,17 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 		goto out;
 	}
 	wimlib_get_wim_info(wim, &wi);
+	if (existing && opts->update_of_last && wi.image_count >= 2) {
+		/* An earlier capture of the same volume: files whose times and sizes did
+		 * not change take their checksums from it and are not read again (what
+		 * wimlib-imagex append --update-of does). */
+		code = wimlib_reference_template_image(wim, (int)wi.image_count, wim,
+						       (int)wi.image_count - 1, 0);
+		if (code) {
+			ret = wim_error(code, wim_path, d);
+			goto out;
+		}
+	}
 	if (opts->description && *opts->description) {
 		code = wimlib_set_image_descripton(wim, (int)wi.image_count, opts->description);
 		if (code) {
@@ -1100,7 +1111,9 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 			goto out;
 		}
 	}
-	write_flags = opts->integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0;
+	/* FSYNC: the data reaches the disk before the header that points at it. */
+	write_flags = WIMLIB_WRITE_FLAG_FSYNC |
+		      (opts->integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0);
 	if (existing) {
 		/* Appends the new image; file data already in the WIM is not written
 		 * again.  On failure wimlib truncates the file back. */

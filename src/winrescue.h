@@ -936,6 +936,9 @@ struct wr_wim_capture_opts {
 	/* Paths kept although an exclusion matches ("\Users\Default"). */
 	const char *const *exceptions;
 	bool integrity;			/* write an integrity table */
+	/* Appending: the WIM's last image is an earlier capture of the same volume,
+	 * so files unchanged since (times, sizes) are not read again. */
+	bool update_of_last;
 };
 
 /* Capture the NTFS volume at ntfs_source (image file or block device, not mounted;

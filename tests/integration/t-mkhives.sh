@@ -143,10 +143,12 @@ if [ -f "$real" ]; then
 else
 	echo "note: $real missing; device element not compared"
 fi
-# MBR device: partition offset 105906176 (0x6500000), style 1, signature 1a2b3c4d.
-has "$tmp/new.BCD.reg" "06,00,00,00,00,00,00,00,48,00,00,00,00,00,00,00,00,00,50,06,00,00,00,00,00,00,00,00,00,00,00,00,01,00,00,00,00,00,00,00,4d,3c,2b,1a"
+# MBR device (the boot library's layout, as bcd.c writes it): partition offset
+# 105906176 (0x6500000) in bytes 32-39, partition style 1 (MBR) at byte 52, the disk
+# signature 1a2b3c4d at byte 56.
+has "$tmp/new.BCD.reg" "06,00,00,00,00,00,00,00,48,00,00,00,00,00,00,00,00,00,50,06,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,01,00,00,00,4d,3c,2b,1a"
 # ... and the boot manager's on the boot partition (1 MiB).
-has "$tmp/new.BCD.reg" "48,00,00,00,00,00,00,00,00,00,10,00,00,00,00,00,00,00,00,00,00,00,00,00,01,00,00,00"
+has "$tmp/new.BCD.reg" "48,00,00,00,00,00,00,00,00,00,10,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,00,01,00,00,00"
 
 # wimlib: capture a tree holding the hives and a 64-bit kernel32.dll, read the XML.
 for d in old new; do
