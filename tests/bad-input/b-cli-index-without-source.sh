@@ -7,4 +7,4 @@ for lang in en ru; do
 	bi_expect 2 $lang "--index needs --source: say which image file the index is in." --no-subject -- \
 		refresh --target "$fx/windows.img" --index 2 --yes
 done
-echo "ok"
+bi_done

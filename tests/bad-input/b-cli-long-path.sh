@@ -13,4 +13,4 @@ for lang in en ja; do
 	bi_expect 1 $lang "A file or device could not be opened." -- \
 		apps --target "$long"
 done
-echo "ok"
+bi_done

@@ -9,4 +9,4 @@ for lang in en ja; do
 	bi_expect 2 $lang "$msg" --no-subject -- refresh --source "$fx/install.wim" --yes
 	bi_expect 2 $lang "$msg" --no-subject -- apps --json
 done
-echo "ok"
+bi_done

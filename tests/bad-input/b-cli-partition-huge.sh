@@ -16,4 +16,4 @@ for lang in en ja; do
 	bi_expect 2 $lang "$msg" --arg --partition --arg $n --no-subject -- \
 		apps --target "$fx/pc.img" --partition $n
 done
-echo "ok"
+bi_done

@@ -11,4 +11,4 @@ for lang in en ru; do
 	bi_expect 2 $lang "$msg" --arg --partition --arg -1 --no-subject -- \
 		apps --target "$fx/pc.img" --partition -1
 done
-echo "ok"
+bi_done

@@ -9,4 +9,4 @@ for lang in en ja; do
 	bi_expect 2 $lang "$msg" --arg --partition --arg 0 --no-subject -- \
 		refresh --target "$fx/pc.img" --partition 0 --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -10,4 +10,4 @@ set +e; "$bin" --lang xx inspect >"$tmp/out" 2>"$tmp/err"; st=$?; set -e
 [ $st -eq 2 ] || fail "--lang xx exited $st"
 python3 "$here/expect.py" "$localedir" en "$tmp/err" "Unknown language '%s'; use en, ja or ru." --arg xx --no-subject ||
 	fail "--lang xx: wrong message"
-echo "ok"
+bi_done

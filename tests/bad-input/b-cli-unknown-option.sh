@@ -22,4 +22,4 @@ for lang in en ja; do
 	check $lang refresh --target
 	check $lang resume --target "$fx/windows.img" --source "$fx/install.wim"
 done
-echo "ok"
+bi_done

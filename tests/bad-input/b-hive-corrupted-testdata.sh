@@ -20,4 +20,4 @@ bi_json_error "$tmp/inspect.json" WR_ERR_HIVE_CORRUPT config/SOFTWARE
 for lang in en ja; do
 	bi_expect 1 $lang "$msg" --subject SOFTWARE -- refresh --target "$v" --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -30,4 +30,4 @@ for lang in en ja; do
 	[ $st -eq 0 ] && [ ! -s "$tmp/err" ] || fail "apps ($lang): exit $st: $(cat "$tmp/err")"
 	bi_check_kept
 done
-echo "ok"
+bi_done

@@ -44,4 +44,4 @@ for lang in en ja; do
 		fail "refresh --dry-run ($lang): exit $st: $(head -c 300 "$tmp/err")"
 	bi_check_kept
 done
-echo "ok"
+bi_done

@@ -19,4 +19,4 @@ bi_json_error "$tmp/inspect.json" WR_ERR_HIVE_CORRUPT config/SYSTEM
 for lang in en ja; do
 	bi_expect 1 $lang "$msg" --subject SYSTEM -- refresh --target "$v" --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -22,4 +22,4 @@ for lang in en ja; do
 	[ $st -eq 0 ] && [ ! -s "$tmp/err" ] || fail "inspect ($lang): exit $st: $(cat "$tmp/err")"
 	bi_check_kept
 done
-echo "ok"
+bi_done

@@ -55,4 +55,4 @@ text = "".join(p.text)
 shown = [h for h in hostile if h in text]
 assert shown, "no hostile name shown as text"
 PY
-echo "ok"
+bi_done

@@ -57,4 +57,4 @@ for lang in ja; do
 	grep -q Alice "$tmp/out" || fail "the plan does not name Alice"
 	bi_check_kept
 done
-echo "ok"
+bi_done

@@ -25,4 +25,4 @@ for lang in en ja; do
 done
 bi_finding en "Something that should be there was not found." "config" "$v"
 bi_finding ja "Something that should be there was not found." "config" "$v"
-echo "ok"
+bi_done

@@ -14,4 +14,4 @@ for lang in en ru; do
 	bi_expect 1 $lang "The disk has no partition table." -- apps --target "$tmp/blank.img" --partition 1
 done
 [ "$(tr -d '\0' <"$tmp/blank.img" | wc -c)" -eq 0 ] || fail "the blank disk is no longer blank"
-echo "ok"
+bi_done

@@ -23,4 +23,4 @@ bi_run ja inspect "$v"
 bi_run ru refresh --target "$v" --source "$fx/install.wim" --yes
 [ $st -eq 0 ] || { cat "$tmp/err"; fail "refresh exited $st"; }
 bi_user_files_ok "after the refresh" --final
-echo "ok"
+bi_done

@@ -16,4 +16,4 @@ grep -q "Alice" "$tmp/out" || fail "inspection stopped at ReAgent.xml"
 bi_finding ru "$msg" "ReAgent.xml" "$v"
 bi_inspect_json "$v"
 bi_json_error "$tmp/inspect.json" WR_ERR_XML ReAgent.xml
-echo "ok"
+bi_done

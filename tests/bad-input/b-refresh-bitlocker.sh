@@ -29,4 +29,4 @@ parts = d["disks"][0]["partitions"]
 sys.exit(0 if any(p.get("volume", {}).get("state", {}).get("bitlocker") for p in parts) else 1)
 PY
 done
-echo "ok"
+bi_done

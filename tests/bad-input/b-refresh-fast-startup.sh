@@ -11,4 +11,4 @@ for lang in en ru; do
 	bi_expect 3 $lang "$msg" --lines 2 --subject windows.img -- refresh --target "$fx/windows.img" --source "$src" --yes
 	bi_expect 3 $lang "$msg" --lines 2 -- refresh --target "$fx/pc-mbr.img" --partition 2 --source "$src" --yes
 done
-echo "ok"
+bi_done

@@ -12,4 +12,4 @@ for lang in en ja; do
 	bi_expect 3 $lang "$msg" --lines 2 -- refresh --target "$fx/pc.img" --partition 3 --source "$src" --yes
 	bi_expect 3 $lang "$msg" --lines 2 -- refresh --target "$fx/windows.img" --source "$src" --dry-run
 done
-echo "ok"
+bi_done

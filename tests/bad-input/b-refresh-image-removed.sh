@@ -37,4 +37,4 @@ cp "$tmp/install.wim.saved" "$w"
 bi_run ja resume --target "$v" --yes
 [ $st -eq 0 ] || { cat "$tmp/err"; fail "resume after the image came back exited $st"; }
 bi_user_files_ok "after resume" --final
-echo "ok"
+bi_done

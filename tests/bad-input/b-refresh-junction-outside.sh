@@ -39,4 +39,4 @@ if [ "$(id -u)" = 0 ] && [ -e /dev/fuse ]; then
 	umount "$tmp/mnt"
 fi
 ntfsfix -n "$v" >"$tmp/fix" 2>&1 || { cat "$tmp/fix"; fail "ntfsfix -n"; }
-echo "ok"
+bi_done

@@ -29,4 +29,4 @@ for p in $(lsblk -lno PATH,TYPE "$disk" 2>/dev/null | awk '$2 == "part" { print 
 done
 # A loop device whose backing file lives on the live root file system is not the live
 # disk itself, so nothing is claimed about it here.
-echo "ok"
+bi_done

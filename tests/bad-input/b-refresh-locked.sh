@@ -15,4 +15,4 @@ msg="Another winrescue is working on this target; wait for it to finish."
 for lang in en ja; do
 	bi_expect 3 $lang "$msg" --subject w.img -- refresh --target "$v" --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -12,4 +12,4 @@ for lang in en ja ru; do
 	bi_expect 3 $lang "$msg" --lines 2 --subject win8.wim -- refresh --target "$fx/windows.img" --source "$tmp/win8.wim" --yes
 	sed -n 2p "$tmp/err" | grep -q "8.1" || fail "$lang: the mismatch is not explained: $(cat "$tmp/err")"
 done
-echo "ok"
+bi_done

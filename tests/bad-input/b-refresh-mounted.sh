@@ -33,4 +33,4 @@ for lang in en ru; do
 	bi_expect 3 $lang "$msg" -- refresh --target "$d" --partition 3 --source "$fx/install.wim" --yes
 	bi_expect 3 $lang "$msg" -- refresh --target "$dloop" --partition 3 --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -14,4 +14,4 @@ for lang in en ru; do
 	bi_expect 3 $lang "$msg" -- refresh --target "$v" --source "$fx/install.wim" --yes
 	bi_expect 3 $lang "$msg" -- refresh --target "$v" --source "$fx/install.wim" --dry-run
 done
-echo "ok"
+bi_done

@@ -12,4 +12,4 @@ for lang in en ja; do
 	bi_expect 1 $lang "No Windows installation was found on the volume." -- \
 		refresh --target "$tmp/d.img" --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -15,4 +15,4 @@ for lang in en ru; do
 	# The ESP (FAT32) of the synthetic PC given as the Windows partition.
 	bi_expect 1 $lang "$msg" -- refresh --target "$fx/pc.img" --partition 1 --source "$fx/install.wim" --yes
 done
-echo "ok"
+bi_done

@@ -25,4 +25,4 @@ for lang in en ja; do
 		fail "wrong message"
 	bi_check_kept
 done
-echo "ok"
+bi_done

@@ -24,4 +24,4 @@ msg="The volume is encrypted with BitLocker; unlock or decrypt it in Windows fir
 for lang in en ja; do
 	bi_expect 3 $lang "$msg" --subject "$loop" -- refresh --target "$tmp/disk-link" --source "$src" --yes
 done
-echo "ok"
+bi_done

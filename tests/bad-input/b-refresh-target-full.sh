@@ -23,4 +23,4 @@ bi_user_files_ok "after the volume filled up"
 ntfsls -f "$v" -p '/$WinRescue' >/dev/null 2>&1 || fail "no journal left to resume from"
 bi_expect 4 ja "$msg" --lines 2 -- resume --target "$v" --yes
 bi_user_files_ok "after resume on a full volume"
-echo "ok"
+bi_done

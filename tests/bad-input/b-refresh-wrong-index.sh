@@ -8,4 +8,4 @@ msg="The Windows image file has no image with that number; choose one of the lis
 for lang in en ja; do
 	bi_expect 1 $lang "$msg" --subject install.wim -- refresh --target "$fx/windows.img" --source "$fx/install.wim" --index 7 --yes
 done
-echo "ok"
+bi_done

@@ -19,4 +19,4 @@ msg="A file name is unsafe and was refused."
 for lang in en ja; do
 	bi_expect 3 $lang "$msg" --subject '..\..\x' -- refresh --target "$v" --source "$w" --yes
 done
-echo "ok"
+bi_done

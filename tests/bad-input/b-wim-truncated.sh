@@ -13,4 +13,4 @@ for lang in en ru; do
 done
 bi_inspect_json "$tmp/media"
 bi_json_error "$tmp/inspect.json" WR_ERR_WIM_CORRUPT install.wim
-echo "ok"
+bi_done
