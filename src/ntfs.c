@@ -2402,3 +2402,12 @@ int wr_ntfs_file_at(struct wr_ntfs *v, uint64_t offset, char *path, size_t size,
 	}
 	return wr_detail_set(d, WR_ERR_NOT_FOUND, 0, v->name);
 }
+
+int wr_ntfs_sync(struct wr_ntfs *v, struct wr_detail *d)
+{
+	struct ntfs_device *dev = v->vol->dev;
+
+	if (dev->d_ops->sync && dev->d_ops->sync(dev))
+		return fail(d, errno ? errno : EIO, v->name, "sync");
+	return WR_OK;
+}

@@ -171,6 +171,10 @@ static int jrnl_append(struct jrnl *jr, const char *kind, const char *f0, const 
 	snprintf(path, sizeof(path), "%s/%06zu", JOURNAL_DIR, jr->j.n + 1);
 	ret = wr_ntfs_write_file(jr->vol, path, line, len, d);
 	free(line);
+	/* On the disk before the step it announces begins (a power cut, not only a
+	 * killed process). */
+	if (!ret)
+		ret = wr_ntfs_sync(jr->vol, d);
 	if (ret)
 		return ret;
 	nv = realloc(jr->j.v, (jr->j.n + 1) * sizeof(*nv));

@@ -453,6 +453,8 @@ int wr_ntfs_write_file(struct wr_ntfs *vol, const char *path, const void *buf,
  * inside the MFT.  Reads every MFT record: meant for a handful of sectors. */
 int wr_ntfs_file_at(struct wr_ntfs *vol, uint64_t offset, char *path, size_t size,
 		    struct wr_detail *d);
+/* Flush what was written to the device (fsync), so it survives a power cut. */
+int wr_ntfs_sync(struct wr_ntfs *vol, struct wr_detail *d);
 /* Clear the dirty flag (what ntfsfix -d does).  Only with the person's consent. */
 int wr_ntfs_clear_dirty(struct wr_ntfs *vol, struct wr_detail *d);
 
