@@ -500,7 +500,7 @@ int wr_diagnose_smart(const char *device, bool is_image, struct wr_diagnosis *dg
 int wr_diagnose_surface(const struct wr_disk *disk, const struct wr_surface_result *r,
 			struct wr_diagnosis *dg, struct wr_detail *d)
 {
-	char tech[1024], count[32];
+	char tech[1024], count[32], file[256] = "";
 	size_t o = 0;
 
 	(void)d;
@@ -512,6 +512,8 @@ int wr_diagnose_surface(const struct wr_disk *disk, const struct wr_surface_resu
 		struct wr_surface_location loc;
 
 		wr_surface_locate(disk, r->bad[i].sector, r->sector_size, &loc);
+		if (!file[0] && loc.file[0])
+			fmt_cut(file, sizeof(file), "%.255s", loc.file);
 		o += (size_t)snprintf(tech + o, sizeof(tech) - o, " sector %llu+%llu",
 				      (unsigned long long)r->bad[i].sector,
 				      (unsigned long long)r->bad[i].count);
@@ -527,6 +529,14 @@ int wr_diagnose_surface(const struct wr_disk *disk, const struct wr_surface_resu
 			o += (size_t)snprintf(tech + o, sizeof(tech) - o, ";");
 	}
 	snprintf(count, sizeof(count), "%llu", (unsigned long long)r->bad_sectors);
+	if (file[0])
+		return wr_diagnose_add(
+		    dg, "disk.surface.bad", WR_SEV_CRITICAL,
+		    /* TRANSLATORS: %1$s is a disk, %2$s a number of sectors, %3$s a file
+		     * ("\Windows\System32\config\SYSTEM"). */
+		    N_("The surface scan of %1$s found %2$s unreadable sectors, some of them "
+		       "in the file %3$s. The files there cannot be read, and more may follow."),
+		    WR_ADVICE_BACKUP, r->path, r->path, count, file, "%s", tech);
 	return wr_diagnose_add(dg, "disk.surface.bad", WR_SEV_CRITICAL,
 			       /* TRANSLATORS: %1$s is a disk, %2$s a number of sectors. */
 			       N_("The surface scan of %1$s found %2$s unreadable sectors. "

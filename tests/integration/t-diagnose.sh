@@ -198,8 +198,13 @@ mkdir "$tmp/mnt"
 win_start=$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); p=[p for p in m["gpt"]["partitions"] if p["number"]==3][0]; print(p["start"] // 512, p["size"] // 512)' "$pc/manifest.json")
 set -- $win_start
 bad=$(( $1 + $2 - 4096 ))	# 2 MiB before the end of the Windows partition: free space
+# and one sector inside the SYSTEM hive (its first cluster, as t-scan-file.sh finds it)
+lcn=$(ntfscluster -F /Windows/System32/config/SYSTEM "$pc/windows.img" | awk '/LCN/ {getline; print $2; exit}')
+cs=$(ntfsinfo -m "$pc/windows.img" | awk '/Cluster Size:/ {print $3; exit}')
+[ -n "$lcn" ] && [ -n "$cs" ] || fail "ntfscluster/ntfsinfo: no cluster for the SYSTEM hive"
+sysbad=$(( $1 + lcn * cs / 512 + 3 ))
 s0=$(sha256sum <"$pc/pc.img")
-"$serve" --serve "$tmp/mnt" "$pc/pc.img" --bad "$bad:3" >"$tmp/serve.out" &
+"$serve" --serve "$tmp/mnt" "$pc/pc.img" --bad "$bad:3" --bad "$sysbad:1" >"$tmp/serve.out" &
 server=$!
 trap 'umount -l "$tmp/mnt" 2>/dev/null || true; kill $server 2>/dev/null || true; rm -rf "$tmp"' EXIT
 i=0
@@ -209,13 +214,20 @@ done
 $bin $log diagnose --scan --json "$tmp/mnt/disk.img" >"$tmp/scan.json" || fail "diagnose --scan exited $?"
 umount -l "$tmp/mnt" || true; wait $server 2>/dev/null || true
 [ "$(sha256sum <"$pc/pc.img")" = "$s0" ] || fail "the scan changed the disk"
-python3 - "$tmp/scan.json" "$bad" <<'PY' || fail "scan findings: $(cat "$tmp/scan.json")"
+python3 - "$tmp/scan.json" "$bad" "$sysbad" <<'PY' || fail "scan findings: $(cat "$tmp/scan.json")"
 import json, sys
-j = json.load(open(sys.argv[1])); bad = int(sys.argv[2])
+j = json.load(open(sys.argv[1])); bad = int(sys.argv[2]); sysbad = int(sys.argv[3])
 f = [f for f in j["findings"] if f["id"] == "disk.surface.bad"]
 assert f and f[0]["severity"] == "critical" and f[0]["advice"] == "backup", f
-assert f[0]["args"][1] == "3", f
+assert f[0]["args"][1] == "4", f
+assert f[0]["args"][2] == "\\Windows\\System32\\config\\SYSTEM", f[0]["args"]
+assert "\\Windows\\System32\\config\\SYSTEM" in f[0]["message_en"], f[0]
 assert f"sector {bad}+3 (partition 3, offset " in f[0]["technical"], f[0]["technical"]
+assert f"sector {sysbad}+1 (partition 3, offset " in f[0]["technical"], f[0]["technical"]
+assert ", file \\Windows\\System32\\config\\SYSTEM)" in f[0]["technical"], f[0]["technical"]
+# The unreadable SYSTEM hive is itself a finding: it explains a failing start.
+h = [f for f in j["findings"] if f["id"] == "registry.hive.corrupt" and f["args"][0] == "SYSTEM"]
+assert h, [x["id"] for x in j["findings"]]
 assert j["worst"] == "critical" and j["findings"][0]["severity"] == "critical", j["findings"][0]
 assert not [x for x in j["findings"] if x["id"] == "disk.surface.ok"]
 PY
