@@ -2329,9 +2329,21 @@ static int path_of(ntfs_volume *vol, u64 mref, char *path, size_t size)
 			return -1;
 		}
 		ntfs_inode_close(ni);
-		snprintf(tmp, sizeof(tmp), "\\%s%s", name, buf);
+		/* Prepend "\name"; a path longer than the buffer is cut (it is a message). */
+		{
+			size_t nl = strlen(name), bl = strlen(buf);
+
+			if (nl + 1 + bl >= sizeof(tmp))
+				bl = sizeof(tmp) - nl - 2 < sizeof(tmp) ? sizeof(tmp) - nl - 2 : 0;
+			if (nl + 1 < sizeof(tmp)) {
+				tmp[0] = '\\';
+				memcpy(tmp + 1, name, nl);
+				memcpy(tmp + 1 + nl, buf, bl);
+				tmp[1 + nl + bl] = '\0';
+				memcpy(buf, tmp, sizeof(buf));
+			}
+		}
 		free(name);
-		memcpy(buf, tmp, sizeof(buf));
 		mref = parent;
 	}
 	snprintf(path, size, "%s", buf[0] ? buf : "\\");
