@@ -473,7 +473,7 @@ static void test_apply_and_capture(void **state)
 	static char a[65536], b[65536];
 	const char *vol = tpath("vol.img"), *cap = tpath("cap.wim");
 	const char *const excl[] = {"\\nothing-here", NULL};
-	struct wr_wim_capture_opts o = {"Captured", "round trip", excl, NULL, true, false, false};
+	struct wr_wim_capture_opts o = {"Captured", "round trip", excl, NULL, true, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *orig = NULL, *back = NULL;
 	struct prog p = {0, 0, 0, false};
@@ -521,8 +521,8 @@ static void test_capture_append_and_exclude(void **state)
 	const char *vol = tpath("vol2.img"), *cap = tpath("app.wim");
 	const char *const excl[] = {"\\abcd", "\\acde.TXT", NULL};
 	const char *const keep[] = {"\\ABCD\\Z", NULL};
-	struct wr_wim_capture_opts first = {"First", NULL, NULL, NULL, false, false, false};
-	struct wr_wim_capture_opts second = {"Second", NULL, excl, keep, false, false, false};
+	struct wr_wim_capture_opts first = {"First", NULL, NULL, NULL, false, false};
+	struct wr_wim_capture_opts second = {"Second", NULL, excl, keep, false, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *info = NULL;
 	struct stat st1, st2;
@@ -581,7 +581,7 @@ static void test_capture_append_and_exclude(void **state)
 	buf[WR_WIM_HEADER_SIZE + 1] ^= 0x11;
 	spit(cap, buf, len);
 	{
-		struct wr_wim_capture_opts o = {"Third", NULL, NULL, NULL, false, false, false};
+		struct wr_wim_capture_opts o = {"Third", NULL, NULL, NULL, false, false};
 		const char *opt[] = {"wimlib-imagex", "optimize", cap, "--check", NULL};
 		int ret = wr_wim_capture(vol, cap, &o, NULL, NULL, &idx, &d);
 
@@ -599,7 +599,7 @@ static void test_abort(void **state)
 {
 	(void)state;
 	const char *vol = tpath("vol3.img"), *cap = tpath("abort.wim");
-	struct wr_wim_capture_opts o = {"X", NULL, NULL, NULL, false, false, false};
+	struct wr_wim_capture_opts o = {"X", NULL, NULL, NULL, false, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct prog p = {0, 0, 0, true};
 	struct stat st;
@@ -645,7 +645,7 @@ static void test_bad_args(void **state)
 {
 	(void)state;
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct wr_wim_capture_opts o = {"", NULL, NULL, NULL, false, false, false};
+	struct wr_wim_capture_opts o = {"", NULL, NULL, NULL, false, false};
 	const char *const bad[] = {"\\a\n[ExclusionException]", NULL};
 	struct wr_wim_capture_opts o2 = {"N", NULL, bad, NULL, false, false};
 
@@ -684,7 +684,7 @@ static void test_split_and_esd(void **state)
 	const char *esd[] = {"wimlib-imagex", "export", tpath("big.wim"), "1", tpath("install.esd"),
 			     "--solid",	      NULL};
 	const char *vol = tpath("swm.img"), *back = tpath("swmback.wim");
-	struct wr_wim_capture_opts o = {"Back", NULL, NULL, NULL, false, false, false};
+	struct wr_wim_capture_opts o = {"Back", NULL, NULL, NULL, false, false};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_wim_info *x = NULL, *y = NULL;
 	FILE *f;
@@ -878,7 +878,7 @@ static void test_path_traversal(void **state)
 	make_ntfs(vol, "16M");
 	assert_int_equal(wr_wim_apply(tpath("dotdot.wim"), 1, vol, NULL, NULL, &d), WR_OK);
 	{
-		struct wr_wim_capture_opts o = {"back", NULL, NULL, NULL, false, false, false};
+		struct wr_wim_capture_opts o = {"back", NULL, NULL, NULL, false, false};
 
 		unlink(tpath("back.wim"));
 		assert_int_equal(wr_wim_capture(vol, tpath("back.wim"), &o, NULL, NULL, NULL, &d),
