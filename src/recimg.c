@@ -49,31 +49,13 @@ struct place {
 	char disk[PATH_MAX];  /* the backing file or the whole disk's node */
 };
 
-static int read_sys(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -1;
-	if (!fgets(buf, (int)len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	n = strlen(buf);
-	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-	return 0;
-}
-
 static uint64_t read_sys_u64(const char *dir, const char *leaf)
 {
 	char path[PATH_MAX + 64], buf[64];
 
 	if ((size_t)snprintf(path, sizeof(path), "%.*s/%s", PATH_MAX, dir, leaf) >= sizeof(path))
 		return 0;
-	if (read_sys(path, buf, sizeof(buf)))
+	if (wr_read_line(path, buf, sizeof(buf)))
 		return 0;
 	return strtoull(buf, NULL, 10);
 }
@@ -102,14 +84,14 @@ static int place_of_blockdev(dev_t rdev, struct place *pl)
 			return -1;
 		*slash = '\0';
 		snprintf(buf, sizeof(buf), "%s/dev", real);
-		if (read_sys(buf, name, sizeof(name)) || sscanf(name, "%u:%u", &ma, &mi) != 2)
+		if (wr_read_line(buf, name, sizeof(name)) || sscanf(name, "%u:%u", &ma, &mi) != 2)
 			return -1;
 		pl->dev = makedev(ma, mi);
 	}
 	slash = strrchr(real, '/');
 	snprintf(pl->disk, sizeof(pl->disk), "/dev/%.200s", slash ? slash + 1 : real);
 	snprintf(buf, sizeof(buf), "%s/loop/backing_file", real);
-	if (!read_sys(buf, name, sizeof(name)) && !stat(name, &st) && S_ISREG(st.st_mode)) {
+	if (!wr_read_line(buf, name, sizeof(name)) && !stat(name, &st) && S_ISREG(st.st_mode)) {
 		snprintf(buf, sizeof(buf), "%s/loop", real);
 		pl->is_file = true;
 		pl->dev = st.st_dev;
