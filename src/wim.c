@@ -907,6 +907,15 @@ static enum wimlib_progress_status progress_cb(enum wimlib_progress_msg msg,
 	uint64_t done, total;
 
 	switch (msg) {
+	case WIMLIB_PROGRESS_MSG_SCAN_BEGIN:
+		/* The scan of a capture can be long on a big volume: a chance to cancel
+		 * before anything is written (WR_PROG_ITEMS, nothing counted yet). */
+		wi.amount.done = wi.amount.total = 0;
+		if (p->fn && p->fn(WR_PROG_ITEMS, &wi, p->ctx) == WR_PROG_ABORT) {
+			p->aborted = true;
+			return WIMLIB_PROGRESS_STATUS_ABORT;
+		}
+		return WIMLIB_PROGRESS_STATUS_CONTINUE;
 	case WIMLIB_PROGRESS_MSG_EXTRACT_STREAMS:
 		done = info->extract.completed_bytes;
 		total = info->extract.total_bytes;

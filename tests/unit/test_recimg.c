@@ -118,6 +118,17 @@ static enum wr_prog_status abort_at_bytes(enum wr_prog_msg msg, const union wr_p
 	return WR_PROG_CONTINUE;
 }
 
+/* Stop at the first progress message of any kind (the scan's start included: an
+ * append of an unchanged system writes no file data, so no byte counts come). */
+static enum wr_prog_status abort_at_once(enum wr_prog_msg msg, const union wr_prog_info *info,
+					 void *ctx)
+{
+	(void)info;
+	(void)msg;
+	++*(int *)ctx;
+	return WR_PROG_ABORT;
+}
+
 static void test_create_and_append(void **state)
 {
 	(void)state;
@@ -176,7 +187,7 @@ static void test_create_and_append(void **state)
 	o.name = NULL;
 	calls = 0;
 	{
-		int r = wr_recimg_create(&o, abort_at_bytes, &calls, res, &d);
+		int r = wr_recimg_create(&o, abort_at_once, &calls, res, &d);
 
 		if (r != WR_ERR_ABORTED)
 			print_message("create: %s '%s' %s errno %d\n", wr_err_name(r), d.subject,
