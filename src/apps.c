@@ -295,6 +295,9 @@ static int open_copy(struct wr_ntfs *vol, const char *vpath, const char *host, s
 
 	if (ret == WR_OK)
 		ret = wr_hive_open(host, false, h, d);
+	/* The person knows the hive by its place in Windows, not by our scratch copy. */
+	if (ret && d)
+		snprintf(d->subject, sizeof(d->subject), "%s", vpath);
 	return ret;
 }
 

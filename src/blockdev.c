@@ -348,3 +348,61 @@ void wr_blockdev_unlock(struct wr_blockdev_lock *l)
 	wr_log(WR_LOG_INFO, "blockdev: released '%s'", l->path);
 	free(l);
 }
+
+/* ------------------------------------------------------------------------- */
+/* The disk the running system lives on is never a target. */
+
+/* The whole disk holding block device dev (itself when it is a whole disk). */
+static dev_t whole_disk(dev_t dev)
+{
+	char sys[64], real[PATH_MAX], buf[PATH_MAX + 16], num[32];
+	unsigned ma, mi;
+
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	if (!realpath(sys, real))
+		return dev;
+	snprintf(buf, sizeof(buf), "%s/partition", real);
+	if (access(buf, F_OK))
+		return dev;
+	snprintf(buf, sizeof(buf), "%s/../dev", real);
+	if (wr_read_line(buf, num, sizeof(num)) || sscanf(num, "%u:%u", &ma, &mi) != 2)
+		return dev;
+	return makedev(ma, mi);
+}
+
+int wr_blockdev_check_not_live(const char *path, struct wr_detail *d)
+{
+	/* Where a live system keeps what it runs from. */
+	static const char *const live_mounts[] = {
+		"/", "/boot", "/boot/efi", "/run/live/medium", "/lib/live/mount/medium",
+		"/cdrom", "/run/initramfs/live", "/run/archiso/bootmnt", NULL
+	};
+	struct stat st;
+	dev_t target;
+	FILE *f;
+	char line[8192];
+	int ret = WR_OK;
+
+	if (stat(path, &st) || !S_ISBLK(st.st_mode))
+		return WR_OK;	/* image files may live anywhere */
+	target = whole_disk(st.st_rdev);
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return WR_OK;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char mnt[4096];
+		unsigned ma, mi;
+
+		/* "36 35 98:0 / /mnt opts ..." */
+		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &ma, &mi, mnt) != 3 || ma == 0)
+			continue;
+		for (const char *const *m = live_mounts; *m; m++)
+			if (!strcmp(mnt, *m) && whole_disk(makedev(ma, mi)) == target) {
+				ret = wr_detail_setf(d, WR_ERR_LIVE_DISK, 0, path,
+						     "the disk holds %s of the running system", mnt);
+				break;
+			}
+	}
+	fclose(f);
+	return ret;
+}

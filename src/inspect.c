@@ -31,7 +31,13 @@ static void inspect_installation(struct wr_volume_report *v, const struct wr_dis
 	v->interrupted = wr_refresh_pending(vol);
 	if (wr_ntfs_stat(vol, "Windows/System32/config/SYSTEM", &st, NULL) != WR_OK ||
 	    st.is_dir) {
-		v->windows_err = WR_ERR_NO_WINDOWS;
+		/* Windows\System32 without its registry is a broken installation, not
+		 * a plain volume: say which file is missing. */
+		if (wr_ntfs_stat(vol, "Windows/System32", &st, NULL) == WR_OK && st.is_dir)
+			v->windows_err = wr_detail_set(&v->windows_detail, WR_ERR_NOT_FOUND, 0,
+						       "Windows/System32/config/SYSTEM");
+		else
+			v->windows_err = WR_ERR_NO_WINDOWS;
 		goto out;
 	}
 	v->windows_err = wr_winsys_read(vol, &v->windows, &v->windows_detail);

@@ -471,7 +471,9 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	int ret;
 
 	memset(p, 0, sizeof(*p));
-	ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
+	ret = wr_blockdev_check_not_live(o->target, d);
+	if (!ret)
+		ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
 	if (ret)
 		return ret;
 	ret = wr_blockdev_check_unmounted(&p->ext, d);
@@ -480,14 +482,17 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	ret = wr_ntfs_probe(&p->ext, &p->state, d);
 	if (ret)
 		return ret;
+	/* The real device or file, not a symlink to it, names what was refused. */
 	if (p->state.bitlocker)
-		return wr_detail_set(d, WR_ERR_BITLOCKER, 0, o->target);
+		return wr_detail_set(d, WR_ERR_BITLOCKER, 0, p->ext.path);
 	if (!p->state.is_ntfs)
-		return wr_detail_set(d, WR_ERR_NOT_NTFS, 0, o->target);
-	if (p->state.hibernated && !o->discard_hibernation)
-		return wr_detail_set(d, WR_ERR_HIBERNATED, 0, o->target);
+		return wr_detail_set(d, WR_ERR_NOT_NTFS, 0, p->ext.path);
+	/* Fast Startup first: its hiberfil.sys looks hibernated too, and only the Fast
+	 * Startup explanation tells the person what to do. */
 	if (p->state.fast_startup && !o->discard_hibernation)
-		return wr_detail_set(d, WR_ERR_FAST_STARTUP, 0, o->target);
+		return wr_detail_set(d, WR_ERR_FAST_STARTUP, 0, p->ext.path);
+	if (p->state.hibernated && !o->discard_hibernation)
+		return wr_detail_set(d, WR_ERR_HIBERNATED, 0, p->ext.path);
 	p->dirty_warning = p->state.dirty;
 
 	ret = wr_ntfs_open(&p->ext, WR_NTFS_RDONLY, &vol, d);
@@ -503,6 +508,10 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		}
 	}
 	ret = wr_winsys_read(vol, &p->windows, d);
+	/* A hive that cannot be read (the accounts, the boot key, the settings) would
+	 * stop the refresh half way: refuse it now, before anything moves. */
+	if (!ret && p->windows->registry_err)
+		ret = wr_detail_set(d, p->windows->registry_err, 0, p->windows->registry_subject);
 	if (!ret)
 		ret = wr_apps_read(vol, p->windows, &p->old_apps, d);
 	if (ret)
@@ -517,6 +526,8 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		goto out;
 	}
 	ret = check_source_location(p, d);
+	if (!ret)	/* a damaged image or an unsafe name: refused before anything moves */
+		ret = wr_wim_check_image(p->source, p->index, d);
 	if (ret)
 		goto out;
 	/* Every name the image creates at the root must be moved aside first: wimlib stops
@@ -1640,7 +1651,9 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	memset(&jr, 0, sizeof(jr));
 	memset(p, 0, sizeof(*p));
 	jr.fault_after = fault_after();
-	ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
+	ret = wr_blockdev_check_not_live(o->target, d);
+	if (!ret)
+		ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
 	if (!ret)
 		ret = wr_blockdev_check_unmounted(&p->ext, d);
 	if (!ret)

@@ -161,6 +161,9 @@ static int wim_error(int code, const char *subject, struct wr_detail *d)
 		/* errno is often overwritten by the unmount that follows; wimlib's
 		 * message ends with strerror(errno) of the failed call. */
 		err = WR_ERR_EXISTS;
+	else if ((code == WIMLIB_ERR_NTFS_3G || code == WIMLIB_ERR_WRITE) &&
+		 (sys == ENOSPC || strstr(msg, strerror(ENOSPC))))
+		err = WR_ERR_NO_SPACE;	/* the target filled up */
 	else if (code == WIMLIB_ERR_NTFS_3G && sys == EBUSY)
 		err = WR_ERR_MOUNTED;
 	else if (code == WIMLIB_ERR_NTFS_3G && sys == EPERM)
@@ -957,6 +960,34 @@ static int check_names_cb(const struct wimlib_dir_entry *de, void *arg)
 		return 1;
 	}
 	return 0;
+}
+
+int wr_wim_check_image(const char *path, unsigned index, struct wr_detail *d)
+{
+	struct names_ctx nc = {NULL, ""};
+	WIMStruct *wim;
+	int code, ret;
+
+	/* The integrity table, when the file has one, is checked on open. */
+	ret = open_wim(path, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, true, &wim, d);
+	if (ret == WR_ERR_READ || ret == WR_ERR_WIM)
+		ret = WR_ERR_WIM_CORRUPT;
+	if (ret)
+		return ret;
+	ret = check_index(wim, index, path, d);
+	if (!ret) {
+		code = wimlib_iterate_dir_tree(wim, (int)index, "",
+					       WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE,
+					       check_names_cb, &nc);
+		if (nc.bad)
+			ret = wr_detail_setf(d, WR_ERR_UNSAFE_PATH, 0, nc.bad,
+					     "image %u of '%s' holds an unsafe name", index, path);
+		else if (code)
+			ret = wim_error(code, path, d);
+	}
+	wim_take_messages(NULL, 0);
+	wimlib_free(wim);
+	return ret;
 }
 
 int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target, wr_progress_fn fn,

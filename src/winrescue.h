@@ -230,6 +230,9 @@ struct wr_extent {
  * Fails with WR_ERR_NO_SUCH_PARTITION, WR_ERR_OPEN, WR_ERR_NO_PARTITION_TABLE. */
 int wr_blockdev_resolve(const char *path, unsigned partition, struct wr_extent *out,
 			struct wr_detail *d);
+/* WR_ERR_LIVE_DISK when path is a block device on the disk the running system lives
+ * on (its root, /boot, or the live medium); image files are never refused. */
+int wr_blockdev_check_not_live(const char *path, struct wr_detail *d);
 /* WR_ERR_MOUNTED when the extent (or any partition of it) is mounted anywhere
  * according to /proc/self/mountinfo (block devices, and loop devices backed by
  * the image file).  WR_OK otherwise. */
@@ -760,6 +763,7 @@ struct wr_windows {
 	 * registry failure here; WR_OK when every hive was read. */
 	int registry_err;
 	char registry_subject[256];	/* the hive's path on the volume */
+	int reagent_err;		/* ReAgent.xml is there but cannot be read */
 };
 
 /* Inspect the installation on an open volume (root must hold Windows\System32,
@@ -925,6 +929,10 @@ int wr_wim_extract_file(const char *path, unsigned index, const char *inner,
  * Progress: WR_PROG_BYTES (bytes of file data written of the total), about every 1 %.
  * The callback may return ABORT (WR_ERR_ABORTED); the volume then holds a partly
  * applied image that the caller must remove. */
+/* Before anything is written: the file's integrity table (when it has one) is
+ * verified, the index exists, and every name in the image is a safe path component.
+ * WR_ERR_WIM_CORRUPT, WR_ERR_NO_SUCH_IMAGE, WR_ERR_UNSAFE_PATH. */
+int wr_wim_check_image(const char *path, unsigned index, struct wr_detail *d);
 int wr_wim_apply(const char *path, unsigned index, const char *ntfs_target,
 		 wr_progress_fn fn, void *ctx, struct wr_detail *d);
 

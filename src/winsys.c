@@ -796,10 +796,12 @@ int wr_winsys_read(struct wr_ntfs *vol, struct wr_windows **out, struct wr_detai
 			      NULL) == WR_OK) {
 		memset(&hd, 0, sizeof(hd));
 		ret = wr_reagent_parse(buf, len, &w->reagent, &hd);
-		if (ret == WR_OK)
+		if (ret == WR_OK) {
 			w->has_reagent = true;
-		else
+		} else {
+			w->reagent_err = ret;	/* a finding for inspect, not a failure */
 			wr_log_err("Windows/System32/Recovery/ReAgent.xml", ret, &hd);
+		}
 	}
 	free(buf);
 	buf = NULL;

@@ -1,6 +1,7 @@
 /*
  * cli.c - the command table, usage text and error reporting for the command line.
  */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,27 @@ void cli_usage(FILE *out)
 		fprintf(out, "  %-9s %s\n  %-9s %s\n", c->name, c->usage, "", _(c->summary));
 	fprintf(out, "\n%s\n", _("Without a command, winrescue starts the wizard."));
 	fprintf(out, "%s\n", _("Exit status: 0 done, 1 failed, 2 usage error, 3 refused by a safety check (nothing was written), 4 interrupted (run resume)."));
+}
+
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts)
+{
+	int c;
+
+	opterr = 0;	/* getopt's own messages are English: ours are translated */
+	c = getopt_long(argc, argv, optstring, opts, NULL);
+	if (c == '?' || c == ':') {
+		const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+		if (optopt && optopt != '?' && !(bad[0] == '-' && bad[1] == '-'))
+			/* TRANSLATORS: %c is the option letter the user typed. */
+			cli_error(_("Unknown option '-%c'; run 'winrescue --help' for the usage."),
+				  optopt);
+		else
+			/* TRANSLATORS: %s is the option the user typed, e.g. --frobnicate. */
+			cli_error(_("Unknown option or missing value in '%s'; run 'winrescue --help' for the usage."),
+				  bad);
+	}
+	return c;
 }
 
 void cli_error(const char *fmt, ...)

@@ -30,6 +30,11 @@ extern const struct cli_command cli_commands[];
 const struct cli_command *cli_find(const char *name);
 void cli_usage(FILE *out);
 
+struct option;
+/* getopt_long with a translated one-sentence message for an unknown option or a
+ * missing value (returns '?' then, like getopt_long). */
+int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts);
+
 /* "winrescue: <message>" on stderr; message is already translated. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the translated message for err, with the subject when there is one, log it,

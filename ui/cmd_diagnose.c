@@ -95,7 +95,7 @@ int cmd_diagnose(int argc, char **argv)
 
 	memset(&dg, 0, sizeof(dg));
 	memset(&o, 0, sizeof(o));
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		switch (c) {
 		case 'j':
 			want_json = true;

@@ -42,7 +42,7 @@ static int parse(int argc, char **argv, struct image_args *a)
 		return EXIT_USAGE;
 	}
 	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc - 1, argv + 1, "+", opts)) != -1) {
 		char *end;
 
 		switch (c) {

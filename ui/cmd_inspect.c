@@ -152,6 +152,7 @@ static json_object *windows_json(const struct wr_windows *w)
 		json_object_array_add(store, json_object_new_string(w->store_apps[i]));
 	json_object_object_add(o, "store_apps", store);
 	json_object_object_add(o, "reagent", reagent_json(w));
+	json_object_object_add(o, "reagent_error", err_json(w->reagent_err, NULL));
 	/* A hive that could not be read: what is above came from the others. */
 	if (w->registry_err) {
 		struct wr_detail rd = WR_DETAIL_INIT;
@@ -210,7 +211,14 @@ static json_object *sources_json(const struct wr_source_list *list)
 		json_add_str(o, "kind", source_kind_name(s->kind));
 		json_add_str(o, "path", s->path);
 		json_add_str(o, "where", s->where);
-		json_object_object_add(o, "error", err_json(s->err, NULL));
+		if (s->err) {
+			struct wr_detail sd = WR_DETAIL_INIT;
+
+			snprintf(sd.subject, sizeof(sd.subject), "%.1000s", s->path);
+			json_object_object_add(o, "error", err_json(s->err, &sd));
+		} else {
+			json_object_object_add(o, "error", NULL);
+		}
 		for (unsigned j = 0; s->info && j < s->info->image_count; j++) {
 			const struct wr_image_info *img = &s->info->images[j];
 			json_object *io = json_object_new_object();
@@ -285,8 +293,10 @@ static json_object *disk_json(const struct wr_disk_report *r)
 
 	json_add_str(o, "path", r->path);
 	json_object_object_add(o, "error", err_json(r->err, &r->detail));
-	if (!disk)
+	if (!disk) {
+		json_object_put(parts);
 		return o;
+	}
 	json_add_str(o, "model", disk->model);
 	json_add_bool(o, "is_image", disk->is_image);
 	json_add_u64(o, "size", disk->size);
@@ -449,6 +459,9 @@ static void print_windows(const struct wr_windows *w)
 		printf(_("    Windows RE enabled: %1$s   Location: %2$s\n"),
 		       yes_no(w->reagent.winre_enabled),
 		       w->reagent.winre.present ? w->reagent.winre.path : "-");
+	else if (w->reagent_err)
+		print_error_line("    ", w->reagent_err,
+				 &(struct wr_detail){ 0, 0, "Windows\\System32\\Recovery\\ReAgent.xml", "" });
 	else
 		printf("%s\n", _("    Windows RE: no ReAgent.xml"));
 }
@@ -614,11 +627,50 @@ static int parse_json_flag(int argc, char **argv, bool *json)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		if (c != 'j')
 			return EXIT_USAGE;
 		*json = true;
 	}
+	return EXIT_DONE;
+}
+
+static int inspect_images_only(const char *const *images, bool json)
+{
+	struct wr_source_list list = { 0, NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret = wr_sources_find(NULL, NULL, images, &list, &d);
+
+	if (ret)
+		return cli_fail("inspect", ret, &d);
+	if (json) {
+		json_object *root = json_object_new_object();
+
+		json_add_str(root, "winrescue", WR_VERSION);
+		json_add_u64(root, "schema", 1);
+		json_object_object_add(root, "disks", json_object_new_array());
+		json_object_object_add(root, "sources", sources_json(&list));
+		json_print(root);
+	} else {
+		for (size_t i = 0; i < list.n; i++) {
+			const struct wr_source *s = &list.v[i];
+
+			printf("%s\n", s->path);
+			if (s->err) {
+				print_error_line("  ", s->err, NULL);
+				continue;
+			}
+			for (unsigned j = 0; s->info && j < s->info->image_count; j++) {
+				const struct wr_image_info *img = &s->info->images[j];
+
+				printf(_("         Image %1$u: %2$s (%3$s, %4$s, %5$u.%6$u.%7$u)"),
+				       img->index, img->name, img->edition, wr_arch_name(img->arch),
+				       img->major, img->minor, img->build);
+				putchar('\n');
+			}
+		}
+	}
+	wr_source_list_release(&list);
 	return EXIT_DONE;
 }
 
@@ -646,6 +698,12 @@ int cmd_inspect(int argc, char **argv)
 			images[ni++] = argv[i];
 		else
 			disks[nd++] = argv[i];
+	}
+	if (!nd && ni) {
+		/* Only image files or media folders: show what they hold, without looking
+		 * at this machine's disks. */
+		ret = inspect_images_only(images, json);
+		goto out;
 	}
 	ret = wr_inspect(disks, images, 0, NULL, NULL, &in, &d);
 	if (ret) {
@@ -686,7 +744,7 @@ int cmd_apps(int argc, char **argv)
 	bool json = false;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		char *end;
 
 		switch (c) {
@@ -698,7 +756,8 @@ int cmd_apps(int argc, char **argv)
 			break;
 		case 'p':
 			partition = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || !partition) {
+			if (*end || !*optarg || optarg[0] == '-' || !partition || partition > 1024 ||
+			    strlen(optarg) > 4) {
 				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
 				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
 					  "--partition", optarg);

@@ -44,11 +44,22 @@ static int parse(int argc, char **argv, struct refresh_args *a, bool resume)
 	int c;
 
 	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		char *end;
 
-		if (resume && c != 't' && c != 'p' && c != 'y')
+		if (c == '?')
+			return EXIT_USAGE;	/* cli_getopt said why */
+		if (resume && c != 't' && c != 'p' && c != 'y') {
+			/* TRANSLATORS: %s is an option such as --source. */
+			const char *name = "?";
+
+			for (const struct option *op = opts; op->name; op++)
+				if (op->val == c)
+					name = op->name;
+			cli_error(_("'--%s' does not go with resume: it takes the rest from the interrupted refresh; give only --target (and --partition)."),
+				  name);
 			return EXIT_USAGE;
+		}
 		switch (c) {
 		case 't':
 			a->o.target = optarg;

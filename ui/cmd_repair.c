@@ -38,7 +38,7 @@ static int parse(int argc, char **argv, struct repair_args *a)
 	int c;
 
 	memset(a, 0, sizeof(*a));
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		char *end;
 
 		switch (c) {

@@ -32,7 +32,7 @@ static int parse(int argc, char **argv, bool registry, struct repair_args *a)
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
 		char *end;
 
 		switch (c) {

@@ -264,7 +264,7 @@ int cmd_scan(int argc, char **argv)
 	const char *path;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;

@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	i18n_init(i18n_is_supported(lang) ? lang : NULL, argv[0]);
 
 	/* "+": stop at the first non-option, which is the command. */
-	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+hV", opts)) != -1) {
 		switch (c) {
 		case 'L':
 			if (!i18n_is_supported(optarg)) {
@@ -61,8 +61,7 @@ int main(int argc, char **argv)
 		case 'V':
 			print_version();
 			return EXIT_DONE;
-		default:
-			cli_usage(stderr);
+		default:	/* cli_getopt said what was wrong, in one sentence */
 			return EXIT_USAGE;
 		}
 	}

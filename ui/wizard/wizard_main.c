@@ -89,7 +89,7 @@ int cmd_wizard(int argc, char **argv)
 		ret = EXIT_FAILED;
 		goto out_args;
 	}
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, "", opts)) != -1) {
 		if (c == 'd') {
 			disks[ndisks++] = optarg;
 		} else if (c == 's') {
