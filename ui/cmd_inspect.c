@@ -152,7 +152,13 @@ static json_object *windows_json(const struct wr_windows *w)
 		json_object_array_add(store, json_object_new_string(w->store_apps[i]));
 	json_object_object_add(o, "store_apps", store);
 	json_object_object_add(o, "reagent", reagent_json(w));
-	json_object_object_add(o, "reagent_error", err_json(w->reagent_err, NULL));
+	{
+		struct wr_detail rd = WR_DETAIL_INIT;
+
+		snprintf(rd.subject, sizeof(rd.subject), "%s",
+			 "Windows\\System32\\Recovery\\ReAgent.xml");
+		json_object_object_add(o, "reagent_error", err_json(w->reagent_err, &rd));
+	}
 	/* A hive that could not be read: what is above came from the others. */
 	if (w->registry_err) {
 		struct wr_detail rd = WR_DETAIL_INIT;
