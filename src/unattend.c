@@ -193,9 +193,9 @@ static void log_left_out(const char *element, const char *value, const char *why
 	size_t n = 0;
 
 	if (value) {
-		for (; value[n] && n < 64; n++)
+		for (; n < 64 && value[n]; n++)	/* the bound first: value may be unterminated */
 			shown[n] = (value[n] >= 0x20 && value[n] < 0x7f) ? value[n] : '?';
-		if (value[n])
+		if (n == 64)
 			shown[n++] = '+';
 	}
 	shown[n] = '\0';
