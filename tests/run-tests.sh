@@ -14,7 +14,10 @@ export WINRESCUE_TESTDATA="${WINRESCUE_TESTDATA:-$top/../shared/testdata}"
 # intercept_strchr=0: libparted's own load-time constructor (ped_disk_gpt_init) trips
 # ASan's strchr check before main() in every program linked with it; the check is off
 # for strchr only, everything else stays on.
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:intercept_strchr=0}"
+# fast_unwind_on_malloc=0: whole stacks, so tests/lsan.supp can name the function
+# inside libntfs-3g that leaks (and nothing else).
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:intercept_strchr=0:fast_unwind_on_malloc=0}"
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$top/tests/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 log_dir="$top/$BUILD/test-logs"
 mkdir -p "$log_dir"
