@@ -81,6 +81,15 @@ static const char *locale_dir(const char *argv0)
 			snprintf(buf, sizeof(buf), "%.*s/locale", (int)(sizeof(buf) - 8), exe);
 			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
 				return buf;
+			/* Installed under any PREFIX: PREFIX/bin/winrescue finds
+			 * PREFIX/share/locale, whatever PREFIX the build was made for. */
+			snprintf(buf, sizeof(buf), "%.*s/../share/locale/ja/LC_MESSAGES/winrescue.mo",
+				 (int)(sizeof(buf) - 48), exe);
+			if (stat(buf, &st) == 0) {
+				snprintf(buf, sizeof(buf), "%.*s/../share/locale",
+					 (int)(sizeof(buf) - 20), exe);
+				return buf;
+			}
 		}
 	}
 	return LOCALEDIR;
