@@ -140,6 +140,9 @@ hasnt("healthy", "volume.hibernated", "volume.fast_startup", "volume.dirty", "bo
 assert load("mbr")["firmware"] == "bios"
 has("mbr", "boot.mbr.code_missing", "problem")      # the fixture's MBR has no boot code
 hasnt("mbr", "boot.mbr.no_active", "boot.bootmgr.missing", "boot.bcd.missing")
+# The fixture's MBR store (written by bcd.c) starts Windows on partition 2.
+has("mbr", "boot.bcd.ok", "ok")
+hasnt("mbr", "boot.bcd.device_missing", "boot.bcd.not_windows", "boot.bcd.damaged")
 
 has("hib", "volume.hibernated", "problem", "repair-hibernation")
 hasnt("hib", "volume.fast_startup")
