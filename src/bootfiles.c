@@ -19,19 +19,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "winrescue.h"
 
-extern char **environ;
 
 #define BOOT_FILE_MAX (64u * 1024 * 1024)
 #define MAX_FILES 4096
@@ -65,59 +62,25 @@ static int strv_push(char ***v, size_t *n, const char *s)
 	return WR_OK;
 }
 
-/* Run a helper (mtools) with MTOOLS_SKIP_CHECK=1, stdin from /dev/null and its output
- * into the log.  Returns WR_OK when it exited 0. */
-static int run_tool(const char *const argv[], const char *logfile, struct wr_detail *d)
+/* Run a helper (mtools) with MTOOLS_SKIP_CHECK=1 (the FAT is inside a disk image,
+ * whose geometry mtools would otherwise question) through wr_spawn, which logs its
+ * output.  Returns WR_OK when it exited 0; else its first line is in the detail. */
+static int run_tool(const char *const argv[], struct wr_detail *d)
 {
-	posix_spawn_file_actions_t fa;
-	size_t n = 0;
-	char **env;
-	pid_t pid;
-	int st, ret;
+	static const char *const env[] = { "MTOOLS_SKIP_CHECK=1", NULL };
+	struct wr_spawn_opts o = { env, 512, 0 };
+	struct wr_spawn_result r;
+	int ret = wr_spawn(argv, &o, &r, d);
 
-	while (environ[n])
-		n++;
-	env = calloc(n + 2, sizeof(*env));
-	if (!env)
-		return WR_ERR_NOMEM;
-	for (size_t i = 0, j = 0; i < n; i++)
-		if (strncmp(environ[i], "MTOOLS_SKIP_CHECK=", 18))
-			env[j++] = environ[i];
-	for (size_t i = 0; i <= n; i++)
-		if (!env[i]) {
-			env[i] = (char *)"MTOOLS_SKIP_CHECK=1";
-			break;
-		}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, logfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	ret = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	free(env);
-	if (ret)
-		return wr_detail_setf(d, WR_ERR_SPAWN, ret, argv[0], "cannot run %s", argv[0]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return wr_detail_set(d, WR_ERR_SPAWN, errno, argv[0]);
-	{
-		char buf[512] = "";
-		FILE *f = fopen(logfile, "r");
+	if (!ret && r.status != 0) {
+		char first[512] = "";
 
-		if (f) {
-			size_t got = fread(buf, 1, sizeof(buf) - 1, f);
-
-			buf[got] = '\0';
-			fclose(f);
-		}
-		buf[strcspn(buf, "\n")] = '\0';
-		if (buf[0])
-			wr_log(WR_LOG_INFO, "bootfiles: %s %s: %s", argv[0],
-			       argv[3] ? argv[3] : "", buf);
-		if (!WIFEXITED(st) || WEXITSTATUS(st))
-			return wr_detail_setf(d, WR_ERR_HELPER_FAILED, 0, argv[0], "%s", buf);
+		if (r.out)
+			snprintf(first, sizeof(first), "%.*s", (int)strcspn(r.out, "\n"), r.out);
+		ret = wr_detail_setf(d, WR_ERR_HELPER_FAILED, 0, argv[0], "%s", first);
 	}
-	return WR_OK;
+	wr_spawn_result_release(&r);
+	return ret;
 }
 
 /* "-i" argument of mtools: the FAT volume inside the disk. */
@@ -242,8 +205,7 @@ void wr_bootfiles_plan_release(struct wr_bootfiles_plan *p)
 
 /* Does the old BCD exist (copy it to host when so)?  UEFI through mcopy, BIOS
  * through the ntfs module. */
-static int fetch_old_bcd(struct wr_bootfiles_plan *p, const char *host, const char *log,
-			 struct wr_detail *d)
+static int fetch_old_bcd(struct wr_bootfiles_plan *p, const char *host, struct wr_detail *d)
 {
 	if (p->efi) {
 		char img[4200], src[128];
@@ -253,7 +215,7 @@ static int fetch_old_bcd(struct wr_bootfiles_plan *p, const char *host, const ch
 		fat_path(p->bcd_path, src, sizeof(src));
 		const char *argv[] = { "mcopy", "-n", "-i", img, src, host, NULL };
 
-		p->bcd_exists = run_tool(argv, log, &dd) == WR_OK;
+		p->bcd_exists = run_tool(argv, &dd) == WR_OK;
 		if (!p->bcd_exists && dd.sys_errno == ENOENT && !strcmp(dd.subject, "mcopy"))
 			return wr_detail_set(d, WR_ERR_SPAWN, ENOENT, "mcopy");
 		return WR_OK;
@@ -282,7 +244,7 @@ int wr_bootfiles_plan(const char *disk_path, unsigned win_part, struct wr_bootfi
 	struct wr_windows *w = NULL;
 	struct wr_extent ext;
 	struct wr_ntfs_stat st;
-	char tmpdir[] = "/tmp/winrescue-boot-XXXXXX", host[64], log[64];
+	char tmpdir[] = "/tmp/winrescue-boot-XXXXXX", host[64];
 	bool have_tmp = false;
 	int ret;
 
@@ -408,8 +370,7 @@ int wr_bootfiles_plan(const char *disk_path, unsigned win_part, struct wr_bootfi
 	}
 	have_tmp = true;
 	snprintf(host, sizeof(host), "%s/old-BCD", tmpdir);
-	snprintf(log, sizeof(log), "%s/tool.log", tmpdir);
-	ret = fetch_old_bcd(p, host, log, d);
+	ret = fetch_old_bcd(p, host, d);
 	if (ret)
 		goto out;
 	p->old_bcd_err = WR_ERR_NOT_FOUND;
@@ -431,7 +392,6 @@ int wr_bootfiles_plan(const char *disk_path, unsigned win_part, struct wr_bootfi
 out:
 	if (have_tmp) {
 		unlink(host);
-		unlink(log);
 		rmdir(tmpdir);
 	}
 	wr_windows_free(w);
@@ -468,7 +428,7 @@ static int progress_item(wr_progress_fn fn, void *ctx, uint64_t done, uint64_t t
 }
 
 /* Parent folders of rel ("EFI/Microsoft/Boot/en-US/x" -> EFI, EFI/Microsoft, ...). */
-static int fat_mkdirs(const char *img, const char *rel, const char *log, struct wr_detail *d)
+static int fat_mkdirs(const char *img, const char *rel, struct wr_detail *d)
 {
 	char dir[1024];
 
@@ -481,7 +441,7 @@ static int fat_mkdirs(const char *img, const char *rel, const char *log, struct 
 		fat_path(dir, fp, sizeof(fp));
 		const char *argv[] = { "mmd", "-D", "s", "-i", (char *)img, fp, NULL };
 
-		run_tool(argv, log, &dd);	/* an existing folder is fine */
+		run_tool(argv, &dd);	/* an existing folder is fine */
 	}
 	return WR_OK;
 }
@@ -489,11 +449,10 @@ static int fat_mkdirs(const char *img, const char *rel, const char *log, struct 
 static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char *tmpdir,
 		   const char *newbcd, wr_progress_fn fn, void *ctx, struct wr_detail *d)
 {
-	char img[4200], log[128], host[128], dst[1100];
+	char img[4200], host[128], dst[1100];
 	int ret = WR_OK;
 
 	mtools_image(p, img, sizeof(img));
-	snprintf(log, sizeof(log), "%s/tool.log", tmpdir);
 	snprintf(host, sizeof(host), "%s/file", tmpdir);
 
 	/* Back up the old store first: nothing else is changed before that worked. */
@@ -504,13 +463,13 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		fat_path(p->bcd_path, dst, sizeof(dst));
 		const char *get[] = { "mcopy", "-n", "-i", img, dst, old, NULL };
 
-		ret = run_tool(get, log, d);
+		ret = run_tool(get, d);
 		if (ret)
 			return ret;
 		snprintf(bak, sizeof(bak), "::/EFI/Microsoft/Boot/%s", p->backup_name);
 		const char *put[] = { "mcopy", "-D", "o", "-i", img, old, bak, NULL };
 
-		ret = run_tool(put, log, d);
+		ret = run_tool(put, d);
 		if (ret)
 			return ret;
 	}
@@ -525,11 +484,11 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		ret = wr_ntfs_copy_out(win, src, host, d);
 		if (ret)
 			return ret;
-		fat_mkdirs(img, tab + 1, log, d);
+		fat_mkdirs(img, tab + 1, d);
 		fat_path(tab + 1, dst, sizeof(dst));
 		const char *argv[] = { "mcopy", "-D", "o", "-i", img, host, dst, NULL };
 
-		ret = run_tool(argv, log, d);
+		ret = run_tool(argv, d);
 		unlink(host);
 		if (ret)
 			return ret;
@@ -537,11 +496,11 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		if (ret)
 			return ret;
 	}
-	fat_mkdirs(img, p->bcd_path, log, d);
+	fat_mkdirs(img, p->bcd_path, d);
 	fat_path(p->bcd_path, dst, sizeof(dst));
 	const char *argv[] = { "mcopy", "-D", "o", "-i", img, newbcd, dst, NULL };
 
-	ret = run_tool(argv, log, d);
+	ret = run_tool(argv, d);
 	if (!ret)
 		ret = progress_item(fn, ctx, p->nfiles + 1, p->nfiles + 1);
 	return ret;
@@ -693,8 +652,6 @@ out:
 	{
 		char f[96];
 
-		snprintf(f, sizeof(f), "%s/tool.log", tmpdir);
-		unlink(f);
 		snprintf(f, sizeof(f), "%s/file", tmpdir);
 		unlink(f);
 		snprintf(f, sizeof(f), "%s/old-BCD", tmpdir);
