@@ -12,21 +12,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "intl.h"
 #include "winrescue.h"
 
-extern char **environ;
 
 /* snprintf where cutting a long path or message short is intended. */
 #define fmt_cut(...)                                                                               \
@@ -269,62 +266,32 @@ static bool find_program(const char *name, char *buf, size_t size)
  * -1 when it did not exit normally.  WR_ERR_SPAWN when the program is missing. */
 static int run_program(char *const argv[], bool mtools, char *out, size_t size, int *status)
 {
-	posix_spawn_file_actions_t fa;
-	char prog[4096], **envp = environ, *mt_env[64];
-	int pipefd[2], e, st = 0;
-	size_t len = 0, ne = 0;
-	pid_t pid;
+	/* mtools refuses FAT images whose geometry it does not like unless told. */
+	static const char *const mt_env[] = { "MTOOLS_SKIP_CHECK=1", NULL };
+	struct wr_spawn_opts o = { mtools ? mt_env : NULL, size ? size - 1 : 1, 0 };
+	struct wr_spawn_result r;
+	const char *args[32];
+	char prog[4096];
+	size_t n = 0;
+	int ret;
 
 	*status = -1;
 	if (size)
 		out[0] = '\0';
 	if (!find_program(argv[0], prog, sizeof(prog)))
 		return WR_ERR_SPAWN;
-	if (mtools) {
-		/* mtools refuses FAT images whose geometry it does not like unless told. */
-		mt_env[ne++] = (char *)"MTOOLS_SKIP_CHECK=1";
-		for (char **p = environ; *p && ne < 62; p++)
-			if (strncmp(*p, "MTOOLS", 6))
-				mt_env[ne++] = *p;
-		mt_env[ne] = NULL;
-		envp = mt_env;
+	args[n++] = prog;	/* found in PATH or the sbin folders */
+	for (size_t i = 1; argv[i] && n + 1 < sizeof(args) / sizeof(args[0]); i++)
+		args[n++] = argv[i];
+	args[n] = NULL;
+	ret = wr_spawn(args, &o, &r, NULL);
+	if (!ret) {
+		*status = r.status;
+		if (size && r.out)
+			snprintf(out, size, "%s", r.out);
 	}
-	if (pipe2(pipefd, O_CLOEXEC))
-		return WR_ERR_SPAWN;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-	e = posix_spawn(&pid, prog, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pipefd[1]);
-	if (e) {
-		close(pipefd[0]);
-		wr_log(WR_LOG_WARN, "diagnose: cannot run '%s': %s", prog, strerror(e));
-		return WR_ERR_SPAWN;
-	}
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(pipefd[0], buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (size && len < size - 1) {
-			size_t k = (size_t)n < size - 1 - len ? (size_t)n : size - 1 - len;
-
-			memcpy(out + len, buf, k);
-			len += k;
-			out[len] = '\0';
-		}
-	}
-	close(pipefd[0]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(st))
-		*status = WEXITSTATUS(st);
-	return WR_OK;
+	wr_spawn_result_release(&r);
+	return ret ? WR_ERR_SPAWN : WR_OK;
 }
 
 /* The first line of a program's output, for a technical line. */
