@@ -65,6 +65,9 @@ static const struct {
 	[WR_ERR_NOT_BCD] = { "WR_ERR_NOT_BCD", N_("The file is not a Windows boot configuration (BCD) store.") },
 	[WR_ERR_BCD_TEMPLATE] = { "WR_ERR_BCD_TEMPLATE", N_("The file is the BCD template Windows builds boot stores from, not a boot store itself.") },
 	[WR_ERR_NO_ESP] = { "WR_ERR_NO_ESP", N_("The disk uses GPT but has no EFI system partition, so there is nowhere to put the boot files; nothing was changed. Create an EFI system partition first.") },
+	[WR_ERR_DISK_TOO_SMALL] = { "WR_ERR_DISK_TOO_SMALL", N_("The disk or partition is too small for this Windows image; nothing was changed. Use a larger disk.") },
+	[WR_ERR_PROTECTED_PARTITION] = { "WR_ERR_PROTECTED_PARTITION", N_("That is a recovery or manufacturer partition, which winrescue never erases; choose the Windows partition.") },
+	[WR_ERR_NOT_CONFIRMED] = { "WR_ERR_NOT_CONFIRMED", N_("What was typed does not match what the screen asked for, so nothing was erased.") },
 };
 
 const char *wr_strerror(int err)

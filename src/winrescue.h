@@ -78,6 +78,9 @@ enum wr_err {
 	WR_ERR_NOT_BCD = 46,		/* a registry hive that is not a BCD store */
 	WR_ERR_BCD_TEMPLATE = 47,	/* a BCD-Template given where a boot store is needed */
 	WR_ERR_NO_ESP = 48,		/* a GPT disk without an EFI system partition */
+	WR_ERR_DISK_TOO_SMALL = 49,	/* a disk or partition too small for the image */
+	WR_ERR_PROTECTED_PARTITION = 50, /* a recovery/OEM partition: never erased */
+	WR_ERR_NOT_CONFIRMED = 51,	/* the typed confirmation did not match */
 	WR_ERR__COUNT			/* keep last: number of codes */
 };
 
