@@ -348,6 +348,117 @@ int wr_disk_probe_fs(const struct wr_extent *ext, struct wr_fs_info *out,
 		     struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
+/* format and disk layout: preparing partitions for a reset.                  */
+/* format.c (mkntfs, mkfs.fat, the wipe) and disk_layout.c (libparted writes).  */
+/*                                                                           */
+/* Every function here refuses, before writing anything, a block device on the */
+/* running system's disk (WR_ERR_LIVE_DISK) and a target that is mounted        */
+/* (WR_ERR_MOUNTED).  They take no wr_blockdev_lock themselves: the caller      */
+/* (reset) holds it on the disk for the whole operation.  A partition is        */
+/* (disk_path, partition); partition 0 means disk_path is the volume itself.    */
+/* ------------------------------------------------------------------------- */
+
+/* Quick-format as NTFS (mkntfs --quick --force) with label (NULL or "" = none).
+ * The boot sector's hidden-sectors field is the partition's start in sectors and
+ * the geometry is 255 heads / 63 sectors per track, as Windows writes them (its
+ * boot code needs both to boot from the volume).  A partition inside an image file
+ * is formatted through a loop device (root: WR_ERR_NOT_ROOT otherwise); a partition
+ * of a disk device through its kernel node (/dev/sda3) or, when the kernel does not
+ * show it, a loop device.  No byte outside the partition is written.
+ * WR_ERR_HELPER_FAILED when mkntfs fails (its output is in the log). */
+int wr_format_ntfs(const char *disk_path, unsigned partition, const char *label,
+		   struct wr_detail *d);
+/* The same for FAT32 (mkfs.fat -F 32 [-n LABEL]; the label is upper-cased by
+ * mkfs.fat and at most 11 bytes: WR_ERR_INVALID_ARG when longer).  Image files are
+ * written in place with mkfs.fat --offset (no root needed). */
+int wr_format_fat32(const char *disk_path, unsigned partition, const char *label,
+		    struct wr_detail *d);
+
+/* "Fully clean the drive": make every byte of the partition read as zero.
+ * - Block device: BLKZEROOUT, in 64 MiB pieces.  The kernel uses the device's own
+ *   "write zeroes" command where it has one (an SSD may then unmap the blocks: that
+ *   is the discard that is guaranteed to read back zero; plain BLKDISCARD is not,
+ *   and discard_zeroes_data is always 0 on current kernels) and writes zero pages
+ *   otherwise.  Where the ioctl is refused, zeros are written with pwrite.
+ * - Image file: the range is deallocated with fallocate(PUNCH_HOLE | KEEP_SIZE):
+ *   afterwards every byte reads zero and the old blocks are given back to the host
+ *   file system, which is what overwriting would achieve for the image's contents
+ *   (overwriting does not reach the old physical blocks on a copy-on-write host
+ *   either).  Where punching is not supported, zeros are written.
+ * Ends with fdatasync.  WR_PROG_BYTES (done/total) at most every 1 % and at the end.
+ * When fn aborts: WR_ERR_ABORTED; the partition is zero from its start up to the
+ * last reported done, the rest is unchanged, and its file system is destroyed —
+ * format it (or wipe again) before use. */
+int wr_wipe(const char *disk_path, unsigned partition, wr_progress_fn fn, void *ctx,
+	    struct wr_detail *d);
+/* An estimate of how long wr_wipe will take, in seconds.  Changes no byte.
+ * - Block device: the first 64 MiB of the partition (less if it is smaller) are
+ *   read, then written back unchanged with O_DIRECT + fdatasync, timed; the
+ *   estimate is size / that write speed.  Reading alone would not measure writing.
+ *   A device with a write-zeroes command is usually faster than this: the estimate
+ *   is then an upper bound.
+ * - Image file: punching holes costs metadata only: 1 s per 64 GiB, at least 1 s. */
+int wr_wipe_estimate(const char *disk_path, unsigned partition, double *seconds,
+		     struct wr_detail *d);
+
+/* Windows Setup's layouts of a whole disk. */
+enum wr_layout_kind { WR_LAYOUT_GPT, WR_LAYOUT_MBR };
+
+#define WR_LAYOUT_MAX_PARTS 5
+
+struct wr_layout_part {
+	unsigned number;	/* 1-based partition number */
+	uint64_t start;		/* bytes from the start of the disk (1 MiB aligned) */
+	uint64_t size;		/* bytes */
+	const char *role;	/* "esp", "msr", "windows", "recovery", "system-reserved" */
+	const char *fs;		/* "fat32", "ntfs", or NULL (MSR: no file system) */
+	const char *label;	/* file-system label, "" for none */
+	const char *name;	/* GPT partition name, "" on MBR */
+	const char *type;	/* GPT type GUID (lower case) or MBR id ("0x07") */
+	uint64_t gpt_attrs;	/* GPT attribute bits (recovery: 0x8000000000000001) */
+	bool active;		/* MBR boot flag */
+};
+
+struct wr_layout_plan {
+	enum wr_layout_kind kind;
+	char disk_path[4096];
+	uint64_t disk_size;	/* bytes, as read when planning (apply checks it) */
+	unsigned sector_size;	/* logical sector size */
+	size_t nparts;
+	struct wr_layout_part parts[WR_LAYOUT_MAX_PARTS];
+	unsigned windows_part;	/* partition numbers; 0 = none */
+	unsigned system_part;	/* ESP on GPT, System Reserved on MBR */
+	unsigned recovery_part;	/* GPT only; 0 on MBR */
+	unsigned msr_part;	/* GPT only */
+};
+
+/* Plan the layout of the whole disk (nothing written):
+ * GPT: 1 ESP 260 MiB (FAT32, no label), 2 MSR 16 MiB (no file system), 3 Windows
+ * (NTFS, no label, as Setup leaves it), 4 Recovery 1 GiB at the end of the disk (NTFS
+ * "Windows RE tools", type DE94BBA4-..., attributes required + no drive letter),
+ * GPT names as Windows Setup gives them.
+ * MBR: 1 System Reserved 500 MiB (0x07, NTFS "System Reserved", active), 2 Windows
+ * (0x07, NTFS, the rest, at most up to 2 TiB with 512-byte sectors).
+ * Every partition starts and ends on a 1 MiB boundary.  WR_ERR_DISK_TOO_SMALL when
+ * the Windows partition would be smaller than windows_min_bytes (or there is no room
+ * at all); WR_ERR_LIVE_DISK for the running system's disk. */
+int wr_layout_plan(const char *disk_path, enum wr_layout_kind kind, uint64_t windows_min_bytes,
+		   struct wr_layout_plan *p, struct wr_detail *d);
+/* Write the plan: the first and last MiB of the disk (the old tables) are zeroed,
+ * a new partition table written with libparted (MBR: a random nonzero disk
+ * signature), GPT attribute bit 63 set with sfdisk (libparted 3.5 cannot), the MSR
+ * zeroed, and every file system made (wr_format_*).  WR_PROG_STEP_BEGIN/END for the
+ * table and for each partition formatted.  WR_ERR_INVALID_ARG when the disk's size
+ * is no longer the planned one.  Refusals (live, mounted, locked) write nothing.
+ * Interrupted (crash, failed helper): the disk has a partial layout; apply again. */
+int wr_layout_apply(const struct wr_layout_plan *p, wr_progress_fn fn, void *ctx,
+		    struct wr_detail *d);
+/* Set the MBR active (boot) flag on exactly this primary partition (1-4), clearing
+ * it on the others (libparted).  WR_ERR_UNSUPPORTED on a GPT disk,
+ * WR_ERR_NO_PARTITION_TABLE without a table, WR_ERR_NO_SUCH_PARTITION. */
+int wr_disk_set_active(const char *disk_path, unsigned partition, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
 /* ntfs: libntfs-3g in-process.                                              */
 /* ------------------------------------------------------------------------- */
 
@@ -447,6 +558,12 @@ int wr_ntfs_move(struct wr_ntfs *vol, const char *from, const char *to,
 /* Remove one name of a file, or an empty directory, or a reparse point (the link
  * itself, never its target). */
 int wr_ntfs_unlink(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
+/* Remove the folder entry path when a crash left it stray: pointing at a file record
+ * that was never written or freed, or at a file without that name (libntfs-3g has no
+ * journal; chkdsk would remove it).  *dropped tells whether it was; a good entry, or
+ * one whose record cannot be read, is left alone (WR_OK, *dropped false). */
+int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
+			     struct wr_detail *d);
 /* Remove a directory and everything below it; reparse points inside are removed as
  * links, never followed.  WR_ERR_NOT_FOUND when path does not exist. */
 int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
@@ -1921,6 +2038,70 @@ struct wr_surface_location {
 /* Locate sector (of size sector_size) on disk (from wr_disk_read). */
 void wr_surface_locate(const struct wr_disk *disk, uint64_t sector, unsigned sector_size,
 		       struct wr_surface_location *loc);
+
+/* ------------------------------------------------------------------------- */
+/* usbsave: where files for the helpdesk (a report, the log) or a recovery     */
+/* image can go: the writable file systems this system has mounted, and drives */
+/* such as a USB stick, mounted read-write in a private folder while files are */
+/* written, then unmounted (src/usbsave.c).                                    */
+/* ------------------------------------------------------------------------- */
+
+struct wr_usbsave_place {
+	char dir[4096];		/* where it is mounted, or "" (a drive not mounted) */
+	char device[4096];	/* the device or image file ("/dev/sdb", "stick.img"), or "" */
+	unsigned partition;	/* its partition there, 0 = the whole device */
+	char fstype[32];	/* "vfat", "exfat", "ntfs", "ext4" ... */
+	char label[128];	/* the file system's label (UTF-8), or "" */
+	uint64_t size;		/* bytes: the file system's (mounted) or partition's */
+	uint64_t free;		/* bytes free to an ordinary writer; 0 when not mounted */
+	int refuse;		/* 0, or why nothing can be saved there: WR_ERR_READ_ONLY,
+				 * WR_ERR_DIR_ON_TARGET (the Windows volume itself),
+				 * WR_ERR_MOUNTED (a drive busy elsewhere) */
+};
+
+struct wr_usbsave_list {
+	size_t n;
+	struct wr_usbsave_place *v;
+};
+void wr_usbsave_list_release(struct wr_usbsave_list *l);
+
+/* Mounted file systems backed by a device or image file (pseudo and memory file
+ * systems left out), each with its size, free space and label.  Those holding the
+ * Windows volume (partition target_partition of target_disk, when target_disk is not
+ * NULL) get refuse = WR_ERR_DIR_ON_TARGET; read-only ones WR_ERR_READ_ONLY. */
+int wr_usbsave_mounts(const char *target_disk, unsigned target_partition,
+		      struct wr_usbsave_list *out, struct wr_detail *d);
+
+/* Drives with a file system a report can be saved to: every partition with a file
+ * system (or a partition-less device holding one) on disks (NULL-terminated; NULL or
+ * empty: wr_disk_list), except target_disk (may be NULL) and the running system's
+ * own disk.  A mounted one has dir set; one mounted read-only is refused. */
+int wr_usbsave_drives(const char *const *disks, const char *target_disk,
+		      struct wr_usbsave_list *out, struct wr_detail *d);
+
+/* A place made writable: its own mount point when mounted read-write, else a mount
+ * made now (rw,nosuid,nodev,noexec) on a private folder under /tmp, of the partition's
+ * device node or of a loop device over it.  Needs root to mount (WR_ERR_NOT_ROOT). */
+struct wr_usbsave_mount;
+int wr_usbsave_open(const struct wr_usbsave_place *pl, struct wr_usbsave_mount **out,
+		    struct wr_detail *d);
+const char *wr_usbsave_dir(const struct wr_usbsave_mount *m);
+/* Flush the file system; unmount what open mounted and remove its folder.  Always
+ * frees m (NULL is fine); an error says the drive could not be unmounted cleanly. */
+int wr_usbsave_close(struct wr_usbsave_mount *m, struct wr_detail *d);
+
+/* One file to save: data (len bytes) or, when copy_of is set, a copy of that host file. */
+struct wr_usbsave_file {
+	const char *name;	/* a plain file name, no '/' */
+	const char *data;
+	size_t len;
+	const char *copy_of;
+};
+/* Make folder dir/<folder> (dir/<folder>-2 ... when it exists) and write the files
+ * into it, each flushed to the drive; the folder's path goes to made.  Refuses a
+ * folder or file name with '/' or "..".  On failure the new folder is removed. */
+int wr_usbsave_write(const char *dir, const char *folder, const struct wr_usbsave_file *files,
+		     size_t n, char *made, size_t made_size, struct wr_detail *d);
 
 #ifdef __cplusplus
 }
