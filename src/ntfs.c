@@ -31,6 +31,7 @@
 #include <ntfs-3g/attrib.h>
 #include <ntfs-3g/device.h>
 #include <ntfs-3g/dir.h>
+#include <ntfs-3g/index.h>
 #include <ntfs-3g/inode.h>
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/logging.h>
@@ -1648,6 +1649,8 @@ int wr_ntfs_mkdir(struct wr_ntfs *v, const char *path, struct wr_detail *d)
 	return WR_OK;
 }
 
+static int unlink_path(struct wr_ntfs *v, const char *p, struct wr_detail *d);
+
 int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, size_t len,
 		       struct wr_detail *d)
 {
@@ -1677,6 +1680,21 @@ int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, siz
 		return fail(d, e, p, "lookup");
 	}
 	na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	if (!na && errno == EIO) {
+		/* A write of this file was killed half-way (its data attribute and its
+		 * record disagree): the content is being replaced anyway, so delete the
+		 * damaged file and create it again. */
+		ntfs_inode_close(ni);
+		ni = NULL;
+		wr_log(WR_LOG_WARN, "ntfs: '%s' was left damaged by an interrupted write; "
+		       "writing it again", p);
+		ret = unlink_path(v, p, d);
+		if (!ret)
+			ret = create_node(v, p, false, &ni, p, sizeof(p), d);
+		if (ret)
+			return ret;
+		na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
+	}
 	if (!na) {
 		ret = fail(d, errno, p, "open data");
 		goto out;
@@ -1806,6 +1824,247 @@ static int delete_name(struct wr_ntfs *v, const char *p, ntfs_inode *ni, ntfs_in
 	if (ntfs_delete(v->vol, p, ni, dir, uname, (u8)ulen))
 		return -1;
 	return 0;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* Directory entries a killed writer left behind.
+ *
+ * libntfs-3g has no metadata journal, so a process killed inside one of its
+ * operations (or a power cut) can leave a folder's index entry that points at a file
+ * record which was never written (a create cut short: the index reached the disk,
+ * the new record did not) or at a file that does not carry that name (a link cut
+ * short the same way).  Windows' chkdsk removes such entries; libntfs-3g has no
+ * chkdsk, so the operations that meet them after a crash remove them here.  The
+ * danger they pose is real: deleting the *other* name of a file whose new name is
+ * only a stray index entry would delete the file itself.
+ *
+ * Only an entry proven stray is touched: its record read fine and is free, reused
+ * (another sequence number) or never formatted, or the file is there but has no name
+ * in this folder matching the entry.  A record that cannot be read (a bad sector) is
+ * left alone. */
+
+enum entry_check { ENTRY_GOOD, ENTRY_STRAY, ENTRY_UNKNOWN };
+
+/* Does ni carry exactly this name (any namespace) in folder dir_no? */
+static bool carries_name(ntfs_inode *ni, u64 dir_no, const ntfschar *name, int len)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	bool found = false;
+
+	if (!ctx)
+		return true;	/* cannot tell: treat as good */
+	while (!found && !ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0,
+					   NULL, 0, ctx)) {
+		const FILE_NAME_ATTR *fn = (const FILE_NAME_ATTR *)((const u8 *)ctx->attr +
+			le16_to_cpu(ctx->attr->value_offset));
+
+		found = MREF_LE(fn->parent_directory) == dir_no &&
+			fn->file_name_length == len &&
+			!memcmp((const u8 *)fn + offsetof(FILE_NAME_ATTR, file_name), name,
+				(size_t)len * sizeof(ntfschar));
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	return found;
+}
+
+static enum entry_check check_entry(ntfs_volume *vol, u64 dir_no, const ntfschar *name,
+				    int len, MFT_REF mref)
+{
+	u32 size = vol->mft_record_size;
+	MFT_RECORD *m = malloc(size);
+	enum entry_check r = ENTRY_UNKNOWN;
+	ntfs_inode *ni;
+	s64 got;
+
+	if (!m)
+		return ENTRY_UNKNOWN;
+	/* Raw read: the header fields used here lie in the first sector, before any
+	 * update-sequence fixup. */
+	got = ntfs_attr_pread(vol->mft_na, (s64)MREF(mref) << vol->mft_record_size_bits,
+			      size, m);
+	if (got != (s64)size) {
+		free(m);
+		return ENTRY_UNKNOWN;	/* unreadable: never guess */
+	}
+	if (m->magic != magic_FILE) {
+		bool zero = true;
+
+		for (u32 i = 0; i < size && zero; i++)
+			zero = ((const u8 *)m)[i] == 0;
+		r = zero ? ENTRY_STRAY : ENTRY_UNKNOWN;	/* never formatted, or damaged */
+	} else if (!(m->flags & MFT_RECORD_IN_USE) ||
+		   (MSEQNO(mref) && le16_to_cpu(m->sequence_number) != MSEQNO(mref))) {
+		r = ENTRY_STRAY;
+	} else if ((ni = ntfs_inode_open(vol, MREF(mref))) != NULL) {
+		r = carries_name(ni, dir_no, name, len) ? ENTRY_GOOD : ENTRY_STRAY;
+		ntfs_inode_close(ni);
+	}
+	free(m);
+	return r;
+}
+
+/* Remove the index entry (name, type) of dir that points at mref. */
+static int remove_entry(ntfs_inode *dir, const ntfschar *name, int len, u8 type,
+			MFT_REF mref)
+{
+	size_t fnlen = sizeof(FILE_NAME_ATTR) + (size_t)len * sizeof(ntfschar);
+	FILE_NAME_ATTR *fn = calloc(1, fnlen);
+	ntfs_index_context *icx = NULL;
+	int ret = -1;
+
+	if (!fn)
+		return -1;
+	fn->parent_directory = MK_LE_MREF(dir->mft_no, le16_to_cpu(dir->mrec->sequence_number));
+	fn->file_name_length = (u8)len;
+	fn->file_name_type = type;
+	memcpy((u8 *)fn + offsetof(FILE_NAME_ATTR, file_name), name,
+	       (size_t)len * sizeof(ntfschar));
+	icx = ntfs_index_ctx_get(dir, NTFS_INDEX_I30, 4);
+	if (icx && !ntfs_index_lookup(fn, (int)fnlen, icx) &&
+	    MREF_LE(icx->entry->indexed_file) == MREF(mref) && !ntfs_index_rm(icx))
+		ret = 0;
+	if (icx)
+		ntfs_index_ctx_put(icx);
+	if (!ret)
+		ntfs_inode_mark_dirty(dir);
+	free(fn);
+	return ret;
+}
+
+struct raw_entry {
+	ntfschar name[NTFS_MAX_NAME_LEN];
+	int len;
+	u8 type;
+	MFT_REF mref;
+};
+
+struct raw_entries {
+	struct raw_entry *v;
+	size_t n, cap;
+	MFT_REF want;		/* only entries pointing here */
+	const ntfschar *want_name;	/* or (when set) with this name, ignoring case */
+	int want_len;
+	ntfs_volume *vol;
+};
+
+static int raw_cb(void *ctx, const ntfschar *name, const int name_len, const int name_type,
+		  const s64 pos, const MFT_REF mref, const unsigned dt_type)
+{
+	struct raw_entries *r = ctx;
+
+	(void)pos;
+	(void)dt_type;
+	if (MREF(mref) != MREF(r->want) &&
+	    !(r->want_name &&
+	      ntfs_names_are_equal(name, (u32)name_len, r->want_name, (u32)r->want_len,
+				   IGNORE_CASE, r->vol->upcase, r->vol->upcase_len)))
+		return 0;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4;
+		struct raw_entry *nv = realloc(r->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		r->v = nv;
+		r->cap = cap;
+	}
+	memcpy(r->v[r->n].name, name, (size_t)name_len * sizeof(ntfschar));
+	r->v[r->n].len = name_len;
+	r->v[r->n].type = (u8)name_type;
+	r->v[r->n].mref = mref;
+	r->n++;
+	return 0;
+}
+
+/* The entries of dir named like uname (ignoring case), and their DOS twins. */
+static int entries_named(ntfs_inode *dir, const ntfschar *uname, int ulen,
+			 struct raw_entries *r)
+{
+	ntfschar *locase = dir->vol->locase;
+	s64 pos = 0;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->want = (MFT_REF)-1;
+	r->want_name = uname;
+	r->want_len = ulen;
+	r->vol = dir->vol;
+	dir->vol->locase = NULL;	/* names as stored (see read_dir) */
+	rc = ntfs_readdir(dir, &pos, r, raw_cb);
+	dir->vol->locase = locase;
+	return rc;
+}
+
+int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
+			     struct wr_detail *d)
+{
+	char p[4096];
+	ntfs_inode *dir = NULL;
+	ntfschar *uname = NULL;
+	struct raw_entries r;
+	int ulen = 0, ret;
+
+	memset(&r, 0, sizeof(r));
+	*dropped = false;
+	ret = norm_path(path, p, sizeof(p), d);
+	if (!ret)
+		ret = need_rw(v, p, d);
+	if (!ret)
+		ret = open_parent(v, p, &dir, &uname, &ulen, d);
+	if (ret)
+		return ret;
+	if (entries_named(dir, uname, ulen, &r)) {
+		ret = fail(d, errno ? errno : EIO, p, "readdir");
+		goto out;
+	}
+	for (size_t i = 0; i < r.n && !ret; i++) {
+		MFT_REF m = r.v[i].mref;
+		enum entry_check c = check_entry(v->vol, dir->mft_no, r.v[i].name, r.v[i].len, m);
+
+		if (c != ENTRY_STRAY)
+			continue;
+		/* The DOS twin of a stray long name is stray too: look for entries of
+		 * the same record. */
+		{
+			struct raw_entries twins;
+			ntfschar *locase = dir->vol->locase;
+			s64 pos = 0;
+
+			memset(&twins, 0, sizeof(twins));
+			twins.want = m;
+			twins.vol = v->vol;
+			dir->vol->locase = NULL;
+			if (ntfs_readdir(dir, &pos, &twins, raw_cb)) {
+				dir->vol->locase = locase;
+				free(twins.v);
+				ret = fail(d, errno ? errno : EIO, p, "readdir");
+				break;
+			}
+			dir->vol->locase = locase;
+			for (size_t k = 0; k < twins.n && !ret; k++) {
+				if (MREF(twins.v[k].mref) != MREF(m) ||
+				    check_entry(v->vol, dir->mft_no, twins.v[k].name,
+						twins.v[k].len, m) != ENTRY_STRAY)
+					continue;
+				if (remove_entry(dir, twins.v[k].name, twins.v[k].len,
+						 twins.v[k].type, m))
+					ret = fail(d, errno ? errno : EIO, p, "remove stray entry");
+			}
+			free(twins.v);
+		}
+		if (!ret) {
+			*dropped = true;
+			wr_log(WR_LOG_WARN,
+			       "ntfs: removed the entry '%s' left pointing at record %llu by an "
+			       "interrupted write", p, (unsigned long long)MREF(m));
+		}
+	}
+out:
+	free(r.v);
+	free(uname);
+	if (dir)
+		ntfs_inode_close(dir);
+	return ret;
 }
 
 /* Is the directory numbered anc an ancestor of (or equal to) the path p? */
@@ -2181,8 +2440,14 @@ static int delete_tree(struct wr_ntfs *v, char *p, size_t cap, int depth,
 	if (depth > 256)
 		return wr_detail_setf(d, WR_ERR_CORRUPT, ELOOP, p, "too deep");
 	ni = open_path(v, p, &e);
-	if (!ni)
+	if (!ni) {
+		bool dropped = false;
+
+		/* A half-written entry of the tree being deleted (see above). */
+		if (wr_ntfs_drop_stray_entry(v, p, &dropped, NULL) == WR_OK && dropped)
+			return WR_OK;
 		return fail(d, e, p, "lookup");
+	}
 	recurse = (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY) &&
 		  !(ni->flags & FILE_ATTR_REPARSE_POINT);
 	if (recurse) {
@@ -2209,7 +2474,14 @@ static int delete_tree(struct wr_ntfs *v, char *p, size_t cap, int depth,
 	} else {
 		ntfs_inode_close(ni);
 	}
-	return unlink_path(v, p, d);
+	ret = unlink_path(v, p, d);
+	if (ret == WR_ERR_NOT_FOUND) {
+		bool dropped = false;
+
+		if (wr_ntfs_drop_stray_entry(v, p, &dropped, NULL) == WR_OK && dropped)
+			ret = WR_OK;
+	}
+	return ret;
 }
 
 int wr_ntfs_delete_tree(struct wr_ntfs *v, const char *path, struct wr_detail *d)

@@ -559,14 +559,30 @@ static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to
 			   struct wr_detail *d)
 {
 	struct wr_ntfs_stat sf, st;
-	bool have_from = wr_ntfs_stat(vol, from, &sf, NULL) == WR_OK;
-	bool have_to = wr_ntfs_stat(vol, to, &st, NULL) == WR_OK;
+	bool have_from, have_to, dropped;
+	int ret;
 
+	/* A crash inside the library can leave the new name as a stray folder entry
+	 * that the file itself does not carry: seen as "linked under both names", the
+	 * old name would be deleted - and with it the file.  Such entries go first. */
+	ret = wr_ntfs_drop_stray_entry(vol, to, &dropped, d);
+	if (ret == WR_ERR_NOT_FOUND)
+		ret = WR_OK;	/* to's folder does not exist yet */
+	if (!ret)
+		ret = wr_ntfs_drop_stray_entry(vol, from, &dropped, d);
+	if (ret == WR_ERR_NOT_FOUND)
+		ret = WR_OK;
+	if (ret)
+		return ret;
+	have_from = wr_ntfs_stat(vol, from, &sf, NULL) == WR_OK;
+	have_to = wr_ntfs_stat(vol, to, &st, NULL) == WR_OK;
 	if (!have_from && have_to)
 		return WR_OK;	/* done before the crash */
 	if (have_from && have_to) {
-		if (sf.mft_ref == st.mft_ref)	/* linked under both names: drop the old */
-			return wr_ntfs_unlink(vol, from, d);
+		/* Linked under both names: the move finishes it, after checking the
+		 * file really carries the new name. */
+		if (sf.mft_ref == st.mft_ref)
+			return wr_ntfs_move(vol, from, to, d);
 		return wr_detail_set(d, WR_ERR_EXISTS, 0, to);
 	}
 	if (!have_from)

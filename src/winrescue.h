@@ -1836,11 +1836,24 @@ struct wr_repair_registry_plan {
  * when no hive can be restored. */
 int wr_repair_registry_plan(const struct wr_extent *ext, bool only_damaged,
 			    struct wr_repair_registry_plan *p, struct wr_detail *d);
-/* Restore: each planned hive (and its .LOG, .LOG1, .LOG2) is renamed to
- * <name><suffix>, then RegBack's copy is written as <name>; journaled (one record
- * per step) in p->journal on the volume. */
+/* Restore: for each planned hive, RegBack's copy is written as <name>.winrescue-new
+ * and flushed, <name>.LOG, .LOG1, .LOG2 and <name> are renamed <...><suffix> (kept
+ * aside), and the copy is renamed <name>.  Journaled (one record per step, each
+ * fsync'd first) in \$WinRescue\repair-journal, copied to p->journal in config when
+ * done.  WR_ERR_INTERRUPTED when a refresh or a repair journal is already there. */
 int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registry_plan *p,
 			   struct wr_detail *d);
+/* true when the open volume holds the journal of an unfinished repair. */
+bool wr_repair_pending(struct wr_ntfs *vol);
+/* Read-only: WR_OK when ext holds an unfinished repair's journal, WR_ERR_NOT_FOUND
+ * when not (or the volume's own open error). */
+int wr_repair_find(const struct wr_extent *ext, struct wr_detail *d);
+/* Finish an interrupted registry restore from its journal (rolled forward, never
+ * back: the old hives stay kept aside either way); p is filled from the journal
+ * (suffix, hives).  WR_ERR_NOT_FOUND: no repair journal; WR_ERR_NOTHING_TO_RESUME:
+ * it had changed nothing (the journal is removed, the repair can start over). */
+int wr_repair_resume(const struct wr_extent *ext, struct wr_repair_registry_plan *p,
+		     struct wr_detail *d);
 /* Clear the NTFS dirty flag (wr_ntfs_clear_dirty) - only with the person's consent:
  * Windows' own check disk is the proper repair.  WR_ERR_NOT_FOUND when not dirty. */
 int wr_repair_clear_dirty(const struct wr_extent *ext, struct wr_detail *d);

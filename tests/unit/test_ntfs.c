@@ -24,7 +24,9 @@
 #include <ntfs-3g/types.h>
 #include <ntfs-3g/attrib.h>
 #include <ntfs-3g/dir.h>
+#include <ntfs-3g/index.h>
 #include <ntfs-3g/inode.h>
+#include <ntfs-3g/mft.h>
 #include <ntfs-3g/layout.h>
 #include <ntfs-3g/reparse.h>
 #include <ntfs-3g/security.h>
@@ -735,6 +737,137 @@ static void test_complete_interrupted_move(void **state)
 	ntfsfix_clean(img);
 }
 
+/* A folder entry for name in dir pointing at path's file, without the file carrying
+ * that name: what a link cut short by a crash leaves (the index was written, the
+ * file's record was not). */
+static void raw_stray_link(ntfs_volume *vol, const char *path, const char *dir,
+			   const char *name)
+{
+	ntfs_inode *ni = ntfs_pathname_to_inode(vol, NULL, path);
+	ntfs_inode *dn = ntfs_pathname_to_inode(vol, NULL, dir);
+	ntfschar *u;
+	int ul = ucs(name, &u);
+	size_t fnlen = sizeof(FILE_NAME_ATTR) + (size_t)ul * sizeof(ntfschar);
+	FILE_NAME_ATTR *fn = calloc(1, fnlen);
+
+	assert_non_null(ni);
+	assert_non_null(dn);
+	assert_non_null(fn);
+	fn->parent_directory = MK_LE_MREF(dn->mft_no, le16_to_cpu(dn->mrec->sequence_number));
+	fn->file_name_length = (u8)ul;
+	fn->file_name_type = FILE_NAME_POSIX;
+	fn->file_attributes = (ni->mrec->flags & MFT_RECORD_IS_DIRECTORY)
+		? FILE_ATTR_I30_INDEX_PRESENT : FILE_ATTR_ARCHIVE;
+	memcpy((u8 *)fn + offsetof(FILE_NAME_ATTR, file_name), u,
+	       (size_t)ul * sizeof(ntfschar));
+	assert_int_equal(ntfs_index_add_filename(dn, fn, MK_MREF(ni->mft_no,
+			 le16_to_cpu(ni->mrec->sequence_number))), 0);
+	free(fn);
+	free(u);
+	assert_int_equal(ntfs_inode_close(dn), 0);
+	assert_int_equal(ntfs_inode_close(ni), 0);
+}
+
+/* A file whose record is then marked free while its folder entry stays: a create
+ * cut short by a crash. */
+static void raw_ghost(ntfs_volume *vol, const char *dir, const char *name)
+{
+	ntfs_inode *dn = ntfs_pathname_to_inode(vol, NULL, dir);
+	ntfschar *u;
+	int ul = ucs(name, &u);
+	ntfs_inode *ni;
+	MFT_RECORD *m = malloc(vol->mft_record_size);
+	u64 no;
+
+	assert_non_null(dn);
+	assert_non_null(m);
+	ni = ntfs_create(dn, 0, u, (u8)ul, S_IFREG);
+	assert_non_null(ni);
+	no = ni->mft_no;
+	assert_int_equal(ntfs_inode_close(ni), 0);
+	assert_int_equal(ntfs_inode_close(dn), 0);
+	assert_int_equal(ntfs_mft_record_read(vol, no, m), 0);
+	m->flags &= ~MFT_RECORD_IN_USE;
+	assert_int_equal(ntfs_mft_record_write(vol, no, m), 0);
+	free(m);
+	free(u);
+}
+
+/* What a crash inside the library leaves is recognised and removed - and only that:
+ * the old name of a file whose new name is a stray entry is not deleted (that would
+ * delete the file), good entries stay, and trees holding stray entries can be
+ * deleted. */
+static void test_stray_entries(void **state)
+{
+	(void)state;
+	char img[4200];
+	struct wr_extent ext;
+	struct wr_ntfs *v;
+	struct wr_ntfs_stat st;
+	struct wr_detail d = WR_DETAIL_INIT;
+	ntfs_volume *raw;
+	char **names = NULL;
+	bool dropped = true;
+	void *buf = NULL;
+	size_t n = 0;
+
+	new_volume(img, sizeof(img), "stray.img", 64 * MKIMG_MIB);
+	build_tree(img);
+	ext = extent_of(img, 0);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(v, "Windows.old", &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(v, "Scratch", &d), WR_OK);
+	wr_ntfs_close(v);
+
+	raw = raw_mount(img);
+	raw_stray_link(raw, "/Program Files", "/Windows.old", "Program Files");
+	raw_ghost(raw, "/Data", "ghost.txt");
+	raw_ghost(raw, "/Scratch", "half-applied.dll");
+	ntfs_umount(raw, FALSE);
+
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	/* Good entries are left alone. */
+	assert_int_equal(wr_ntfs_drop_stray_entry(v, "Program Files", &dropped, &d), WR_OK);
+	assert_false(dropped);
+	assert_int_equal(wr_ntfs_drop_stray_entry(v, "Data/keep.txt", &dropped, &d), WR_OK);
+	assert_false(dropped);
+	/* The half link: the folder shows the name, the file does not carry it. */
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st, &d), WR_OK);
+	assert_int_equal(wr_ntfs_drop_stray_entry(v, "Windows.old/Program Files", &dropped, &d),
+			 WR_OK);
+	assert_true(dropped);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st, &d), WR_ERR_NOT_FOUND);
+	/* ... and the file is whole under its old name, and can now be moved. */
+	assert_int_equal(wr_ntfs_read_file(v, "Program Files/app.exe", 16, &buf, &n, &d), WR_OK);
+	assert_int_equal(n, 2);
+	assert_memory_equal(buf, "MZ", 2);
+	free(buf);
+	assert_int_equal(wr_ntfs_move(v, "Program Files", "Windows.old/Program Files", &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files/app.exe", &st, &d), WR_OK);
+	/* The ghost of a create: listed, cannot be opened, removed. */
+	assert_int_equal(wr_ntfs_list(v, "Data", &names, &d), WR_OK);
+	{
+		bool seen = false;
+
+		for (size_t i = 0; names[i]; i++)
+			seen |= !strcmp(names[i], "ghost.txt");
+		assert_true(seen);
+	}
+	wr_ntfs_list_free(names);
+	assert_int_not_equal(wr_ntfs_stat(v, "Data/ghost.txt", &st, &d), WR_OK);
+	assert_int_equal(wr_ntfs_drop_stray_entry(v, "Data/ghost.txt", &dropped, &d), WR_OK);
+	assert_true(dropped);
+	assert_int_equal(wr_ntfs_list(v, "Data", &names, &d), WR_OK);
+	for (size_t i = 0; names[i]; i++)
+		assert_string_not_equal(names[i], "ghost.txt");
+	wr_ntfs_list_free(names);
+	assert_int_equal(wr_ntfs_stat(v, "Data/keep.txt", &st, &d), WR_OK);
+	/* A tree with a ghost in it is deleted whole. */
+	assert_int_equal(wr_ntfs_delete_tree(v, "Scratch", &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Scratch", &st, &d), WR_ERR_NOT_FOUND);
+	wr_ntfs_close(v);
+}
+
 static void test_rename_in_place_and_delete_tree(void **state)
 {
 	(void)state;
@@ -1216,6 +1349,7 @@ int main(void)
 		cmocka_unit_test(test_move_keeps_everything),
 		cmocka_unit_test(test_move_refusals),
 		cmocka_unit_test(test_complete_interrupted_move),
+		cmocka_unit_test(test_stray_entries),
 		cmocka_unit_test(test_rename_in_place_and_delete_tree),
 		cmocka_unit_test(test_hibernated_and_dirty),
 		cmocka_unit_test(test_windows_made_disk),
