@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,6 +51,56 @@ static char **make_env(const char *const *add)
 	return env;
 }
 
+/* 0 when path is an executable regular file, else the errno exec would give. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st))
+		return errno;
+	if (!S_ISREG(st.st_mode) || access(path, X_OK))
+		return EACCES;
+	return 0;
+}
+
+/* Find argv[0] the way execvp() does (a name with a '/' as it is, else each PATH entry,
+ * "/bin:/usr/bin" when PATH is unset): 0 when it names a program that can run, else
+ * the errno to report (ENOENT, or EACCES when only non-executable files match).
+ * posix_spawnp() alone is not enough: POSIX lets it report a failed exec only as the
+ * child's exit status 127 (glibc does so when its vfork-style clone cannot share
+ * memory, e.g. under valgrind), which a caller cannot tell from a helper's own 127. */
+static int find_program(const char *name)
+{
+	const char *path = getenv("PATH"), *p;
+	char full[4096];
+	int err = ENOENT;
+
+	if (!*name)
+		return ENOENT;
+	if (strchr(name, '/'))
+		return runnable(name);
+	if (!path)
+		path = "/bin:/usr/bin";
+	for (p = path;; p++) {
+		size_t dlen = strcspn(p, ":");
+		int n, e;
+
+		/* An empty entry is the current directory. */
+		n = snprintf(full, sizeof(full), "%.*s%s%s", (int)dlen, p, dlen ? "/" : "", name);
+		if (n > 0 && (size_t)n < sizeof(full)) {
+			e = runnable(full);
+			if (!e)
+				return 0;
+			if (e == EACCES)
+				err = EACCES;
+		}
+		p += dlen;
+		if (!*p)
+			break;
+	}
+	return err;
+}
+
 static double mono(void)
 {
 	struct timespec ts;
@@ -73,6 +124,9 @@ int wr_spawn(const char *const argv[], const struct wr_spawn_opts *o, struct wr_
 	r->status = -1;
 	if (!o)
 		o = &none;
+	ret = find_program(argv[0]);
+	if (ret)
+		return wr_detail_setf(d, WR_ERR_SPAWN, ret, argv[0], "cannot run %s", argv[0]);
 	keep = o->out_max ? o->out_max : 64 * 1024;
 	if (pipe2(pfd, O_CLOEXEC))
 		return wr_detail_set(d, WR_ERR_SPAWN, errno, argv[0]);
