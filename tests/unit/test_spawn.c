@@ -7,8 +7,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "winrescue.h"
@@ -66,10 +69,68 @@ static void test_missing_program_and_timeout(void **state)
 
 	assert_int_equal(wr_spawn(missing, NULL, &r, &d), WR_ERR_SPAWN);
 	assert_string_equal(d.subject, "winrescue-no-such-program");
+	assert_int_equal(d.sys_errno, ENOENT);
+	assert_null(r.out);
 	wr_spawn_result_release(&r);
 	assert_int_equal(wr_spawn(slow, &o, &r, &d), WR_ERR_HELPER_FAILED);
 	assert_true(r.timed_out);
 	wr_spawn_result_release(&r);
+}
+
+/* A program that cannot be started is WR_ERR_SPAWN with the reason, whichever way the
+ * C library reports a failed exec (glibc under valgrind only as exit status 127); a
+ * program that runs and exits 127 itself is not confused with it. */
+static void test_not_startable_vs_exit_127(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/wr-spawn-XXXXXX", file[64], *const oldpath = getenv("PATH");
+	char *saved = oldpath ? strdup(oldpath) : NULL;
+	const char *by_path[] = { file, NULL };
+	const char *by_name[] = { "plain-file", NULL };
+	const char *dir_argv[] = { dir, NULL };
+	const char *own127[] = { "sh", "-c", "exit 127", NULL };
+	struct wr_spawn_result r;
+	struct wr_detail d = WR_DETAIL_INIT;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/plain-file", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("#!/bin/sh\nexit 0\n", f);
+	fclose(f);
+	assert_int_equal(chmod(file, 0644), 0);
+
+	/* Not executable: by path, and found by name in PATH. */
+	assert_int_equal(wr_spawn(by_path, NULL, &r, &d), WR_ERR_SPAWN);
+	assert_int_equal(d.sys_errno, EACCES);
+	wr_spawn_result_release(&r);
+	assert_int_equal(setenv("PATH", dir, 1), 0);
+	assert_int_equal(wr_spawn(by_name, NULL, &r, &d), WR_ERR_SPAWN);
+	assert_int_equal(d.sys_errno, EACCES);
+	wr_spawn_result_release(&r);
+	if (saved)
+		assert_int_equal(setenv("PATH", saved, 1), 0);
+	else
+		assert_int_equal(unsetenv("PATH"), 0);
+	free(saved);
+
+	/* A directory is not a program. */
+	assert_int_equal(wr_spawn(dir_argv, NULL, &r, &d), WR_ERR_SPAWN);
+	wr_spawn_result_release(&r);
+
+	/* Made executable, the same file runs. */
+	assert_int_equal(chmod(file, 0755), 0);
+	assert_int_equal(wr_spawn(by_path, NULL, &r, &d), WR_OK);
+	assert_int_equal(r.status, 0);
+	wr_spawn_result_release(&r);
+
+	assert_int_equal(wr_spawn(own127, NULL, &r, &d), WR_OK);
+	assert_int_equal(r.status, 127);
+	wr_spawn_result_release(&r);
+
+	assert_int_equal(unlink(file), 0);
+	assert_int_equal(rmdir(dir), 0);
 }
 
 int main(void)
@@ -79,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_arguments_are_not_shell),
 		cmocka_unit_test(test_env_and_limit),
 		cmocka_unit_test(test_missing_program_and_timeout),
+		cmocka_unit_test(test_not_startable_vs_exit_127),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
