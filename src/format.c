@@ -26,7 +26,9 @@
 #include "winrescue.h"
 
 #define MIB (1024ULL * 1024ULL)
-#define WIPE_CHUNK (64 * MIB)
+/* Pieces of about 1 % of the partition, 1 to 64 MiB: progress, and a place to stop. */
+#define WIPE_CHUNK_MIN MIB
+#define WIPE_CHUNK_MAX (64 * MIB)
 #define ESTIMATE_BYTES (64 * MIB)
 
 /* ------------------------------------------------------------------------- */
@@ -392,12 +394,16 @@ int wr_wipe(const char *disk_path, unsigned partition, wr_progress_fn fn, void *
 	struct target t;
 	uint64_t done = 0;
 	bool fast = true;
+	uint64_t chunk;
 	double t0;
 	int fd = -1, ret;
 
 	ret = target_check(disk_path, partition, &t, d);
 	if (ret)
 		return ret;
+	chunk = t.ext.size / 100 / MIB * MIB;
+	chunk = chunk < WIPE_CHUNK_MIN ? WIPE_CHUNK_MIN
+		: chunk > WIPE_CHUNK_MAX ? WIPE_CHUNK_MAX : chunk;
 	/* O_EXCL on a block device: the kernel refuses while anything has it mounted or
 	 * claimed (for a whole disk, any of its partitions). */
 	fd = open(t.ext.path, O_RDWR | O_CLOEXEC | (t.ext.is_block_device ? O_EXCL : 0));
@@ -416,7 +422,7 @@ int wr_wipe(const char *disk_path, unsigned partition, wr_progress_fn fn, void *
 	wr_prog_due(&lim, 0, t.ext.size);
 	ret = wr_prog_report(fn, ctx, WR_PROG_BYTES, &info);
 	while (!ret && done < t.ext.size) {
-		uint64_t n = t.ext.size - done < WIPE_CHUNK ? t.ext.size - done : WIPE_CHUNK;
+		uint64_t n = t.ext.size - done < chunk ? t.ext.size - done : chunk;
 
 		ret = zero_range(fd, t.ext.is_block_device, t.ext.offset + done, n, &fast,
 				 t.ext.path, d);
