@@ -13,6 +13,7 @@
 #include "format.h"
 #include "i18n.h"
 #include "progress_line.h"
+#include "repair_state.h"
 
 struct refresh_args {
 	struct wr_refresh_opts o;
@@ -308,6 +309,11 @@ int cmd_resume(int argc, char **argv)
 
 	ret = parse(argc, argv, &a, true);
 	if (ret)
+		return ret;
+	/* An interrupted repair (its own journal, \$WinRescue\repair-journal) is
+	 * finished by ui/cmd_repair_state.c; -1: there is none, look for a refresh. */
+	ret = repair_resume_main(a.o.target, a.o.partition);
+	if (ret >= 0)
 		return ret;
 	wr_report_texts_init(&texts);
 	cli_translate_report_texts(&texts);

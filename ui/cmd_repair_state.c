@@ -137,15 +137,77 @@ int repair_hibernation_main(int argc, char **argv)
 	return EXIT_DONE;
 }
 
+/* An interrupted restore found on the volume was finished: say so. */
+static void say_finished(const struct wr_repair_registry_plan *p)
+{
+	/* TRANSLATORS: %s is the ending added to the old hives' names. */
+	printf(_("An interrupted registry restore was found on this volume and finished. "
+		 "The old hives are kept with the ending \"%s\".\n"),
+	       p->suffix);
+}
+
+/* Finish an interrupted repair on ext.  *found is false when there was none to
+ * finish (then nothing was printed).  Returns an exit status. */
+static int finish_interrupted(const struct wr_extent *ext, bool *found)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_repair_registry_plan p;
+	int ret;
+
+	*found = false;
+	if (wr_repair_find(ext, NULL))
+		return EXIT_DONE;	/* none, or the volume cannot be read: said later */
+	*found = true;
+	ret = wr_repair_resume(ext, &p, &d);
+	if (ret == WR_ERR_NOTHING_TO_RESUME) {
+		*found = false;		/* it had not begun: the repair starts over */
+		return EXIT_DONE;
+	}
+	if (ret) {
+		int status = cli_fail("repair registry", ret, &d);
+
+		/* Still unfinished (not refused before it began): resume again later. */
+		return status == EXIT_REFUSED ? status : EXIT_INTERRUPTED;
+	}
+	say_finished(&p);
+	return EXIT_DONE;
+}
+
+int repair_resume_main(const char *target, unsigned partition)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_extent ext;
+	bool found;
+	int ret;
+
+	ret = wr_blockdev_resolve(target, partition, &ext, &d);
+	if (ret)
+		return -1;	/* not ours to report: the refresh resume says it */
+	if (wr_repair_find(&ext, NULL))
+		return -1;
+	ret = finish_interrupted(&ext, &found);
+	if (!ret && !found) {
+		puts(_("The interrupted registry restore had not changed anything yet; nothing "
+		       "to resume. Run 'winrescue repair registry' again to restore the hives."));
+		return EXIT_FAILED;
+	}
+	return ret;
+}
+
 int repair_registry_main(int argc, char **argv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_repair_registry_plan p;
 	struct repair_args a;
 	struct wr_extent ext;
+	bool found;
 	int ret;
 
 	if ((ret = parse(argc, argv, true, &a)) || (ret = resolve(&a, &ext)))
+		return ret;
+	/* A restore that was cut short is finished first; that is the whole repair. */
+	ret = finish_interrupted(&ext, &found);
+	if (ret || found)
 		return ret;
 	if ((ret = wr_repair_registry_plan(&ext, a.only_damaged, &p, &d))) {
 		if (ret == WR_ERR_NOT_FOUND) {
@@ -171,8 +233,23 @@ int repair_registry_main(int argc, char **argv)
 	}
 	if (!confirm(a.yes))
 		return not_confirmed();
-	if ((ret = wr_repair_registry_run(&ext, &p, &d)))
-		return cli_fail("repair registry", ret, &d);
+	if ((ret = wr_repair_registry_run(&ext, &p, &d))) {
+		int status = cli_fail("repair registry", ret, &d);
+
+		if (ret == WR_ERR_INTERRUPTED) {
+			cli_error("%s", _("An interrupted operation was found on this volume; nothing "
+					  "was changed. Run 'winrescue resume' with the same --target "
+					  "to finish it first."));
+			return status;
+		}
+		if (!wr_repair_find(&ext, NULL)) {
+			cli_error("%s", _("The registry restore did not finish; every hive is still "
+					  "whole. Run 'winrescue resume' (or this repair again) with "
+					  "the same --target to finish it."));
+			return EXIT_INTERRUPTED;
+		}
+		return status;
+	}
 	/* TRANSLATORS: %s is the ending added to the old hives' names. */
 	printf(_("The registry was restored. The old hives are kept with the ending "
 		 "\"%s\".\n"),

@@ -14,5 +14,9 @@ int repair_hibernation_main(int argc, char **argv);
 int repair_registry_main(int argc, char **argv);
 /* --target VOL [--partition N] [--yes]: clear the NTFS dirty flag. */
 int repair_dirty_main(int argc, char **argv);
+/* `winrescue resume`: finish an interrupted repair on the volume.  Returns -1 when
+ * it holds no repair journal (or cannot be read): then it is the refresh resume's to
+ * look at; else an exit status (0 finished). */
+int repair_resume_main(const char *target, unsigned partition);
 
 #endif
