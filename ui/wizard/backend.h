@@ -21,6 +21,8 @@
 #define WZ_MAX_FINDINGS 16
 #define WZ_MAX_SOURCES 16
 #define WZ_MAX_APPS 200
+#define WZ_MAX_PLACES 24
+#define WZ_MAX_FOLDERS 36
 
 /* One Windows installation found on a disk. */
 struct wz_install {
@@ -31,6 +33,7 @@ struct wz_install {
 	char marketing[32];		/* "Windows 8.1" */
 	unsigned major, minor, build;
 	char arch[8];			/* "x64" */
+	uint64_t used_bytes;		/* space used on the Windows volume, 0 unknown */
 	size_t nusers;
 	char users[WZ_MAX_USERS][128];
 };
@@ -133,6 +136,48 @@ struct wz_outcome {
 	char log_path[512];
 	const char *summary;		/* English msgid with %1$s, or NULL */
 	char summary_subject[128];
+	const char *path_msg;		/* English msgid put above path ("saved in:") */
+	char path[1024];		/* where files were saved, shown as it is */
+	const char *note;		/* English msgid, or NULL ("You can remove ...") */
+};
+
+/* A place files can be saved to: a mounted file system (the folder chooser, D1) or a
+ * drive such as a USB stick (U1), which the backend mounts while it writes. */
+struct wz_place {
+	char dir[512];			/* mount point, "" when the drive is not mounted */
+	char device[256];		/* "/dev/sdb1", "/dev/loop5" */
+	unsigned partition;		/* of device, 0 = the device itself */
+	char label[128];		/* the file system's label, or "" */
+	char fstype[32];
+	uint64_t size, free;		/* bytes; free 0 when not mounted */
+	int refuse;			/* 0, or an engine code (wr_strerror): why not */
+	size_t ref;			/* the backend's own index */
+};
+
+struct wz_place_list {
+	size_t n;
+	struct wz_place v[WZ_MAX_PLACES];
+};
+
+/* Subfolders of a folder, sorted. */
+struct wz_folder_list {
+	size_t n;
+	char names[WZ_MAX_FOLDERS][256];
+	size_t more;			/* folders beyond WZ_MAX_FOLDERS */
+};
+
+/* The recovery image registered for an installation (what "recimg /showcurrent"
+ * tells). */
+struct wz_image_status {
+	bool registered;
+	char path[512];			/* "\\RefreshImage" (the folder, as Windows names it) */
+	unsigned index;
+	char where[512];		/* the disk and partition it was found on */
+	int image_err;			/* 0 when the image file was read, else an engine code */
+	char name[256];			/* the image's name */
+	char product[128];		/* "Windows 8.1 Pro" */
+	uint64_t system_bytes;		/* expanded size */
+	uint64_t file_bytes;		/* size of CustomRefresh.wim */
 };
 
 /* An interrupted operation found on start. */
@@ -159,6 +204,26 @@ struct wz_backend {
 	int (*run[WZ_OP__COUNT])(void *ctx, const struct wz_install *pc,
 				 const struct wz_source *src, wz_progress_cb cb, void *cbctx,
 				 struct wz_outcome *out);
+	/* Recovery images (I1, D1, I2): what is registered; create into a host folder
+	 * (progress; stopping is safe); register the CustomRefresh.wim of a folder;
+	 * deregister. */
+	int (*image_status)(void *ctx, const struct wz_install *pc, struct wz_image_status *out);
+	int (*image_create)(void *ctx, const struct wz_install *pc, const char *dir,
+			    wz_progress_cb cb, void *cbctx, struct wz_outcome *out);
+	int (*image_set)(void *ctx, const struct wz_install *pc, const char *dir,
+			 struct wz_outcome *out);
+	int (*image_deregister)(void *ctx, const struct wz_install *pc, struct wz_outcome *out);
+	/* Places for the folder chooser (D1): mounted writable file systems, the
+	 * Windows volume's refused; the subfolders of a folder. */
+	int (*find_places)(void *ctx, const struct wz_install *pc, struct wz_place_list *out);
+	int (*list_folders)(void *ctx, const char *dir, struct wz_folder_list *out);
+	/* Drives a report can go to (U1): USB sticks and other disks' file systems. */
+	int (*find_drives)(void *ctx, const struct wz_install *pc, struct wz_place_list *out);
+	/* Save the check-up report (HTML, text) and the log into a new folder
+	 * "winrescue-<date>-<support code>" on drive (from find_drives; mounted and
+	 * unmounted again by the backend), or, drive NULL, in folder dir. */
+	int (*save_report)(void *ctx, const struct wz_install *pc, const struct wz_place *drive,
+			   const char *dir, wz_progress_cb cb, void *cbctx, struct wz_outcome *out);
 	/* An operation a power cut or a kill interrupted, or found = false. */
 	int (*find_interrupted)(void *ctx, struct wz_interrupted *out);
 	/* Monotonic seconds (tests replace the clock). */

@@ -3,15 +3,18 @@
  *
  * What the engine can do today is wired here: inspection, a check-up from the volume
  * state, SMART and the installation's facts, image sources, the surface scan,
- * refresh with its resume, and repairing start-up.  An operation the wizard does not
- * drive yet (reset, recovery images, the diagnostics report) is a NULL entry in run[],
- * and the wizard shows its honest "not available yet" screen.
- * TODO(reset/diagnose issues): fill run[] as wr_reset_run, repairs and the report
- * land in winrescue.h.
+ * refresh with its resume, repairing start-up, recovery images (recimg), and saving
+ * the diagnostics report and the log to a USB stick or a folder (usbsave).  An
+ * operation the wizard does not drive yet (reset) is a NULL entry in run[], and the
+ * wizard shows its honest "not available yet" screen.
+ * TODO(reset issue): fill run[WZ_OP_RESET] when wr_reset_run lands in winrescue.h.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
 #include <libintl.h>
 #include <mntent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@ struct real {
 	/* Where each installation of the last find_pcs lies in the inspection. */
 	size_t where_disk[WZ_MAX_PCS], where_vol[WZ_MAX_PCS];
 	size_t npcs;
+	struct wr_usbsave_list drives;	/* the last find_drives */
 };
 
 static double real_now(void *ctx)
@@ -143,6 +147,8 @@ static int real_find_pcs(void *ctx, struct wz_pc_list *out)
 			pc->major = w->major;
 			pc->minor = w->minor;
 			pc->build = w->build;
+			if (vr->state.size > vr->state.free)
+				pc->used_bytes = vr->state.size - vr->state.free;
 			text_copy(pc->arch, sizeof(pc->arch), wr_arch_name(w->arch));
 			for (size_t u = 0; u < w->nusers && pc->nusers < WZ_MAX_USERS; u++)
 				if (!w->users[u].special)
@@ -207,28 +213,35 @@ static enum wz_light severity_light(enum wr_severity s)
 /* The check-up from the diagnostics engine: every finding of the PC, worst first,
  * with its advice, and the support code.  false when it could not run (the check-up
  * is then made from the inspection alone, below). */
-static bool checkup_from_diagnosis(struct real *r, struct wz_checkup *out)
+static int diagnose(struct real *r, struct wr_diagnosis *dg)
 {
 	struct wr_diagnose_opts o;
-	struct wr_diagnosis dg;
 	struct wr_detail d = WR_DETAIL_INIT;
 	char **media;
 	int ret;
 
+	memset(dg, 0, sizeof(*dg));
 	if (!r->in)
-		return false;
+		return WR_ERR_NOT_FOUND;
 	memset(&o, 0, sizeof(o));
-	memset(&dg, 0, sizeof(dg));
 	media = media_dirs(r);
 	o.paths = (const char *const *)r->disks;
 	o.extra_sources = (const char *const *)media;
-	ret = wr_diagnose_inspection(r->in, &o, &dg, &d);
+	ret = wr_diagnose_inspection(r->in, &o, dg, &d);
 	wr_strv_free(media);
 	if (ret) {
 		wr_log_err("wizard: diagnose", ret, &d);
-		wr_diagnosis_release(&dg);
-		return false;
+		wr_diagnosis_release(dg);
 	}
+	return ret;
+}
+
+static bool checkup_from_diagnosis(struct real *r, struct wz_checkup *out)
+{
+	struct wr_diagnosis dg;
+
+	if (diagnose(r, &dg))
+		return false;
 	out->disk_health = N_("not reported");
 	for (size_t i = 0; i < dg.n; i++) {
 		const struct wr_finding *f = &dg.v[i];
@@ -723,6 +736,370 @@ static int real_repair(void *ctx, const struct wz_install *pc, const struct wz_s
 	return ret;
 }
 
+/* ------------------------------------------------------------------------- */
+/* Recovery images (recimg)                                                  */
+
+static void recimg_opts(const struct wz_install *pc, const char *dir, struct wr_recimg_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->target = pc->disk_path;
+	o->partition = pc->partition;
+	o->dir = dir;
+}
+
+static int real_image_status(void *ctx, const struct wz_install *pc, struct wz_image_status *out)
+{
+	struct wr_recimg_opts o;
+	struct wr_recimg_status *st = calloc(1, sizeof(*st));
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	(void)ctx;
+	if (!st)
+		return WR_ERR_NOMEM;
+	recimg_opts(pc, NULL, &o);
+	ret = wr_recimg_show(&o, st, &d);
+	if (ret) {
+		wr_log_err("wizard: image show", ret, &d);
+		free(st);
+		return ret;
+	}
+	out->registered = st->registered;
+	text_copy(out->path, sizeof(out->path), st->loc.path);
+	out->index = st->loc.index;
+	text_copy(out->where, sizeof(out->where), st->where);
+	out->image_err = st->image_err;
+	if (!st->image_err) {
+		text_copy(out->name, sizeof(out->name), st->image.name);
+		text_copy(out->product, sizeof(out->product), st->image.product_name);
+		out->system_bytes = st->image.total_bytes;
+		out->file_bytes = st->file_bytes;
+	}
+	free(st);
+	return WR_OK;
+}
+
+/* A capture reports bytes (and items while it scans): one step, stoppable. */
+static enum wr_prog_status image_progress(enum wr_prog_msg msg, const union wr_prog_info *info,
+					  void *ctx)
+{
+	struct op_ctx *o = ctx;
+
+	if (msg != WR_PROG_BYTES && msg != WR_PROG_ITEMS)
+		return WR_PROG_CONTINUE;
+	o->p.done = info->amount.done;
+	o->p.total = info->amount.total;
+	return o->cb && o->cb(&o->p, o->cbctx) ? WR_PROG_ABORT : WR_PROG_CONTINUE;
+}
+
+static const char *not_on_partition =
+	N_("Windows can only use an image kept on a partition of a disk, and this folder is not on one.");
+
+static int real_image_create(void *ctx, const struct wz_install *pc, const char *dir,
+			     wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct wr_recimg_opts o;
+	struct wr_recimg_result *res = calloc(1, sizeof(*res));
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct op_ctx oc = { cb, cbctx, { 1, 1, N_("Saving the recovery image"), 0, 0, false } };
+	int ret;
+
+	(void)ctx;
+	if (!res)
+		return WR_ERR_NOMEM;
+	if (cb && cb(&oc.p, cbctx)) {
+		free(res);
+		return WR_ERR_ABORTED;
+	}
+	recimg_opts(pc, dir, &o);
+	ret = wr_recimg_create(&o, image_progress, &oc, res, &d);
+	if (ret) {
+		wr_log_err("wizard: image create", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		free(res);
+		return ret;
+	}
+	out->path_msg = N_("The recovery image was saved in this file:");
+	text_copy(out->path, sizeof(out->path), res->wim_path);
+	if (res->appended) {
+		/* TRANSLATORS: %1$s is an image's number in the file ("2"). */
+		out->summary = N_("The file already held images of this PC: this one was added as image %1$s.");
+		snprintf(out->summary_subject, sizeof(out->summary_subject), "%u", res->index);
+	}
+	out->note = res->registered ? N_("A refresh of this Windows will now use this image.")
+				    : not_on_partition;
+	if (wr_log_path())
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+	free(res);
+	return WR_OK;
+}
+
+static int real_image_set(void *ctx, const struct wz_install *pc, const char *dir,
+			  struct wz_outcome *out)
+{
+	struct wr_recimg_opts o;
+	struct wr_recimg_result *res = calloc(1, sizeof(*res));
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	(void)ctx;
+	if (!res)
+		return WR_ERR_NOMEM;
+	recimg_opts(pc, dir, &o);
+	ret = wr_recimg_set(&o, res, &d);
+	if (ret) {
+		wr_log_err("wizard: image set", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		if (ret == WR_ERR_UNSUPPORTED)
+			out->note = not_on_partition;
+		free(res);
+		return ret;
+	}
+	out->path_msg = N_("This recovery image is now registered:");
+	text_copy(out->path, sizeof(out->path), res->wim_path);
+	/* TRANSLATORS: %1$s is an image's number in the file ("2"). */
+	out->summary = N_("A refresh of this Windows will now use image %1$s of this file.");
+	snprintf(out->summary_subject, sizeof(out->summary_subject), "%u", res->index);
+	free(res);
+	return WR_OK;
+}
+
+static int real_image_deregister(void *ctx, const struct wz_install *pc, struct wz_outcome *out)
+{
+	struct wr_recimg_opts o;
+	struct wr_detail d = WR_DETAIL_INIT;
+	bool was = false;
+	int ret;
+
+	(void)ctx;
+	recimg_opts(pc, NULL, &o);
+	ret = wr_recimg_deregister(&o, &was, &d);
+	if (ret) {
+		wr_log_err("wizard: image deregister", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		return ret;
+	}
+	out->summary = was ? N_("The recovery image is no longer registered. A refresh will use the PC maker's recovery image or installation media.")
+			   : N_("No recovery image of your own was registered; nothing was changed.");
+	return WR_OK;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Places, folders, drives, the report (usbsave)                             */
+
+static void place_from(const struct wr_usbsave_place *p, size_t ref, struct wz_place *z)
+{
+	memset(z, 0, sizeof(*z));
+	text_copy(z->dir, sizeof(z->dir), p->dir);
+	text_copy(z->device, sizeof(z->device), p->device);
+	z->partition = p->partition;
+	text_copy(z->label, sizeof(z->label), p->label);
+	text_copy(z->fstype, sizeof(z->fstype), p->fstype);
+	z->size = p->size;
+	z->free = p->free;
+	z->refuse = p->refuse;
+	z->ref = ref;
+}
+
+static int real_find_places(void *ctx, const struct wz_install *pc, struct wz_place_list *out)
+{
+	struct wr_usbsave_list l = { 0, NULL };
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	(void)ctx;
+	ret = wr_usbsave_mounts(pc ? pc->disk_path : NULL, pc ? pc->partition : 0, &l, &d);
+	if (ret) {
+		wr_log_err("wizard: places", ret, &d);
+		return ret;
+	}
+	for (size_t i = 0; i < l.n && out->n < WZ_MAX_PLACES; i++) {
+		/* A mount point too long to show whole is not offered. */
+		if (strlen(l.v[i].dir) >= sizeof(out->v[0].dir))
+			continue;
+		place_from(&l.v[i], i, &out->v[out->n++]);
+	}
+	wr_usbsave_list_release(&l);
+	return WR_OK;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcoll(*(char *const *)a, *(char *const *)b);
+}
+
+/* The subfolders of dir a person would save into: no hidden ones, no symbolic links
+ * (they may lead off the drive), no file systems' own. */
+static int real_list_folders(void *ctx, const char *dir, struct wz_folder_list *out)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	int ret = WR_OK;
+
+	(void)ctx;
+	if (!dh)
+		return WR_ERR_OPEN;
+	while ((e = readdir(dh))) {
+		struct stat st;
+		char **nv;
+
+		if (e->d_name[0] == '.' || !strcmp(e->d_name, "lost+found") ||
+		    !strcasecmp(e->d_name, "System Volume Information") ||
+		    !strcasecmp(e->d_name, "$RECYCLE.BIN"))
+			continue;
+		if (fstatat(dirfd(dh), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISDIR(st.st_mode))
+			continue;
+		nv = realloc(names, (n + 1) * sizeof(*names));
+		if (!nv || !(nv[n] = strdup(e->d_name))) {
+			names = nv ? nv : names;
+			ret = WR_ERR_NOMEM;
+			break;
+		}
+		names = nv;
+		n++;
+	}
+	closedir(dh);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_names);
+	for (size_t i = 0; i < n; i++) {
+		if (out->n < WZ_MAX_FOLDERS && strlen(names[i]) < sizeof(out->names[0]))
+			text_copy(out->names[out->n++], sizeof(out->names[0]), names[i]);
+		else
+			out->more++;
+		free(names[i]);
+	}
+	free(names);
+	return ret;
+}
+
+static int real_find_drives(void *ctx, const struct wz_install *pc, struct wz_place_list *out)
+{
+	struct real *r = ctx;
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	wr_usbsave_list_release(&r->drives);
+	ret = wr_usbsave_drives((const char *const *)r->disks, pc ? pc->disk_path : NULL,
+				&r->drives, &d);
+	if (ret) {
+		wr_log_err("wizard: drives", ret, &d);
+		return ret;
+	}
+	for (size_t i = 0; i < r->drives.n && out->n < WZ_MAX_PLACES; i++)
+		place_from(&r->drives.v[i], i, &out->v[out->n++]);
+	return WR_OK;
+}
+
+static const char *translate(const char *msgid)
+{
+	return gettext(msgid);
+}
+
+static int real_save_report(void *ctx, const struct wz_install *pc, const struct wz_place *drive,
+			    const char *dir, wz_progress_cb cb, void *cbctx,
+			    struct wz_outcome *out)
+{
+	struct real *r = ctx;
+	struct wr_diagreport_params rp = { translate, i18n_language(), NULL };
+	struct wr_diagnosis dg;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_usbsave_mount *m = NULL;
+	const struct wr_usbsave_place *pl = NULL;
+	char *text = NULL, *html = NULL, *json = NULL;
+	char folder[128], made[4096], date[32];
+	struct wr_usbsave_file files[4];
+	size_t nfiles = 0;
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret, cret;
+
+	(void)pc;
+	if (step(cb, cbctx, 1, 3, N_("Making the report")))
+		return WR_ERR_ABORTED;
+	if (drive) {
+		if (drive->ref < r->drives.n && !strcmp(r->drives.v[drive->ref].device, drive->device) &&
+		    r->drives.v[drive->ref].partition == drive->partition)
+			pl = &r->drives.v[drive->ref];
+		if (!pl)
+			return WR_ERR_NOT_FOUND;
+	} else if (!dir || !*dir) {
+		return WR_ERR_INVALID_ARG;
+	}
+	ret = diagnose(r, &dg);
+	if (ret)
+		return ret;
+	if ((ret = wr_diagreport_text(&dg, &rp, &text, &d)) ||
+	    (ret = wr_diagreport_html(&dg, &rp, &html, &d)) ||
+	    (ret = wr_diagreport_json(&dg, &rp, &json, &d))) {
+		wr_log_err("wizard: report", ret, &d);
+		goto out;
+	}
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+	snprintf(folder, sizeof(folder), "winrescue-%s-%s", date, dg.code[0] ? dg.code : "nocode");
+	files[nfiles++] = (struct wr_usbsave_file){ "report.html", html, strlen(html), NULL };
+	files[nfiles++] = (struct wr_usbsave_file){ "report.txt", text, strlen(text), NULL };
+	files[nfiles++] = (struct wr_usbsave_file){ "report.json", json, strlen(json), NULL };
+	if (wr_log_path())
+		files[nfiles++] = (struct wr_usbsave_file){ "winrescue.log", NULL, 0, wr_log_path() };
+	/* Stopping is safe until the files are written. */
+	if (step(cb, cbctx, 2, 3, N_("Saving the report"))) {
+		ret = WR_ERR_ABORTED;
+		goto out;
+	}
+	if (pl) {
+		ret = wr_usbsave_open(pl, &m, &d);
+		if (ret) {
+			wr_log_err("wizard: report drive", ret, &d);
+			text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+			goto out;
+		}
+		dir = wr_usbsave_dir(m);
+	}
+	wr_log(WR_LOG_INFO, "wizard: saving the report in '%s'", dir);
+	ret = wr_usbsave_write(dir, folder, files, nfiles, made, sizeof(made), &d);
+	if (ret) {
+		wr_log_err("wizard: report", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	}
+	if (m) {
+		bool ours = !pl->dir[0];
+		size_t len = strlen(dir);
+
+		step(cb, cbctx, 3, 3, N_("Unmounting the USB stick"));
+		/* Where it is on the stick, which is unmounted now. */
+		if (!ret && ours) {
+			int n = snprintf(out->path, sizeof(out->path), "%s: %s",
+					 pl->label[0] ? pl->label : pl->device,
+					 strncmp(made, dir, len) ? made : made + len);
+
+			if (n < 0 || (size_t)n >= sizeof(out->path))
+				text_copy(out->path, sizeof(out->path), made);
+		}
+		cret = wr_usbsave_close(m, &d);
+		if (cret && !ret) {
+			wr_log_err("wizard: report drive", cret, &d);
+			ret = cret;
+			text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		}
+		if (!ret && ours)
+			out->note = N_("You can remove the USB stick now.");
+	}
+	if (!ret) {
+		out->path_msg = N_("The report and the log were saved in this folder:");
+		if (!out->path[0])
+			text_copy(out->path, sizeof(out->path), made);
+	}
+out:
+	free(text);
+	free(html);
+	free(json);
+	wr_diagnosis_release(&dg);
+	return ret;
+}
+
 static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 {
 	struct real *r = ctx;
@@ -760,6 +1137,7 @@ static void real_destroy(void *ctx)
 	struct real *r = ctx;
 
 	wr_inspection_free(r->in);
+	wr_usbsave_list_release(&r->drives);
 	free(r);
 }
 
@@ -781,7 +1159,15 @@ int backend_real_init(struct wz_backend *b, char *const *disk_images, char *cons
 	b->run[WZ_OP_REFRESH] = real_refresh;
 	b->run[WZ_OP_RESUME] = real_resume;
 	b->run[WZ_OP_REPAIR] = real_repair;
-	/* Not in the engine yet: reset, recovery images, the report. */
+	b->image_status = real_image_status;
+	b->image_create = real_image_create;
+	b->image_set = real_image_set;
+	b->image_deregister = real_image_deregister;
+	b->find_places = real_find_places;
+	b->list_folders = real_list_folders;
+	b->find_drives = real_find_drives;
+	b->save_report = real_save_report;
+	/* Not in the engine yet: reset. */
 	b->find_interrupted = real_find_interrupted;
 	b->now = real_now;
 	b->destroy = real_destroy;

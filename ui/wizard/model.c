@@ -44,6 +44,7 @@ trn(const char *s, const char *p, unsigned long n)
 
 static const char *const screen_codes[WZ_SCR__COUNT] = {
 	"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "S1", "H1", "N1", "R1", "C1",
+	"I1", "D1", "I2", "U1",
 };
 
 const char *wizard_screen_code(enum wz_screen s)
@@ -259,6 +260,34 @@ static const char *op_label(enum wz_op op)
 	}
 }
 
+static const char *task_label(enum wz_task t)
+{
+	switch (t) {
+	case WZ_TASK_IMAGE_CREATE:
+		return N_("Create a recovery image");
+	case WZ_TASK_IMAGE_SET:
+		return N_("Use an existing recovery image");
+	case WZ_TASK_IMAGE_DEREGISTER:
+		return N_("Stop using the registered image");
+	case WZ_TASK_REPORT:
+		return N_("Save a report");
+	default:
+		return NULL;
+	}
+}
+
+/* The image and report flows: their work is named by the task (W8, W9). */
+static bool task_flow(const struct wizard *wz)
+{
+	return (wz->running_op == WZ_OP_IMAGE || wz->running_op == WZ_OP_REPORT) &&
+	       task_label(wz->task);
+}
+
+static const char *running_label(const struct wizard *wz)
+{
+	return task_flow(wz) ? task_label(wz->task) : op_label(wz->running_op);
+}
+
 static struct wz_install *cur_pc(struct wizard *wz)
 {
 	if (!wz->pcs_loaded || wz->pc < 0 || (size_t)wz->pc >= wz->pcs.n)
@@ -392,6 +421,55 @@ static void load_apps(struct wizard *wz)
 		wz->apps_err = wz->be->removed_apps(wz->be->ctx, pc, &wz->apps);
 }
 
+static void load_image(struct wizard *wz)
+{
+	const struct wz_install *pc = cur_pc(wz);
+
+	memset(&wz->img, 0, sizeof(wz->img));
+	wz->img_loaded = true;
+	wz->img_err = 0;
+	if (wz->be->image_status && pc)
+		wz->img_err = wz->be->image_status(wz->be->ctx, pc, &wz->img);
+	wz->sel[WZ_SCR_IMAGE] = 0;
+}
+
+/* The folder chooser starts at its list of places. */
+static void load_places(struct wizard *wz)
+{
+	memset(&wz->places, 0, sizeof(wz->places));
+	wz->places_loaded = true;
+	wz->place = -1;
+	wz->folder[0] = '\0';
+	if (wz->be->find_places)
+		wz->be->find_places(wz->be->ctx, cur_pc(wz), &wz->places);
+	if (wz->places.n > WZ_MAX_PLACES)
+		wz->places.n = WZ_MAX_PLACES;
+	wz->sel[WZ_SCR_FOLDER] = 0;
+}
+
+static void load_folders(struct wizard *wz)
+{
+	memset(&wz->folders, 0, sizeof(wz->folders));
+	wz->folders_err = 0;
+	if (wz->be->list_folders)
+		wz->folders_err = wz->be->list_folders(wz->be->ctx, wz->folder, &wz->folders);
+	if (wz->folders.n > WZ_MAX_FOLDERS)
+		wz->folders.n = WZ_MAX_FOLDERS;
+	wz->sel[WZ_SCR_FOLDER] = 0;
+}
+
+static void load_drives(struct wizard *wz)
+{
+	memset(&wz->drives, 0, sizeof(wz->drives));
+	wz->drives_loaded = true;
+	wz->drive = -1;
+	if (wz->be->find_drives)
+		wz->be->find_drives(wz->be->ctx, cur_pc(wz), &wz->drives);
+	if (wz->drives.n > WZ_MAX_PLACES)
+		wz->drives.n = WZ_MAX_PLACES;
+	wz->sel[WZ_SCR_REPORT] = 0;
+}
+
 static void go(struct wizard *wz, enum wz_screen s)
 {
 	wz->screen = s;
@@ -421,9 +499,25 @@ static enum wz_next unavailable(struct wizard *wz, enum wz_op op)
 	return open_overlay(wz, WZ_SCR_UNAVAILABLE);
 }
 
+/* Can the backend do op (for the image and report flows: the chosen task)? */
+static bool op_available(const struct wizard *wz, enum wz_op op)
+{
+	const struct wz_backend *be = wz->be;
+
+	if (op == WZ_OP_CHECKUP)
+		return true;
+	if (op == WZ_OP_IMAGE)
+		return (wz->task == WZ_TASK_IMAGE_CREATE && be->image_create) ||
+		       (wz->task == WZ_TASK_IMAGE_SET && be->image_set) ||
+		       (wz->task == WZ_TASK_IMAGE_DEREGISTER && be->image_deregister);
+	if (op == WZ_OP_REPORT)
+		return wz->task == WZ_TASK_REPORT && be->save_report;
+	return be->run[op] != NULL;
+}
+
 static enum wz_next start_op(struct wizard *wz, enum wz_op op, enum wz_screen shows_on)
 {
-	if (!wz->be->run[op] && op != WZ_OP_CHECKUP)
+	if (!op_available(wz, op))
 		return unavailable(wz, op);
 	wz->pending = true;
 	wz->running_op = op;
@@ -742,10 +836,19 @@ static enum wz_next action_activate(struct wizard *wz, int i)
 		return WZ_REDRAW;
 	case ACT_IMAGE:
 		wz->op = WZ_OP_IMAGE;
-		return start_op(wz, WZ_OP_IMAGE, WZ_SCR_PROGRESS);
+		if (!wz->be->image_status && !wz->be->image_create && !wz->be->image_set &&
+		    !wz->be->image_deregister)
+			return unavailable(wz, WZ_OP_IMAGE);
+		load_image(wz);
+		go(wz, WZ_SCR_IMAGE);
+		return WZ_REDRAW;
 	case ACT_REPORT:
 		wz->op = WZ_OP_REPORT;
-		return start_op(wz, WZ_OP_REPORT, WZ_SCR_PROGRESS);
+		if (!wz->be->save_report)
+			return unavailable(wz, WZ_OP_REPORT);
+		load_drives(wz);
+		go(wz, WZ_SCR_REPORT);
+		return WZ_REDRAW;
 	default:
 		return WZ_QUIT;
 	}
@@ -953,7 +1056,7 @@ static enum wz_next confirm_activate(struct wizard *wz, int i)
 static void progress_view(struct wizard *wz, struct wz_view *v)
 {
 	view_begin(wz, v, 8, _("Progress"));
-	add_line(v, WZ_ST_HEADING, NULL, "%s", _(op_label(wz->running_op)));
+	add_line(v, WZ_ST_HEADING, NULL, "%s", _(running_label(wz)));
 	progress_block(wz, v);
 	if (wz->running_op == WZ_OP_REFRESH || wz->running_op == WZ_OP_RESET ||
 	    wz->running_op == WZ_OP_RESUME)
@@ -979,7 +1082,7 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_WARN, NULL, "%s", _("The work was stopped as you asked. Nothing more was changed."));
 	} else if (o->err) {
 		/* TRANSLATORS: %1$s is what was being done ("Refresh your PC ..."). */
-		add_line(v, WZ_ST_BAD, "[STOP]", _("This did not finish: %1$s"), _(op_label(wz->running_op)));
+		add_line(v, WZ_ST_BAD, "[STOP]", _("This did not finish: %1$s"), _(running_label(wz)));
 		add_line(v, WZ_ST_NORMAL, NULL, "%s%s%s%s", _(wr_strerror(o->err)),
 			 o->err_subject[0] ? " (" : "", o->err_subject, o->err_subject[0] ? ")" : "");
 	} else if (wz->running_op == WZ_OP_REFRESH || wz->running_op == WZ_OP_RESUME) {
@@ -988,7 +1091,7 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Your PC was reset. Windows is installed again."));
 	} else {
 		/* TRANSLATORS: %1$s is what was done ("Save a report"). */
-		add_line(v, WZ_ST_GOOD, "[ OK ]", _("Finished: %1$s"), _(op_label(wz->running_op)));
+		add_line(v, WZ_ST_GOOD, "[ OK ]", _("Finished: %1$s"), _(running_label(wz)));
 	}
 	if (!o->err && o->summary) {
 		char text[768];
@@ -996,6 +1099,12 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 		subst1(_(o->summary), o->summary_subject, text, sizeof(text));
 		add_line(v, WZ_ST_NORMAL, NULL, "%s", text);
 	}
+	if (!o->err && o->path_msg && o->path[0]) {
+		add_line(v, WZ_ST_NORMAL, NULL, "%s", _(o->path_msg));
+		add_line(v, WZ_ST_HEADING, "  ", "%s", o->path);
+	}
+	if (o->note)
+		add_line(v, WZ_ST_NORMAL, NULL, "%s", _(o->note));
 	if (o->apps_list[0])
 		/* TRANSLATORS: %1$s is where the list is ("Desktop\Removed Apps.html"). */
 		add_line(v, WZ_ST_NORMAL, NULL, _("The list of removed apps is on each user's desktop: %1$s"),
@@ -1008,7 +1117,7 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 		/* TRANSLATORS: %1$s is a file path. */
 		add_line(v, WZ_ST_NORMAL, NULL, _("The log is in %1$s."),
 			 o->log_path[0] ? o->log_path : wr_log_path());
-	if (o->err) {
+	if (o->err || task_flow(wz)) {
 		add_item(v, true, _("Back to the menu"), _("Choose what to do next."), NULL);
 		add_item(v, true, _("Exit"), _("Leaves winrescue."), NULL);
 	} else {
@@ -1020,7 +1129,10 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 
 static enum wz_next done_activate(struct wizard *wz, int i)
 {
-	if (i == 0 && wz->outcome.err) {
+	if (i == 0 && (wz->outcome.err || task_flow(wz))) {
+		/* A new or removed registration changes what a refresh can use. */
+		if (!wz->sources_loaded)
+			load_sources(wz);
 		go(wz, WZ_SCR_ACTION);
 		return WZ_REDRAW;
 	}
@@ -1061,7 +1173,7 @@ static void support_view(struct wizard *wz, struct wz_view *v)
 	} else {
 		add_line(v, WZ_ST_NORMAL, NULL, "%s", _("Windows: not chosen yet"));
 	}
-	if (under >= WZ_SCR_SOURCE && under <= WZ_SCR_DONE)
+	if ((under >= WZ_SCR_SOURCE && under <= WZ_SCR_DONE) || under >= WZ_SCR_IMAGE)
 		/* TRANSLATORS: %1$s is the action ("Refresh your PC (keep my files)"). */
 		add_line(v, WZ_ST_NORMAL, NULL, _("Chosen action: %1$s"), _(op_label(wz->op)));
 	else
@@ -1162,6 +1274,350 @@ static void console_view(struct wizard *wz, struct wz_view *v)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Recovery images (I1, I2), the folder chooser (D1), saving a report (U1)   */
+
+static enum wz_next start_task(struct wizard *wz, enum wz_op op, enum wz_task t)
+{
+	wz->op = op;
+	wz->task = t;
+	return start_op(wz, op, WZ_SCR_PROGRESS);
+}
+
+static const char *not_yet(const struct wizard *wz, const void *fn)
+{
+	(void)wz;
+	return fn ? NULL : _("This is not available in this version yet.");
+}
+
+static void image_view(struct wizard *wz, struct wz_view *v)
+{
+	const struct wz_image_status *s = &wz->img;
+	const struct wz_backend *be = wz->be;
+	const char *why;
+
+	view_begin(wz, v, 0, _("Recovery image"));
+	add_line(v, WZ_ST_NORMAL, NULL, "%s",
+		 _("A recovery image is a copy of this PC's Windows with its desktop apps and settings, without anybody's personal files. A refresh uses it instead of installation media, so those apps come back too."));
+	add_blank(v);
+	if (!be->image_status) {
+		add_line(v, WZ_ST_DIM, "[ -- ]", "%s",
+			 _("Reading which image is registered is not available in this version yet."));
+	} else if (wz->img_err) {
+		add_line(v, WZ_ST_WARN, "[ !! ]", "%s", _("Which image is registered could not be read."));
+		add_line(v, WZ_ST_NORMAL, "      ", "%s", _(wr_strerror(wz->img_err)));
+	} else if (!s->registered) {
+		add_line(v, WZ_ST_NORMAL, "[ -- ]", "%s",
+			 _("No recovery image of your own is registered for this Windows."));
+	} else {
+		char sys[64], file[64];
+
+		/* TRANSLATORS: %1$s is a folder as Windows names it ("\RefreshImage"),
+		 * %2$u the image's number in the file. */
+		add_line(v, WZ_ST_GOOD, "[ OK ]", _("Registered: image %2$u of %1$s\\CustomRefresh.wim"),
+			 s->path, s->index);
+		if (s->where[0])
+			/* TRANSLATORS: %1$s is a disk and partition ("/dev/sdb, partition 1"). */
+			add_line(v, WZ_ST_NORMAL, "      ", _("Found on %1$s."), s->where);
+		if (s->image_err) {
+			add_line(v, WZ_ST_WARN, "      ", "%s", _("The image file could not be read here:"));
+			add_line(v, WZ_ST_NORMAL, "      ", "%s", _(wr_strerror(s->image_err)));
+		} else {
+			wizard_format_size(s->system_bytes, g_english, sys, sizeof(sys));
+			wizard_format_size(s->file_bytes, g_english, file, sizeof(file));
+			/* TRANSLATORS: %1$s is the image's name, %2$s the Windows in it,
+			 * %3$s the size of that Windows, %4$s the size of the file. */
+			add_line(v, WZ_ST_NORMAL, "      ", _("%1$s (%2$s): Windows takes %3$s, the file %4$s."),
+				 s->name, s->product, sys, file);
+		}
+	}
+	add_item(v, be->image_create && cur_pc(wz), _(task_label(WZ_TASK_IMAGE_CREATE)),
+		 _("Saves this PC's Windows, desktop apps and settings (no personal files) in a folder on another drive, and registers it for refresh."),
+		 not_yet(wz, (const void *)be->image_create));
+	add_item(v, be->image_set && cur_pc(wz), _(task_label(WZ_TASK_IMAGE_SET)),
+		 _("Registers the CustomRefresh.wim that is already in a folder, for example one made earlier on this PC."),
+		 not_yet(wz, (const void *)be->image_set));
+	why = not_yet(wz, (const void *)be->image_deregister);
+	if (!why && !s->registered)
+		why = _("No recovery image of your own is registered.");
+	add_item(v, !why, _(task_label(WZ_TASK_IMAGE_DEREGISTER)),
+		 _("A refresh then uses the PC maker's recovery image or installation media. The image file itself is kept."),
+		 why);
+	add_item(v, true, _("Go back"), _("Choose something else to do."), NULL);
+	hint_menu(v, true);
+}
+
+static enum wz_next image_activate(struct wizard *wz, int i)
+{
+	switch (i) {
+	case 0:
+	case 1:
+		wz->task = i == 0 ? WZ_TASK_IMAGE_CREATE : WZ_TASK_IMAGE_SET;
+		load_places(wz);
+		go(wz, WZ_SCR_FOLDER);
+		return WZ_REDRAW;
+	case 2:
+		return start_task(wz, WZ_OP_IMAGE, WZ_TASK_IMAGE_DEREGISTER);
+	default:
+		go(wz, WZ_SCR_ACTION);
+		return WZ_REDRAW;
+	}
+}
+
+/* "USB-DISK: 14.9 GB, 12.1 GB free" */
+static void place_label(const struct wz_place *p, char *buf, size_t size)
+{
+	char total[64], free[64];
+	const char *name = p->label[0] ? p->label : p->dir[0] ? p->dir : p->device;
+
+	wizard_format_size(p->size, g_english, total, sizeof(total));
+	wizard_format_size(p->free, g_english, free, sizeof(free));
+	/* TRANSLATORS: %1$s is a drive's name (its label, or where it is mounted),
+	 * %2$s its size, %3$s its free space. */
+	sfmt(buf, size, _("%1$s: %2$s, %3$s free"), name, total, free);
+}
+
+static void estimate_line(struct wizard *wz, struct wz_view *v)
+{
+	const struct wz_install *pc = cur_pc(wz);
+	char size[64];
+
+	if (wz->task != WZ_TASK_IMAGE_CREATE || !pc || !pc->used_bytes)
+		return;
+	wizard_format_size(pc->used_bytes, g_english, size, sizeof(size));
+	/* TRANSLATORS: %1$s is a size ("12 GB"). */
+	add_line(v, WZ_ST_NORMAL, NULL, _("The image needs at most %1$s of free space (what Windows uses now), usually much less."),
+		 size);
+}
+
+static void folder_view(struct wizard *wz, struct wz_view *v)
+{
+	char label[512], desc[1024];
+
+	view_begin(wz, v, 0, _("Choose a folder"));
+	if (wz->task == WZ_TASK_IMAGE_CREATE)
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("Choose where to save the recovery image: a folder on another drive than Windows, such as a USB hard disk."));
+	else if (wz->task == WZ_TASK_IMAGE_SET)
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("Choose the folder that holds the CustomRefresh.wim to use."));
+	else
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("Choose the folder where the report and the log are saved."));
+	estimate_line(wz, v);
+	if (wz->place < 0 || (size_t)wz->place >= wz->places.n) {
+		if (!wz->be->find_places)
+			add_line(v, WZ_ST_WARN, NULL, "%s",
+				 _("Finding drives is not available in this version yet."));
+		else if (wz->places.n == 0)
+			add_line(v, WZ_ST_WARN, NULL, "%s",
+				 _("No drive that can be written to was found. Connect a USB hard disk or stick and press F5 to look again."));
+		else
+			add_line(v, WZ_ST_DIM, NULL, "%s",
+				 _("Connect a USB hard disk or stick and press F5 to look again."));
+		for (size_t i = 0; i < wz->places.n; i++) {
+			const struct wz_place *p = &wz->places.v[i];
+
+			place_label(p, label, sizeof(label));
+			/* TRANSLATORS: %1$s is a folder ("/media/usb"), %2$s a device
+			 * ("/dev/sdb1"). */
+			sfmt(desc, sizeof(desc), _("Mounted at %1$s, from %2$s."), p->dir, p->device);
+			add_item(v, !p->refuse, label, desc, p->refuse ? _(wr_strerror(p->refuse)) : NULL);
+		}
+		if (wz->places.n)
+			hint_menu(v, true);
+		else
+			snprintf(v->hint, sizeof(v->hint), "%s", _("F5: look again. Esc: back."));
+		return;
+	}
+	/* TRANSLATORS: %1$s is a folder's path. */
+	add_line(v, WZ_ST_HEADING, NULL, _("Folder: %1$s"), wz->folder);
+	if (wz->folders_err)
+		add_line(v, WZ_ST_WARN, NULL, "%s", _("The folders in it could not be read."));
+	add_item(v, true, _("Use this folder"),
+		 wz->task == WZ_TASK_IMAGE_CREATE ? _("Saves the recovery image in this folder, after one more confirmation.") :
+		 wz->task == WZ_TASK_IMAGE_SET ? _("Registers the CustomRefresh.wim in this folder for refresh.") :
+		 _("Saves the report and the log in a new folder inside this one."),
+		 NULL);
+	for (size_t i = 0; i < wz->folders.n; i++) {
+		sfmt(label, sizeof(label), "%s/", wz->folders.names[i]);
+		add_item(v, true, label, _("Opens this folder."), NULL);
+	}
+	if (wz->folders.more)
+		add_line(v, WZ_ST_DIM, NULL,
+			 /* TRANSLATORS: %1$lu is a number of folders. */
+			 ngettext("%1$lu more folder is not shown.", "%1$lu more folders are not shown.",
+				  wz->folders.more),
+			 (unsigned long)wz->folders.more);
+	snprintf(v->hint, sizeof(v->hint), "%s",
+		 _("Arrow keys or a number, then Enter: open a folder or use this one. Esc: up one folder."));
+}
+
+static enum wz_next folder_activate(struct wizard *wz, int i)
+{
+	size_t len;
+
+	if (wz->place < 0 || (size_t)wz->place >= wz->places.n) {
+		wz->place = i;
+		text_copy(wz->folder, sizeof(wz->folder), wz->places.v[i].dir);
+		load_folders(wz);
+		return WZ_REDRAW;
+	}
+	if (i == 0) {
+		switch (wz->task) {
+		case WZ_TASK_IMAGE_CREATE:
+			go(wz, WZ_SCR_IMAGE_CREATE);
+			wz->sel[WZ_SCR_IMAGE_CREATE] = 1;	/* "Go back" first */
+			return WZ_REDRAW;
+		case WZ_TASK_IMAGE_SET:
+			return start_task(wz, WZ_OP_IMAGE, WZ_TASK_IMAGE_SET);
+		default:
+			wz->drive = -1;
+			return start_task(wz, WZ_OP_REPORT, WZ_TASK_REPORT);
+		}
+	}
+	if ((size_t)(i - 1) >= wz->folders.n)
+		return WZ_STAY;
+	len = strlen(wz->folder);
+	if (len + 1 + strlen(wz->folders.names[i - 1]) >= sizeof(wz->folder))
+		return WZ_STAY;	/* deeper than any real folder */
+	snprintf(wz->folder + len, sizeof(wz->folder) - len, "%s%s",
+		 len && wz->folder[len - 1] == '/' ? "" : "/", wz->folders.names[i - 1]);
+	load_folders(wz);
+	return WZ_REDRAW;
+}
+
+/* Esc on D1: up one folder, to the list of places, then back where it came from. */
+static enum wz_next folder_back(struct wizard *wz)
+{
+	const char *root;
+	char *slash;
+	int was = wz->place;
+
+	if (wz->place < 0 || (size_t)wz->place >= wz->places.n) {
+		go(wz, wz->task == WZ_TASK_REPORT ? WZ_SCR_REPORT : WZ_SCR_IMAGE);
+		return WZ_REDRAW;
+	}
+	root = wz->places.v[wz->place].dir;
+	if (!strcmp(wz->folder, root)) {
+		wz->place = -1;
+		wz->folder[0] = '\0';
+		wz->sel[WZ_SCR_FOLDER] = was;
+		return WZ_REDRAW;
+	}
+	slash = strrchr(wz->folder, '/');
+	if (!slash || (size_t)(slash - wz->folder) < strlen(root))
+		text_copy(wz->folder, sizeof(wz->folder), root);
+	else
+		*(slash == wz->folder ? slash + 1 : slash) = '\0';
+	load_folders(wz);
+	return WZ_REDRAW;
+}
+
+static unsigned long image_minutes(const struct wz_install *pc)
+{
+	/* A capture reads and compresses at about 20 MB/s on a hard disk. */
+	uint64_t mb = pc ? pc->used_bytes / (1024 * 1024) : 0;
+
+	return (unsigned long)(mb / 20 / 60) + 2;
+}
+
+static void image_create_view(struct wizard *wz, struct wz_view *v)
+{
+	const struct wz_install *pc = cur_pc(wz);
+	unsigned long m = image_minutes(pc);
+
+	view_begin(wz, v, 0, _(task_label(WZ_TASK_IMAGE_CREATE)));
+	add_line(v, WZ_ST_HEADING, NULL, "%s", _("The recovery image will be saved in this folder:"));
+	add_line(v, WZ_ST_NORMAL, "  ", "%s", wz->folder);
+	if (wz->place >= 0 && (size_t)wz->place < wz->places.n) {
+		char free[64];
+
+		wizard_format_size(wz->places.v[wz->place].free, g_english, free, sizeof(free));
+		/* TRANSLATORS: %1$s is a size ("120 GB"). */
+		add_line(v, WZ_ST_NORMAL, NULL, _("Free space there: %1$s."), free);
+	}
+	estimate_line(wz, v);
+	add_line(v, WZ_ST_NORMAL, NULL,
+		 ngettext("This will take about %1$lu minute.", "This will take about %1$lu minutes.", m),
+		 m);
+	add_blank(v);
+	add_line(v, WZ_ST_NORMAL, "  *", "%s",
+		 _("Windows, its desktop apps and settings are saved; nobody's personal files are."));
+	add_line(v, WZ_ST_NORMAL, "  *", "%s",
+		 _("On the Windows volume only the recovery settings (ReAgent.xml) change, so that a refresh uses this image."));
+	add_line(v, WZ_ST_NORMAL, "  *", "%s",
+		 _("You can stop it with Esc while it runs; nothing is changed then."));
+	add_item(v, true, _("Create the image now"), _("Starts saving the image."), NULL);
+	add_item(v, true, _("Go back"), _("Choose another folder."), NULL);
+	hint_menu(v, true);
+}
+
+static enum wz_next image_create_activate(struct wizard *wz, int i)
+{
+	if (i == 1) {
+		go(wz, WZ_SCR_FOLDER);
+		return WZ_REDRAW;
+	}
+	return start_task(wz, WZ_OP_IMAGE, WZ_TASK_IMAGE_CREATE);
+}
+
+static void report_view(struct wizard *wz, struct wz_view *v)
+{
+	char label[512], desc[512], size[64];
+
+	view_begin(wz, v, 0, _("Save a report"));
+	add_line(v, WZ_ST_NORMAL, NULL, "%s",
+		 _("The check-up report and winrescue's log are saved in a new folder, so that you can send them to the helpdesk."));
+	if (wz->checked && wz->check.support_code[0])
+		/* TRANSLATORS: %1$s is a support code ("D3-7K2"). */
+		add_line(v, WZ_ST_NORMAL, NULL, _("The folder's name ends with the support code %1$s."),
+			 wz->check.support_code);
+	if (!wz->be->find_drives)
+		add_line(v, WZ_ST_DIM, NULL, "%s",
+			 _("Finding USB sticks is not available in this version yet."));
+	else if (wz->drives.n == 0)
+		add_line(v, WZ_ST_WARN, NULL, "%s",
+			 _("No USB stick or other drive was found. Insert a USB stick and press F5 to look again."));
+	else
+		add_line(v, WZ_ST_DIM, NULL, "%s", _("Insert a USB stick and press F5 to look again."));
+	for (size_t i = 0; i < wz->drives.n; i++) {
+		const struct wz_place *p = &wz->drives.v[i];
+
+		wizard_format_size(p->size, g_english, size, sizeof(size));
+		/* TRANSLATORS: %1$s is a drive's label or device, %2$s its file system
+		 * ("vfat"), %3$s its size. */
+		sfmt(label, sizeof(label), _("%1$s (%2$s), %3$s"), p->label[0] ? p->label : p->device,
+		     p->fstype, size);
+		if (p->partition)
+			sfmt(desc, sizeof(desc), _("%1$s, partition %2$u"), p->device, p->partition);
+		else
+			text_copy(desc, sizeof(desc), p->device);
+		add_item(v, !p->refuse, label, desc, p->refuse ? _(wr_strerror(p->refuse)) : NULL);
+	}
+	add_item(v, wz->be->find_places != NULL, _("Save in a folder instead"),
+		 _("Choose a folder on a drive this PC already uses, for example a USB hard disk."),
+		 not_yet(wz, (const void *)wz->be->find_places));
+	add_item(v, true, _("Go back"), _("Choose something else to do."), NULL);
+	hint_menu(v, true);
+}
+
+static enum wz_next report_activate(struct wizard *wz, int i)
+{
+	if ((size_t)i < wz->drives.n) {
+		wz->drive = i;
+		return start_task(wz, WZ_OP_REPORT, WZ_TASK_REPORT);
+	}
+	if ((size_t)i == wz->drives.n) {
+		wz->task = WZ_TASK_REPORT;
+		load_places(wz);
+		go(wz, WZ_SCR_FOLDER);
+		return WZ_REDRAW;
+	}
+	go(wz, WZ_SCR_ACTION);
+	return WZ_REDRAW;
+}
+
+/* ------------------------------------------------------------------------- */
 /* The flow                                                                  */
 
 static void build(struct wizard *wz, struct wz_view *v)
@@ -1206,6 +1662,18 @@ static void build(struct wizard *wz, struct wz_view *v)
 	case WZ_SCR_RESUME:
 		resume_view(wz, v);
 		break;
+	case WZ_SCR_IMAGE:
+		image_view(wz, v);
+		break;
+	case WZ_SCR_FOLDER:
+		folder_view(wz, v);
+		break;
+	case WZ_SCR_IMAGE_CREATE:
+		image_create_view(wz, v);
+		break;
+	case WZ_SCR_REPORT:
+		report_view(wz, v);
+		break;
 	default:
 		console_view(wz, v);
 		break;
@@ -1249,6 +1717,14 @@ static enum wz_next activate(struct wizard *wz, int i)
 		return done_activate(wz, i);
 	case WZ_SCR_RESUME:
 		return resume_activate(wz, i);
+	case WZ_SCR_IMAGE:
+		return image_activate(wz, i);
+	case WZ_SCR_FOLDER:
+		return folder_activate(wz, i);
+	case WZ_SCR_IMAGE_CREATE:
+		return image_create_activate(wz, i);
+	case WZ_SCR_REPORT:
+		return report_activate(wz, i);
 	default:
 		return WZ_STAY;
 	}
@@ -1268,6 +1744,19 @@ static enum wz_next go_back(struct wizard *wz)
 
 	if (is_overlay(wz->screen) || (wz->screen == WZ_SCR_LANGUAGE && wz->overlay_language))
 		return close_overlay(wz);
+	switch (wz->screen) {
+	case WZ_SCR_IMAGE:
+	case WZ_SCR_REPORT:
+		go(wz, WZ_SCR_ACTION);
+		return WZ_REDRAW;
+	case WZ_SCR_IMAGE_CREATE:
+		go(wz, WZ_SCR_FOLDER);
+		return WZ_REDRAW;
+	case WZ_SCR_FOLDER:
+		return folder_back(wz);
+	default:
+		break;
+	}
 	if (wz->screen == WZ_SCR_CONFIRM && wz->op == WZ_OP_REPAIR) {
 		go(wz, WZ_SCR_ACTION);
 		return WZ_REDRAW;
@@ -1287,6 +1776,22 @@ static enum wz_next reload(struct wizard *wz)
 	}
 	if (wz->screen == WZ_SCR_SOURCE || wz->screen == WZ_SCR_ACTION) {
 		load_sources(wz);
+		return WZ_REDRAW;
+	}
+	if (wz->screen == WZ_SCR_FOLDER && wz->place < 0) {
+		load_places(wz);
+		return WZ_REDRAW;
+	}
+	if (wz->screen == WZ_SCR_FOLDER) {
+		load_folders(wz);
+		return WZ_REDRAW;
+	}
+	if (wz->screen == WZ_SCR_REPORT) {
+		load_drives(wz);
+		return WZ_REDRAW;
+	}
+	if (wz->screen == WZ_SCR_IMAGE) {
+		load_image(wz);
 		return WZ_REDRAW;
 	}
 	return WZ_STAY;
@@ -1439,6 +1944,39 @@ static bool on_progress(const struct wz_progress *p, void *ctx)
 	return wz->cancel_requested && !wz->prog.no_return;
 }
 
+/* The image and report flows' work (wizard_run). */
+static int run_task(struct wizard *wz, const struct wz_install *pc)
+{
+	struct wz_backend *be = wz->be;
+	int err;
+
+	switch (wz->task) {
+	case WZ_TASK_IMAGE_CREATE:
+		err = be->image_create(be->ctx, pc, wz->folder, on_progress, wz, &wz->outcome);
+		break;
+	case WZ_TASK_IMAGE_SET:
+		err = be->image_set(be->ctx, pc, wz->folder, &wz->outcome);
+		break;
+	case WZ_TASK_IMAGE_DEREGISTER:
+		err = be->image_deregister(be->ctx, pc, &wz->outcome);
+		break;
+	case WZ_TASK_REPORT:
+		return be->save_report(be->ctx, pc,
+				       wz->drive >= 0 && (size_t)wz->drive < wz->drives.n
+					       ? &wz->drives.v[wz->drive] : NULL,
+				       wz->drive >= 0 ? NULL : wz->folder, on_progress, wz,
+				       &wz->outcome);
+	default:
+		return WR_ERR_INVALID_ARG;
+	}
+	/* What is registered changed: I1 and the sources read it again. */
+	wz->img_loaded = false;
+	wz->sources_loaded = false;
+	if (wz->be->image_status && pc)
+		load_image(wz);
+	return err;
+}
+
 enum wz_next wizard_run(struct wizard *wz)
 {
 	struct wz_install *pc = cur_pc(wz);
@@ -1468,7 +2006,10 @@ enum wz_next wizard_run(struct wizard *wz)
 	}
 	if (wz->tick)
 		wz->tick(wz->tick_ctx);
-	err = wz->be->run[op](wz->be->ctx, pc, cur_source(wz), on_progress, wz, &wz->outcome);
+	if (op == WZ_OP_IMAGE || op == WZ_OP_REPORT)
+		err = run_task(wz, pc);
+	else
+		err = wz->be->run[op](wz->be->ctx, pc, cur_source(wz), on_progress, wz, &wz->outcome);
 	wz->outcome.err = err;
 	wz->running = false;
 	wz->op_done = true;
@@ -1488,6 +2029,7 @@ int wizard_init(struct wizard *wz, struct wz_backend *be, bool plain_console)
 	wz->be = be;
 	wz->plain_console = plain_console;
 	wz->pc = wz->source = -1;
+	wz->place = wz->drive = -1;
 	wz->view_en = calloc(1, sizeof(*wz->view_en));
 	if (!wz->view_en)
 		return -1;

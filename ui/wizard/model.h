@@ -5,6 +5,18 @@
  * redraw, quit, run the long operation); it never draws.  wizard_view() fills a
  * struct wz_view with what the current screen shows, in the current language or in
  * English (helper mode draws both).  Only draw.c includes curses.
+ *
+ * Screen codes (stable: the helpdesk and the tests name screens by them):
+ *   W1..W9  the main flow: language, your PC, check-up, what to do, source, summary,
+ *           confirm, progress, done
+ *   S1 support summary, H1 help, N1 "not available yet" (overlays)
+ *   R1 an interrupted operation found on start, C1 the plain Linux console notice
+ *   I1 recovery image: what is registered; create, use an existing one, deregister
+ *   I2 create a recovery image: where, the estimate, start
+ *   D1 choose a folder (places with label, size, free space; subfolders), for I1's
+ *      create and use-existing and for U1's "save to a folder"
+ *   U1 save a report: USB sticks and other drives, or a folder
+ * Image and report work runs on W8 and ends on W9.
  */
 #ifndef WIZARD_MODEL_H
 #define WIZARD_MODEL_H
@@ -29,6 +41,10 @@ enum wz_screen {
 	WZ_SCR_UNAVAILABLE,	/* N1: "not available in this version yet" */
 	WZ_SCR_RESUME,		/* R1: an interrupted operation was found */
 	WZ_SCR_CONSOLE,		/* C1: the plain Linux console cannot show Japanese */
+	WZ_SCR_IMAGE,		/* I1: the recovery image menu */
+	WZ_SCR_FOLDER,		/* D1: choose a folder */
+	WZ_SCR_IMAGE_CREATE,	/* I2: create a recovery image: confirm */
+	WZ_SCR_REPORT,		/* U1: save a report */
 	WZ_SCR__COUNT
 };
 
@@ -67,7 +83,7 @@ enum wz_style {
 };
 
 #define WZ_VIEW_LINES 260
-#define WZ_VIEW_ITEMS 12
+#define WZ_VIEW_ITEMS 40
 
 struct wz_line {
 	enum wz_style style;
@@ -107,6 +123,15 @@ struct wz_view {
  * asks to stop sets wz->cancel_requested. */
 typedef void (*wz_tick_fn)(void *ctx);
 
+/* Which part of the image and report flows is chosen or running. */
+enum wz_task {
+	WZ_TASK_NONE,
+	WZ_TASK_IMAGE_CREATE,
+	WZ_TASK_IMAGE_SET,
+	WZ_TASK_IMAGE_DEREGISTER,
+	WZ_TASK_REPORT,
+};
+
 struct wizard {
 	struct wz_backend *be;
 	enum wz_screen screen;
@@ -134,6 +159,20 @@ struct wizard {
 	char confirm_code[8];		/* what Reset asks to type */
 	char typed[16];
 	bool typed_wrong;
+	/* Recovery images and reports (I1, I2, D1, U1). */
+	enum wz_task task;		/* what the folder chooser and W8/W9 are for */
+	bool img_loaded;
+	int img_err;
+	struct wz_image_status img;
+	bool places_loaded;
+	struct wz_place_list places;
+	int place;			/* the place D1 is inside, -1: the list of places */
+	char folder[1024];		/* the folder D1 shows (inside place) */
+	struct wz_folder_list folders;
+	int folders_err;
+	bool drives_loaded;
+	struct wz_place_list drives;
+	int drive;			/* the drive chosen on U1, -1: a folder */
 	/* The long operation. */
 	bool pending;			/* wizard_run() is due */
 	enum wz_op running_op;
