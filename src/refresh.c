@@ -129,6 +129,22 @@ static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail
 
 		snprintf(path, sizeof(path), "%s/%s", JOURNAL_DIR, names[i]);
 		ret = wr_ntfs_read_file(vol, path, 64 * 1024, &buf, &n, d);
+		if (ret && !names[i + 1]) {
+			/* The last record's file was being created when the process died
+			 * (its append never returned, so nothing it announced began): a
+			 * stray entry or a half-written file.  Remove it, so the record
+			 * can be written again. */
+			bool dropped = false;
+
+			wr_log(WR_LOG_WARN, "journal: the last record '%s' is unreadable; "
+			       "removing it", path);
+			if (wr_ntfs_drop_stray_entry(vol, path, &dropped, NULL) == WR_OK &&
+			    !dropped)
+				wr_ntfs_unlink(vol, path, NULL);
+			ret = WR_OK;
+			nfiles--;
+			break;
+		}
 		if (ret)
 			break;
 		na = realloc(all, len + n + 1);
@@ -662,6 +678,14 @@ static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_pla
 		    !strcasecmp(p->image_root[i], "$WinRescue"))
 			continue;	/* never: those are the person's or ours */
 		snprintf(path, sizeof(path), "/%s", p->image_root[i]);
+		{
+			/* The apply was killed while creating this very name. */
+			bool dropped = false;
+
+			ret = wr_ntfs_drop_stray_entry(vol, path, &dropped, d);
+			if (ret)
+				return ret;
+		}
 		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK)
 			continue;
 		wr_log(WR_LOG_INFO, "removing '%s' left by an interrupted apply", path);

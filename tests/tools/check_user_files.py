@@ -22,12 +22,22 @@ SYSTEM_ROOT = {"windows", "program files", "program files (x86)", "programdata",
 IMAGE_PROFILES = {"default", "all users", "default user", "desktop.ini"}
 
 
+STRAY = []   # stray entries (kind "s") of the last listing loaded
+
+
 def load(path):
+    """Entries by lower-cased path.  Stray entries (kind "s": a folder entry a
+    killed writer left pointing at nothing, which the resume removes) are not
+    files: they go to STRAY, not into the listing."""
     entries = {}
+    del STRAY[:]
     with open(path, encoding="utf-8", errors="surrogateescape") as f:
         for line in f:
             cols = line.rstrip("\n").split("\t")
             if len(cols) != 12:
+                continue
+            if cols[2] == "s":
+                STRAY.append(cols[0])
                 continue
             entries[cols[0].lower()] = dict(zip(["path"] + FIELDS, cols))
     return entries
@@ -46,12 +56,14 @@ def is_user_entry(path):
 
 
 def main():
-    before, after = load(sys.argv[1]), load(sys.argv[2])
+    before = load(sys.argv[1])
+    after = load(sys.argv[2])
     final = "--final" in sys.argv
+    problems_stray = ["stray entry left after the refresh: " + p for p in STRAY] if final else []
     # \Windows.old, and the numbered ones earlier refreshes left (Windows.old.000).
     old_dirs = sorted({"/" + k.split("/")[1] for k in after
                        if k.split("/")[1].startswith("windows.old")})
-    problems = []
+    problems = problems_stray
     checked = 0
     for key, b in before.items():
         if not is_user_entry(b["path"]):
