@@ -23,7 +23,6 @@
  * resume simply runs the plan again, skipping steps that ended.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,133 +95,19 @@ static int strv_push(char ***v, size_t *n, const char *s)
 /* The journal on the target volume. */
 
 struct jrnl {
-	struct wr_ntfs *vol;
+	struct wr_vjournal v;		/* the records (vol, journal) */
 	struct wr_blockdev_lock *lock;	/* our hold on the target, see do_boot */
-	struct wr_journal j;	/* what is on disk, kept in step with appends */
-	unsigned fault_after;	/* tests: SIGKILL after this many appends (0 = never) */
-	unsigned appended;
 };
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int jrnl_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail *d)
-{
-	char **names = NULL, *all = NULL;
-	size_t len = 0, nfiles;
-	int ret;
-
-	memset(j, 0, sizeof(*j));
-	ret = wr_ntfs_list(vol, JOURNAL_DIR, &names, d);
-	if (ret)
-		return ret;
-	/* Names are zero-padded numbers: sorting them sorts the records. */
-	nfiles = wr_strv_len(names);
-	qsort(names, nfiles, sizeof(*names), cmp_names);
-	for (size_t i = 0; names[i] && !ret; i++) {
-		char path[256];
-		void *buf = NULL;
-		size_t n = 0;
-		char *na;
-
-		snprintf(path, sizeof(path), "%s/%s", JOURNAL_DIR, names[i]);
-		ret = wr_ntfs_read_file(vol, path, 64 * 1024, &buf, &n, d);
-		if (ret && !names[i + 1]) {
-			/* The last record's file was being created when the process died
-			 * (its append never returned, so nothing it announced began): a
-			 * stray entry or a half-written file.  Remove it, so the record
-			 * can be written again. */
-			bool dropped = false;
-
-			wr_log(WR_LOG_WARN, "journal: the last record '%s' is unreadable; "
-			       "removing it", path);
-			if (wr_ntfs_drop_stray_entry(vol, path, &dropped, NULL) == WR_OK &&
-			    !dropped)
-				wr_ntfs_unlink(vol, path, NULL);
-			ret = WR_OK;
-			nfiles--;
-			break;
-		}
-		if (ret)
-			break;
-		na = realloc(all, len + n + 1);
-		if (!na) {
-			free(buf);
-			ret = WR_ERR_NOMEM;
-			break;
-		}
-		all = na;
-		memcpy(all + len, buf, n);
-		len += n;
-		free(buf);
-	}
-	wr_ntfs_list_free(names);
-	if (!ret)
-		ret = wr_journal_parse(all ? all : "", len, j, d);
-	free(all);
-	/* Only the last record can be torn (the process died while writing it): a damaged
-	 * record with good ones after it means the journal cannot be trusted at all. */
-	if (!ret && j->n + 1 < nfiles) {
-		wr_journal_release(j);
-		ret = wr_detail_setf(d, WR_ERR_JOURNAL, 0, JOURNAL_DIR,
-				     "%zu journal files but only %zu good records", nfiles, j->n);
-	}
-	return ret;
-}
 
 static int jrnl_append(struct jrnl *jr, const char *kind, const char *f0, const char *f1,
 		       struct wr_detail *d)
 {
-	const char *fields[3] = { f0, f0 ? f1 : NULL, NULL };
-	char *line = NULL, path[256];
-	size_t len;
-	struct wr_journal_record *nv;
-	int ret;
-
-	ret = wr_journal_format((unsigned)jr->j.n + 1, kind, fields, &line, &len, d);
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/%06zu", JOURNAL_DIR, jr->j.n + 1);
-	ret = wr_ntfs_write_file(jr->vol, path, line, len, d);
-	free(line);
-	/* On the disk before the step it announces begins (a power cut, not only a
-	 * killed process). */
-	if (!ret)
-		ret = wr_ntfs_sync(jr->vol, d);
-	if (ret)
-		return ret;
-	nv = realloc(jr->j.v, (jr->j.n + 1) * sizeof(*nv));
-	if (!nv)
-		return WR_ERR_NOMEM;
-	jr->j.v = nv;
-	memset(&nv[jr->j.n], 0, sizeof(nv[0]));
-	nv[jr->j.n].seq = (unsigned)jr->j.n + 1;
-	snprintf(nv[jr->j.n].kind, sizeof(nv[jr->j.n].kind), "%s", kind);
-	nv[jr->j.n].fields = calloc(3, sizeof(char *));
-	if (!nv[jr->j.n].fields)
-		return WR_ERR_NOMEM;
-	for (size_t i = 0; fields[i]; i++) {
-		nv[jr->j.n].fields[i] = strdup(fields[i]);
-		if (!nv[jr->j.n].fields[i])
-			return WR_ERR_NOMEM;
-		nv[jr->j.n].nfields++;
-	}
-	jr->j.n++;
-	wr_log(WR_LOG_INFO, "journal %zu: %s %s %s", jr->j.n, kind, f0 ? f0 : "",
-	       f0 && f1 ? f1 : "");
-	if (jr->fault_after && ++jr->appended >= jr->fault_after) {
-		/* Test switch (WINRESCUE_FAULT_AFTER): die here, as a power cut would. */
-		wr_log(WR_LOG_WARN, "fault injection: killed after journal record %zu", jr->j.n);
-		raise(SIGKILL);
-	}
-	return WR_OK;
+	return wr_vjournal_append(&jr->v, kind, f0, f1, d);
 }
 
 static bool jrnl_ended(const struct jrnl *jr, const char *step, const char *arg)
 {
-	return wr_journal_find(&jr->j, "end", step, arg) != NULL;
+	return wr_vjournal_ended(&jr->v, step, arg);
 }
 
 /* ---------------------------------------------------------------------------- */
@@ -614,7 +499,7 @@ static int step_move(struct jrnl *jr, const char *from, const char *to, struct w
 		return WR_OK;
 	ret = jrnl_append(jr, "begin", "move", from, d);
 	if (!ret)
-		ret = move_idempotent(jr->vol, from, to, d);
+		ret = move_idempotent(jr->v.vol, from, to, d);
 	if (!ret)
 		ret = jrnl_append(jr, "end", "move", from, d);
 	return ret;
@@ -641,7 +526,7 @@ static int do_move_aside(struct jrnl *jr, const struct wr_refresh_plan *p, struc
 		if (ret)
 			return ret;
 	}
-	ret = ensure_dir(jr->vol, old, d);
+	ret = ensure_dir(jr->v.vol, old, d);
 	for (size_t i = 0; !ret && i < p->nmove_aside; i++) {
 		snprintf(from, sizeof(from), "/%s", p->move_aside[i]);
 		snprintf(to, sizeof(to), "%s/%s", old, p->move_aside[i]);
@@ -653,7 +538,7 @@ static int do_move_aside(struct jrnl *jr, const struct wr_refresh_plan *p, struc
 			continue;
 		ret = jrnl_append(jr, "begin", "delete", from, d);
 		if (!ret) {
-			ret = wr_ntfs_unlink(jr->vol, from, d);
+			ret = wr_ntfs_unlink(jr->v.vol, from, d);
 			if (ret == WR_ERR_NOT_FOUND)
 				ret = WR_OK;
 		}
@@ -721,7 +606,7 @@ static int do_apply(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refr
 
 	if (jrnl_ended(jr, "apply", p->source))
 		return WR_OK;
-	if (wr_journal_find(&jr->j, "begin", "apply", p->source)) {
+	if (wr_journal_find(&jr->v.j, "begin", "apply", p->source)) {
 		ret = remove_partial_apply(*volp, p, d);
 		if (ret)
 			return ret;
@@ -731,7 +616,7 @@ static int do_apply(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refr
 		return ret;
 	wr_ntfs_close(*volp);
 	*volp = NULL;
-	jr->vol = NULL;
+	jr->v.vol = NULL;
 	if (p->ext.offset || p->ext.partition) {
 		ret = wr_loopdev_attach(&p->ext, false, &loop, d);
 		if (ret)
@@ -747,7 +632,7 @@ reopen:
 
 		if (r2 && !ret)
 			return r2;
-		jr->vol = *volp;
+		jr->v.vol = *volp;
 		if (ret || r2)
 			return ret ? ret : r2;
 	}
@@ -761,7 +646,7 @@ static int merge_dir(struct jrnl *jr, const char *from, const char *to, struct w
 	char **names = NULL;
 	int ret;
 
-	ret = wr_ntfs_list(jr->vol, from, &names, d);
+	ret = wr_ntfs_list(jr->v.vol, from, &names, d);
 	if (ret)
 		return ret == WR_ERR_NOT_FOUND ? WR_OK : ret;
 	for (size_t i = 0; names[i] && !ret; i++) {
@@ -770,9 +655,9 @@ static int merge_dir(struct jrnl *jr, const char *from, const char *to, struct w
 
 		snprintf(f, sizeof(f), "%s/%s", from, names[i]);
 		snprintf(t, sizeof(t), "%s/%s", to, names[i]);
-		if (wr_ntfs_stat(jr->vol, f, &sf, NULL) != WR_OK)
+		if (wr_ntfs_stat(jr->v.vol, f, &sf, NULL) != WR_OK)
 			continue;	/* moved before a crash */
-		if (wr_ntfs_stat(jr->vol, t, &st, NULL) != WR_OK) {
+		if (wr_ntfs_stat(jr->v.vol, t, &st, NULL) != WR_OK) {
 			ret = step_move(jr, f, t, d);
 		} else if (sf.mft_ref == st.mft_ref) {
 			ret = step_move(jr, f, t, d);	/* half-done move */
@@ -794,12 +679,12 @@ static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_de
 	int ret;
 
 	snprintf(old_users, sizeof(old_users), "/%s/Users", p->old_dir);
-	ret = wr_ntfs_list(jr->vol, old_users, &names, d);
+	ret = wr_ntfs_list(jr->v.vol, old_users, &names, d);
 	if (ret == WR_ERR_NOT_FOUND)
 		return WR_OK;
 	if (ret)
 		return ret;
-	ret = ensure_dir(jr->vol, "/Users", d);
+	ret = ensure_dir(jr->v.vol, "/Users", d);
 	for (size_t i = 0; names[i] && !ret; i++) {
 		struct wr_ntfs_stat st;
 
@@ -807,7 +692,7 @@ static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_de
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", old_users, names[i]);
 		snprintf(to, sizeof(to), "/Users/%s", names[i]);
-		if (wr_ntfs_stat(jr->vol, from, &st, NULL) == WR_OK && st.is_reparse &&
+		if (wr_ntfs_stat(jr->v.vol, from, &st, NULL) == WR_OK && st.is_reparse &&
 		    !jrnl_ended(jr, "move", from)) {
 			wr_log(WR_LOG_INFO, "left reparse point '%s' in Windows.old", from);
 			continue;	/* a junction is not a profile: never followed */
@@ -819,8 +704,8 @@ static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_de
 		return ret;
 	/* Count from the journal, so a resumed refresh reports the whole refresh. */
 	p->profiles_kept = 0;
-	for (size_t i = 0; i < jr->j.n; i++) {
-		const struct wr_journal_record *r = &jr->j.v[i];
+	for (size_t i = 0; i < jr->v.j.n; i++) {
+		const struct wr_journal_record *r = &jr->v.j.v[i];
 		size_t n = strlen(old_users);
 
 		if (!strcmp(r->kind, "end") && r->nfields == 2 && !strcmp(r->fields[0], "move") &&
@@ -835,7 +720,7 @@ static int do_move_back(struct jrnl *jr, struct wr_refresh_plan *p, struct wr_de
 	/* Store apps (Windows 8 and 8.1 keep them across a refresh). */
 	if (p->windows->major == 6 && p->windows->minor >= 2) {
 		snprintf(from, sizeof(from), "/%s/Program Files/WindowsApps", p->old_dir);
-		ret = ensure_dir(jr->vol, "/Program Files/WindowsApps", d);
+		ret = ensure_dir(jr->v.vol, "/Program Files/WindowsApps", d);
 		if (!ret)
 			ret = merge_dir(jr, from, "/Program Files/WindowsApps", d);
 	}
@@ -989,7 +874,7 @@ static int install_hive(struct jrnl *jr, const char *path, const char *host,
 	snprintf(pristine, sizeof(pristine), "%s.wr-pristine", path);
 	if (jrnl_ended(jr, "install", path))
 		return WR_OK;
-	if (!wr_journal_find(&jr->j, "begin", "install", path)) {
+	if (!wr_journal_find(&jr->v.j, "begin", "install", path)) {
 		FILE *f = fopen(host, "rb");
 		void *buf = NULL;
 		long len;
@@ -1003,23 +888,23 @@ static int install_hive(struct jrnl *jr, const char *path, const char *host,
 			return wr_detail_set(d, WR_ERR_READ, errno, host);
 		}
 		fclose(f);
-		ret = wr_ntfs_write_file(jr->vol, fresh, buf, (size_t)len, d);
+		ret = wr_ntfs_write_file(jr->v.vol, fresh, buf, (size_t)len, d);
 		free(buf);
 		if (!ret)
 			ret = jrnl_append(jr, "begin", "install", path, d);
 		if (ret)
 			return ret;
 	}
-	have_path = wr_ntfs_stat(jr->vol, path, &st, NULL) == WR_OK;
-	have_fresh = wr_ntfs_stat(jr->vol, fresh, &st, NULL) == WR_OK;
-	have_pristine = wr_ntfs_stat(jr->vol, pristine, &st, NULL) == WR_OK;
+	have_path = wr_ntfs_stat(jr->v.vol, path, &st, NULL) == WR_OK;
+	have_fresh = wr_ntfs_stat(jr->v.vol, fresh, &st, NULL) == WR_OK;
+	have_pristine = wr_ntfs_stat(jr->v.vol, pristine, &st, NULL) == WR_OK;
 	ret = WR_OK;
 	if (have_path && have_fresh && !have_pristine)
-		ret = move_idempotent(jr->vol, path, pristine, d);
+		ret = move_idempotent(jr->v.vol, path, pristine, d);
 	else if (have_path && have_fresh && have_pristine)
-		ret = wr_ntfs_unlink(jr->vol, path, d);	/* a half-done swap: path is a link */
+		ret = wr_ntfs_unlink(jr->v.vol, path, d);	/* a half-done swap: path is a link */
 	if (!ret && have_fresh)
-		ret = move_idempotent(jr->vol, fresh, path, d);
+		ret = move_idempotent(jr->v.vol, fresh, path, d);
 	if (!ret)
 		ret = jrnl_append(jr, "end", "install", path, d);
 	return ret;
@@ -1061,9 +946,9 @@ static int write_answer_file(struct jrnl *jr, const struct wr_refresh_plan *p,
 	ret = wr_unattend_build(p->windows, p->image.arch, p->image.languages, &xml, &len,
 				&written, d);
 	if (!ret)
-		ret = ensure_dir(jr->vol, "/Windows/Panther", d);
+		ret = ensure_dir(jr->v.vol, "/Windows/Panther", d);
 	if (!ret)
-		ret = wr_ntfs_write_file(jr->vol, "/Windows/Panther/unattend.xml", xml, len, d);
+		ret = wr_ntfs_write_file(jr->v.vol, "/Windows/Panther/unattend.xml", xml, len, d);
 	free(xml);
 	if (!ret)
 		wr_log(WR_LOG_INFO, "answer file written (fields 0x%x)", written);
@@ -1089,14 +974,14 @@ static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct 
 	hive_path(&t, "SYSTEM", new_sys, sizeof(new_sys));
 	hive_path(&t, "old-SOFTWARE", old_sw, sizeof(old_sw));
 	hive_path(&t, "SOFTWARE", new_sw, sizeof(new_sw));
-	if (!wr_journal_find(&jr->j, "begin", "accounts", p->old_dir))
+	if (!wr_journal_find(&jr->v.j, "begin", "accounts", p->old_dir))
 		ret = jrnl_append(jr, "begin", "accounts", p->old_dir, d);
 	/* Edit copies of the new hives (from the pristine ones when a crash left the
 	 * swap half done, so an edit is never applied twice). */
 	if (!ret)
-		ret = copy_out_old_hive(jr->vol, p, "SYSTEM", old_sys, d);
+		ret = copy_out_old_hive(jr->v.vol, p, "SYSTEM", old_sys, d);
 	if (!ret)
-		ret = copy_out_old_hive(jr->vol, p, "SOFTWARE", old_sw, d);
+		ret = copy_out_old_hive(jr->v.vol, p, "SOFTWARE", old_sw, d);
 	for (size_t i = 0; !ret && i < 2; i++) {
 		const char *name = i ? "SOFTWARE" : "SYSTEM";
 		char pristine[256];
@@ -1104,8 +989,8 @@ static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct 
 
 		snprintf(path, sizeof(path), "/%s/%s", CONFIG, name);
 		snprintf(pristine, sizeof(pristine), "/%s/%s.wr-pristine", CONFIG, name);
-		ret = wr_ntfs_copy_out(jr->vol,
-				       wr_ntfs_stat(jr->vol, pristine, &st, NULL) == WR_OK ? pristine
+		ret = wr_ntfs_copy_out(jr->v.vol,
+				       wr_ntfs_stat(jr->v.vol, pristine, &st, NULL) == WR_OK ? pristine
 											  : path,
 				       i ? new_sw : new_sys, d);
 	}
@@ -1124,7 +1009,7 @@ static int do_accounts(struct jrnl *jr, const struct wr_refresh_plan *p, struct 
 	/* SAM and SECURITY: the old ones, whole (accounts, passwords, LSA secrets). */
 	for (size_t i = 0; !ret && carried[i]; i++) {
 		hive_path(&t, carried[i], host, sizeof(host));
-		if (copy_out_old(jr->vol, p, carried[i], host, d) != WR_OK)
+		if (copy_out_old(jr->v.vol, p, carried[i], host, d) != WR_OK)
 			continue;	/* no transaction log: fine */
 		snprintf(path, sizeof(path), "/%s/%s", CONFIG, carried[i]);
 		ret = install_hive(jr, path, host, d);
@@ -1168,7 +1053,7 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 
 	if (jrnl_ended(jr, "removed-apps", p->old_dir)) {
 		const struct wr_journal_record *r =
-			wr_journal_find(&jr->j, "note", "apps-removed", NULL);
+			wr_journal_find(&jr->v.j, "note", "apps-removed", NULL);
 
 		if (r && r->nfields == 2)
 			p->apps_removed = strtoul(r->fields[1], NULL, 10);
@@ -1179,9 +1064,9 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	snprintf(old_sw, sizeof(old_sw), "%s/old", dir);
 	snprintf(new_sw, sizeof(new_sw), "%s/new", dir);
 	snprintf(path, sizeof(path), "/%s/%s/SOFTWARE", p->old_dir, CONFIG);
-	ret = wr_hivelog_copy_out(jr->vol, path, old_sw, NULL, d);
+	ret = wr_hivelog_copy_out(jr->v.vol, path, old_sw, NULL, d);
 	if (!ret)
-		ret = wr_ntfs_copy_out(jr->vol, "/" CONFIG "/SOFTWARE", new_sw, d);
+		ret = wr_ntfs_copy_out(jr->v.vol, "/" CONFIG "/SOFTWARE", new_sw, d);
 	if (!ret)
 		ret = machine_apps(old_sw, &old_apps, d);
 	if (!ret)
@@ -1199,21 +1084,21 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	rp.date = date;
 	rp.texts = o->report_texts;
 	if (!ret)
-		ret = wr_ntfs_list(jr->vol, "/Users", &users, d);
+		ret = wr_ntfs_list(jr->v.vol, "/Users", &users, d);
 	for (size_t i = 0; !ret && users[i]; i++) {
 		struct wr_ntfs_stat st;
 		char desktop[600];
 
 		snprintf(desktop, sizeof(desktop), "/Users/%s/Desktop", users[i]);
 		if (in_list(image_profiles, users[i]) ||
-		    wr_ntfs_stat(jr->vol, desktop, &st, NULL) != WR_OK || !st.is_dir ||
+		    wr_ntfs_stat(jr->v.vol, desktop, &st, NULL) != WR_OK || !st.is_dir ||
 		    st.is_reparse)
 			continue;
 		rp.user = users[i];
 		ret = wr_report_removed_apps(&removed, &rp, &html, &len, d);
 		if (!ret) {
 			snprintf(path, sizeof(path), "%s/Removed Apps.html", desktop);
-			ret = wr_ntfs_write_file(jr->vol, path, html, len, d);
+			ret = wr_ntfs_write_file(jr->v.vol, path, html, len, d);
 		}
 		free(html);
 		html = NULL;
@@ -1224,9 +1109,9 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	if (!ret)
 		ret = wr_report_removed_apps(&removed, &rp, &html, &len, d);
 	if (!ret)
-		ret = ensure_dir(jr->vol, STATE_DIR "/logs", d);
+		ret = ensure_dir(jr->v.vol, STATE_DIR "/logs", d);
 	if (!ret)
-		ret = wr_ntfs_write_file(jr->vol, STATE_DIR "/logs/Removed Apps.html", html, len, d);
+		ret = wr_ntfs_write_file(jr->v.vol, STATE_DIR "/logs/Removed Apps.html", html, len, d);
 	if (!ret && wr_log_path()) {
 		char host[4200], *slash;
 		FILE *f;
@@ -1314,16 +1199,16 @@ static int do_finish(struct jrnl *jr, struct wr_detail *d)
 		char path[256];
 
 		snprintf(path, sizeof(path), "/%s/%s.wr-pristine", CONFIG, hives[i]);
-		ret = wr_ntfs_unlink(jr->vol, path, d);
+		ret = wr_ntfs_unlink(jr->v.vol, path, d);
 		if (ret == WR_ERR_NOT_FOUND)
 			ret = WR_OK;
 	}
 	if (!ret)
 		ret = jrnl_append(jr, "done", "refresh", NULL, d);
 	if (!ret)
-		ret = archive_journal(jr->vol, d);
+		ret = archive_journal(jr->v.vol, d);
 	if (!ret)
-		copy_log_to_volume(jr->vol);
+		copy_log_to_volume(jr->v.vol);
 	return ret;
 }
 
@@ -1559,7 +1444,7 @@ static int do_boot(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refre
 	if (ret)
 		return ret;
 	wr_ntfs_close(*volp);
-	*volp = jr->vol = NULL;
+	*volp = jr->v.vol = NULL;
 	/* bootfiles takes its own hold on the disk: hand ours over for the moment. */
 	wr_blockdev_unlock(jr->lock);
 	jr->lock = NULL;
@@ -1567,7 +1452,7 @@ static int do_boot(struct jrnl *jr, struct wr_ntfs **volp, const struct wr_refre
 	r2 = wr_blockdev_lock(&p->ext, &jr->lock, ret ? NULL : d);
 	if (!r2)
 		r2 = wr_ntfs_open(&p->ext, WR_NTFS_RDWR, volp, ret ? NULL : d);
-	jr->vol = *volp;
+	jr->v.vol = *volp;
 	if (ret || r2)
 		return ret ? ret : r2;
 	return jrnl_append(jr, "end", "boot", p->old_dir, d);
@@ -1608,13 +1493,6 @@ bool wr_refresh_pending(struct wr_ntfs *vol)
 	return wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK && st.is_dir;
 }
 
-static unsigned fault_after(void)
-{
-	const char *s = getenv("WINRESCUE_FAULT_AFTER");
-
-	return s ? (unsigned)strtoul(s, NULL, 10) : 0;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -1633,7 +1511,6 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	int ret;
 
 	memset(&jr, 0, sizeof(jr));
-	jr.fault_after = fault_after();
 	ret = report_step(fn, ctx, WR_PROG_STEP_BEGIN, 1, 1, step_names[1]);
 	if (ret)
 		return ret;
@@ -1645,7 +1522,7 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	ret = wr_ntfs_open(&p->ext, flags, &vol, d);
 	if (ret)
 		goto out;
-	jr.vol = vol;
+	wr_vjournal_init(&jr.v, vol, JOURNAL_DIR);
 	{
 		struct wr_ntfs_stat st;
 
@@ -1672,7 +1549,7 @@ int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	if (!ret)
 		ret = run_steps(&jr, &vol, p, o, fn, ctx, d);
 out:
-	wr_journal_release(&jr.j);
+	wr_journal_release(&jr.v.j);
 	wr_ntfs_close(vol);
 	wr_blockdev_unlock(jr.lock);
 	p->seconds = now_s() - start;
@@ -1690,7 +1567,6 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 
 	memset(&jr, 0, sizeof(jr));
 	memset(p, 0, sizeof(*p));
-	jr.fault_after = fault_after();
 	ret = wr_blockdev_check_not_live(o->target, d);
 	if (!ret)
 		ret = wr_blockdev_resolve(o->target, o->partition, &p->ext, d);
@@ -1705,27 +1581,27 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	ret = wr_ntfs_open(&p->ext, WR_NTFS_RDWR | WR_NTFS_IGNORE_HIBERFILE, &vol, d);
 	if (ret)
 		goto out;
-	jr.vol = vol;
-	ret = jrnl_load(vol, &jr.j, d);
+	wr_vjournal_init(&jr.v, vol, JOURNAL_DIR);
+	ret = wr_vjournal_load(&jr.v, d);
 	if (ret == WR_ERR_NOT_FOUND) {
 		ret = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, JOURNAL_DIR);
 		goto out;
 	}
 	if (ret)
 		goto out;
-	if (jr.j.torn_tail)
+	if (jr.v.j.torn_tail)
 		wr_log(WR_LOG_WARN, "journal: a torn last record was ignored");
-	if (wr_journal_find(&jr.j, "done", "refresh", NULL)) {
+	if (wr_journal_find(&jr.v.j, "done", "refresh", NULL)) {
 		ret = archive_journal(vol, d);	/* only the archiving was left */
 		goto out;
 	}
-	if (!wr_journal_find(&jr.j, "planned", "refresh", NULL)) {
+	if (!wr_journal_find(&jr.v.j, "planned", "refresh", NULL)) {
 		/* Died while writing the plan: nothing was moved yet (the plan is written
 		 * whole before the first step begins).  Remove the unfinished journal so
 		 * the refresh can simply be started again -- but only when it really holds
 		 * nothing but plan records. */
-		for (size_t i = 0; i < jr.j.n; i++)
-			if (strcmp(jr.j.v[i].kind, "plan")) {
+		for (size_t i = 0; i < jr.v.j.n; i++)
+			if (strcmp(jr.v.j.v[i].kind, "plan")) {
 				ret = wr_detail_set(d, WR_ERR_JOURNAL, 0, JOURNAL_DIR);
 				goto out;
 			}
@@ -1734,7 +1610,7 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 			ret = wr_detail_set(d, WR_ERR_NOTHING_TO_RESUME, 0, o->target);
 		goto out;
 	}
-	ret = plan_from_journal(&jr.j, p, d);
+	ret = plan_from_journal(&jr.v.j, p, d);
 	/* The apply is journaled under the host path the image had when the refresh
 	 * began; a factory image is mounted again, maybe elsewhere. */
 	if (!ret && p->source_partition)
@@ -1745,12 +1621,12 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 		snprintf(first, sizeof(first), "%s", p->source);
 		ret = stage_source(p, d);
 		if (!ret)
-			ret = rename_source_records(&jr.j, first, p->source);
+			ret = rename_source_records(&jr.v.j, first, p->source);
 	}
 	if (!ret)
 		ret = run_steps(&jr, &vol, p, o, fn, ctx, d);
 out:
-	wr_journal_release(&jr.j);
+	wr_journal_release(&jr.v.j);
 	wr_ntfs_close(vol);
 	wr_blockdev_unlock(jr.lock);
 	p->seconds = now_s() - start;

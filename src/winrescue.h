@@ -1188,6 +1188,33 @@ const struct wr_journal_record *wr_journal_find(const struct wr_journal *j, cons
 						const char *field0, const char *field1);
 
 /* ------------------------------------------------------------------------- */
+/* vjournal: an operation's journal kept on the NTFS volume it changes, one     */
+/* record per file in a folder (\$WinRescue\journal), each flushed to the      */
+/* device before the step it announces begins.  Refresh and reset use it.       */
+/* ------------------------------------------------------------------------- */
+
+struct wr_vjournal {
+	struct wr_ntfs *vol;
+	char dir[64];		/* "/$WinRescue/journal" */
+	struct wr_journal j;	/* what is on disk, kept in step with appends */
+	unsigned fault_after;	/* tests: SIGKILL after this many appends (0 = never),
+				 * from WINRESCUE_FAULT_AFTER */
+	unsigned appended;
+};
+
+void wr_vjournal_init(struct wr_vjournal *jr, struct wr_ntfs *vol, const char *dir);
+void wr_vjournal_release(struct wr_vjournal *jr);
+/* Read the records (the folder must exist: WR_ERR_NOT_FOUND otherwise).  The last
+ * record's file, when unreadable (a kill cut its creation short), is removed when
+ * the volume is writable; a damaged record before good ones is WR_ERR_JOURNAL. */
+int wr_vjournal_load(struct wr_vjournal *jr, struct wr_detail *d);
+/* Append a record (kind, f0, f1; f1 may be NULL) and flush it to the device. */
+int wr_vjournal_append(struct wr_vjournal *jr, const char *kind, const char *f0,
+		       const char *f1, struct wr_detail *d);
+/* Whether an "end" record of (step, arg) is there. */
+bool wr_vjournal_ended(const struct wr_vjournal *jr, const char *step, const char *arg);
+
+/* ------------------------------------------------------------------------- */
 /* report: "Removed Apps.html", the page a refresh leaves on each user's       */
 /* Desktop (what Windows 8's own Refresh leaves): the desktop apps that were    */
 /* removed, with their publishers' websites.                                    */
