@@ -39,6 +39,15 @@ struct fake {
 	int find_pcs_calls, find_sources_calls, run_calls[WZ_OP__COUNT];
 	double clock;
 	bool aborted;
+	/* Recovery images, places, drives, the report. */
+	struct wz_image_status img;
+	struct wz_place_list places, drives;
+	size_t nfolders;		/* subfolders every folder has (names "F01"...) */
+	int img_calls, create_calls, set_calls, dereg_calls, report_calls, list_calls;
+	char last_dir[1024];
+	struct wz_place last_drive;
+	bool report_to_drive;
+	int task_err;
 };
 
 static struct fake F;
@@ -126,6 +135,143 @@ FAKE_OP(fake_reset, WZ_OP_RESET)
 FAKE_OP(fake_resume, WZ_OP_RESUME)
 FAKE_OP(fake_scan, WZ_OP_SCAN)
 
+static int fake_image_status(void *ctx, const struct wz_install *pc, struct wz_image_status *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->img_calls++;
+	*out = f->img;
+	return 0;
+}
+
+static int fake_image_create(void *ctx, const struct wz_install *pc, const char *dir,
+			     wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->create_calls++;
+	snprintf(f->last_dir, sizeof(f->last_dir), "%s", dir);
+	for (unsigned k = 0; k <= 8; k++) {
+		struct wz_progress p = { 1, 1, N_("Saving the recovery image"), k, 8, false };
+
+		f->clock += 10;
+		if (cb(&p, cbctx)) {
+			f->aborted = true;
+			return WR_ERR_ABORTED;
+		}
+	}
+	if (f->task_err)
+		return f->task_err;
+	out->path_msg = N_("The recovery image was saved in this file:");
+	snprintf(out->path, sizeof(out->path), "%s/CustomRefresh.wim", dir);
+	out->note = N_("A refresh of this Windows will now use this image.");
+	f->img.registered = true;
+	f->img.index = 1;
+	snprintf(f->img.path, sizeof(f->img.path), "\\RefreshImage");
+	return 0;
+}
+
+static int fake_image_set(void *ctx, const struct wz_install *pc, const char *dir,
+			  struct wz_outcome *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->set_calls++;
+	snprintf(f->last_dir, sizeof(f->last_dir), "%s", dir);
+	if (f->task_err)
+		return f->task_err;
+	out->path_msg = N_("This recovery image is now registered:");
+	snprintf(out->path, sizeof(out->path), "%s/CustomRefresh.wim", dir);
+	return 0;
+}
+
+static int fake_image_deregister(void *ctx, const struct wz_install *pc, struct wz_outcome *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->dereg_calls++;
+	f->img.registered = false;
+	out->summary = N_("The recovery image is no longer registered. A refresh will use the PC maker's recovery image or installation media.");
+	return 0;
+}
+
+static int fake_find_places(void *ctx, const struct wz_install *pc, struct wz_place_list *out)
+{
+	(void)pc;
+	*out = ((struct fake *)ctx)->places;
+	return 0;
+}
+
+static int fake_list_folders(void *ctx, const char *dir, struct wz_folder_list *out)
+{
+	struct fake *f = ctx;
+
+	f->list_calls++;
+	snprintf(f->last_dir, sizeof(f->last_dir), "%s", dir);
+	/* Folders named after their depth, so a test sees where it is. */
+	for (size_t i = 0; i < f->nfolders; i++) {
+		if (out->n < WZ_MAX_FOLDERS)
+			snprintf(out->names[out->n++], sizeof(out->names[0]), "F%02zu", i + 1);
+		else
+			out->more++;
+	}
+	return 0;
+}
+
+static int fake_find_drives(void *ctx, const struct wz_install *pc, struct wz_place_list *out)
+{
+	(void)pc;
+	*out = ((struct fake *)ctx)->drives;
+	return 0;
+}
+
+static int fake_save_report(void *ctx, const struct wz_install *pc, const struct wz_place *drive,
+			    const char *dir, wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct fake *f = ctx;
+	struct wz_progress p = { 1, 2, N_("Making the report"), 0, 1, false };
+
+	(void)pc;
+	f->report_calls++;
+	f->report_to_drive = drive != NULL;
+	if (drive)
+		f->last_drive = *drive;
+	snprintf(f->last_dir, sizeof(f->last_dir), "%s", dir ? dir : "");
+	if (cb(&p, cbctx))
+		return WR_ERR_ABORTED;
+	if (f->task_err)
+		return f->task_err;
+	out->path_msg = N_("The report and the log were saved in this folder:");
+	if (drive) {
+		snprintf(out->path, sizeof(out->path), "%s: /winrescue-2026-11-26-63-00",
+			 drive->label);
+		out->note = N_("You can remove the USB stick now.");
+	} else {
+		snprintf(out->path, sizeof(out->path), "%s/winrescue-2026-11-26-63-00", dir);
+	}
+	return 0;
+}
+
+static void add_place(struct wz_place_list *l, const char *dir, const char *device,
+		      const char *label, uint64_t size, uint64_t free, int refuse)
+{
+	struct wz_place *p = &l->v[l->n];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->dir, sizeof(p->dir), "%s", dir);
+	snprintf(p->device, sizeof(p->device), "%s", device);
+	snprintf(p->label, sizeof(p->label), "%s", label);
+	snprintf(p->fstype, sizeof(p->fstype), "%s", dir[0] ? "ext4" : "vfat");
+	p->size = size;
+	p->free = free;
+	p->refuse = refuse;
+	p->ref = l->n++;
+}
+
 static int fake_interrupted(void *ctx, struct wz_interrupted *out)
 {
 	*out = ((struct fake *)ctx)->intr;
@@ -192,6 +338,17 @@ static void fake_default(void)
 	snprintf(F.apps.names[1], sizeof(F.apps.names[1]), "秀丸エディタ");
 	F.op_steps = 4;
 	F.no_return_at = 2;
+	F.pcs.v[0].used_bytes = 20ULL << 30;
+	/* A USB hard disk, the Windows volume mounted by someone, the live system. */
+	add_place(&F.places, "/media/usb", "/dev/sdb1", "USB-HDD", 500107862016ULL, 400ULL << 30, 0);
+	add_place(&F.places, "/mnt/windows", "/dev/sda4", "", 200ULL << 30, 50ULL << 30,
+		  WR_ERR_DIR_ON_TARGET);
+	add_place(&F.places, "/", "/dev/vda", "", 32ULL << 30, 10ULL << 30, 0);
+	F.nfolders = 2;
+	/* A USB stick (not mounted) and a card mounted read-only. */
+	add_place(&F.drives, "", "/dev/sdc", "STICK", 16ULL << 30, 0, 0);
+	F.drives.v[0].partition = 1;
+	add_place(&F.drives, "", "/dev/sdd", "CARD", 2ULL << 30, 0, WR_ERR_READ_ONLY);
 
 	memset(&B, 0, sizeof(B));
 	B.ctx = &F;
@@ -202,6 +359,14 @@ static void fake_default(void)
 	B.run[WZ_OP_REFRESH] = fake_refresh;
 	B.run[WZ_OP_RESET] = fake_reset;
 	B.run[WZ_OP_SCAN] = fake_scan;
+	B.image_status = fake_image_status;
+	B.image_create = fake_image_create;
+	B.image_set = fake_image_set;
+	B.image_deregister = fake_image_deregister;
+	B.find_places = fake_find_places;
+	B.list_folders = fake_list_folders;
+	B.find_drives = fake_find_drives;
+	B.save_report = fake_save_report;
 	B.now = fake_now;
 }
 
@@ -945,6 +1110,338 @@ static void test_substitution_never_crashes(void **state)
 	assert_string_equal(buf, "ab");
 }
 
+
+/* ------------------------------------------------------------------------- */
+/* Recovery images (I1, I2), the folder chooser (D1), the report (U1)        */
+
+/* From the start to W4 in English. */
+static void to_w4(struct wizard *wz)
+{
+	start(wz, "en", false);
+	KEYS(wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER);
+	assert_screen(wz, "W4");
+}
+
+static void test_image_create_flow(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	to_w4(&wz);
+	KEYS(&wz, '4');
+	v = view(&wz);
+	assert_string_equal(v->code, "I1");
+	assert_int_equal(v->step, 0);
+	assert_int_equal(F.img_calls, 1);
+	assert_has(&wz, "No recovery image of your own is registered for this Windows.");
+	assert_int_equal(v->nitems, 4);
+	assert_string_equal(v->items[0].label, "Create a recovery image");
+	assert_true(v->items[0].enabled);
+	assert_true(v->items[1].enabled);
+	/* Nothing registered: nothing to deregister, and it says why. */
+	assert_false(v->items[2].enabled);
+	assert_string_equal(v->items[2].reason, "No recovery image of your own is registered.");
+	assert_int_equal(wizard_key(&wz, '3'), WZ_REDRAW);
+	assert_screen(&wz, "I1");
+	assert_int_equal(F.dereg_calls, 0);
+
+	/* D1: the places with label, size and free space; the Windows volume refused
+	 * with the engine's sentence; the estimate. */
+	KEYS(&wz, '1');
+	v = view(&wz);
+	assert_string_equal(v->code, "D1");
+	assert_int_equal(v->nitems, 3);
+	assert_string_equal(v->items[0].label, "USB-HDD: 465 GB, 400 GB free");
+	assert_string_equal(v->items[0].desc, "Mounted at /media/usb, from /dev/sdb1.");
+	assert_true(v->items[0].enabled);
+	assert_string_equal(v->items[1].label, "/mnt/windows: 200 GB, 50 GB free");
+	assert_false(v->items[1].enabled);
+	assert_string_equal(v->items[1].reason, wr_strerror(WR_ERR_DIR_ON_TARGET));
+	assert_has(&wz, "The image needs at most 20 GB of free space");
+	/* A refused place is only selected, never entered. */
+	assert_int_equal(wizard_key(&wz, '2'), WZ_REDRAW);
+	assert_int_equal(wz.place, -1);
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_STAY);
+	assert_int_equal(wz.place, -1);
+
+	/* Into the USB disk, down a folder, and back up. */
+	KEYS(&wz, '1');
+	v = view(&wz);
+	assert_string_equal(v->code, "D1");
+	assert_has(&wz, "Folder: /media/usb");
+	assert_string_equal(F.last_dir, "/media/usb");
+	assert_int_equal(v->nitems, 3);
+	assert_string_equal(v->items[0].label, "Use this folder");
+	assert_string_equal(v->items[1].label, "F01/");
+	assert_string_equal(v->items[2].label, "F02/");
+	KEYS(&wz, '3');
+	assert_has(&wz, "Folder: /media/usb/F02");
+	assert_string_equal(F.last_dir, "/media/usb/F02");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_has(&wz, "Folder: /media/usb");
+	KEYS(&wz, WZ_KEY_ESC);
+	v = view(&wz);
+	assert_int_equal(wz.place, -1);
+	assert_int_equal(v->selected, 0);	/* the place it came out of */
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "I1");
+
+	/* Again, to I2: "Go back" is preselected, so Enter alone starts nothing. */
+	KEYS(&wz, '1', '1', '2', '1');
+	v = view(&wz);
+	assert_string_equal(v->code, "I2");
+	assert_int_equal(v->selected, 1);
+	assert_has(&wz, "/media/usb/F01");
+	assert_has(&wz, "Free space there: 400 GB.");
+	assert_has(&wz, "The image needs at most 20 GB");
+	assert_has(&wz, "ReAgent.xml");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "D1");
+	assert_int_equal(F.create_calls, 0);
+	KEYS(&wz, '1');
+	assert_screen(&wz, "I2");
+
+	/* Create: progress on W8 (stoppable), then W9 with the file. */
+	reset_seen(&wz);
+	KEYS(&wz, '1');
+	assert_int_equal(F.create_calls, 1);
+	assert_string_equal(F.last_dir, "/media/usb/F01");
+	assert_true(S.n >= 8);
+	for (size_t i = 0; i < S.n; i++)
+		assert_string_equal(S.hint[i], "Please wait. Esc: stop.");
+	v = view(&wz);
+	assert_string_equal(v->code, "W9");
+	assert_has(&wz, "Finished: Create a recovery image");
+	assert_has(&wz, "The recovery image was saved in this file:");
+	assert_has(&wz, "/media/usb/F01/CustomRefresh.wim");
+	assert_has(&wz, "A refresh of this Windows will now use this image.");
+	assert_string_equal(v->items[0].label, "Back to the menu");
+	/* Back on W4 the sources are read again (the new image is one); I1 shows it. */
+	int before = F.find_sources_calls;
+
+	KEYS(&wz, '1');
+	assert_screen(&wz, "W4");
+	assert_int_equal(F.find_sources_calls, before + 1);
+	KEYS(&wz, '4');
+	assert_has(&wz, "Registered: image 1 of \\RefreshImage\\CustomRefresh.wim");
+	assert_true(view(&wz)->items[2].enabled);
+	wizard_release(&wz);
+}
+
+static void test_image_create_stopped_and_failed(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	to_w4(&wz);
+	KEYS(&wz, '4', '1', '1', '1');
+	assert_screen(&wz, "I2");
+	reset_seen(&wz);
+	S.send_esc_at = 3;
+	KEYS(&wz, '1');
+	assert_true(F.aborted);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "The work was stopped as you asked.");
+	/* A refusal shows the engine's sentence and what it was about. */
+	KEYS(&wz, '1', '4', '1', '1', '1');
+	assert_screen(&wz, "I2");
+	F.task_err = WR_ERR_NO_SPACE;
+	KEYS(&wz, '1');
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "This did not finish: Create a recovery image");
+	assert_has(&wz, wr_strerror(WR_ERR_NO_SPACE));
+	assert_int_equal(wz.outcome.err, WR_ERR_NO_SPACE);
+	wizard_release(&wz);
+}
+
+static void test_image_registered_set_and_deregister(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.img.registered = true;
+	F.img.index = 2;
+	snprintf(F.img.path, sizeof(F.img.path), "\\RefreshImage");
+	snprintf(F.img.where, sizeof(F.img.where), "/dev/sdb, partition 1");
+	snprintf(F.img.name, sizeof(F.img.name), "Custom refresh 2026-11-20");
+	snprintf(F.img.product, sizeof(F.img.product), "Windows 8.1");
+	F.img.system_bytes = 15ULL << 30;
+	F.img.file_bytes = 6ULL << 30;
+	to_w4(&wz);
+	KEYS(&wz, '4');
+	v = view(&wz);
+	assert_string_equal(v->code, "I1");
+	assert_has(&wz, "Registered: image 2 of \\RefreshImage\\CustomRefresh.wim");
+	assert_has(&wz, "Found on /dev/sdb, partition 1.");
+	assert_has(&wz, "Custom refresh 2026-11-20 (Windows 8.1): Windows takes 15 GB, the file 6.0 GB.");
+	assert_true(v->items[2].enabled);
+	/* Use an existing image: the folder is chosen, then it is registered. */
+	KEYS(&wz, '2');
+	assert_has(&wz, "Choose the folder that holds the CustomRefresh.wim to use.");
+	assert_false(has(view(&wz), "The image needs at most"));
+	KEYS(&wz, '3');	/* the live system's root "/" */
+	assert_has(&wz, "Folder: /");
+	KEYS(&wz, '2');
+	assert_has(&wz, "Folder: /F01");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_has(&wz, "Folder: /");
+	assert_string_equal(wz.folder, "/");
+	KEYS(&wz, '2', '1');
+	assert_int_equal(F.set_calls, 1);
+	assert_string_equal(F.last_dir, "/F01");
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Finished: Use an existing recovery image");
+	assert_has(&wz, "This recovery image is now registered:");
+	/* A folder not on a disk partition: the engine's refusal and the reason. */
+	F.task_err = WR_ERR_UNSUPPORTED;
+	KEYS(&wz, '1', '4', '2', '1', '1');
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "This did not finish: Use an existing recovery image");
+	F.task_err = 0;
+	/* Deregister: straight to the result, and I1 says so afterwards. */
+	KEYS(&wz, '1', '4', '3');
+	assert_int_equal(F.dereg_calls, 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "The recovery image is no longer registered.");
+	KEYS(&wz, '1', '4');
+	assert_has(&wz, "No recovery image of your own is registered for this Windows.");
+	wizard_release(&wz);
+}
+
+static void test_report_to_stick_and_folder(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	to_w4(&wz);
+	KEYS(&wz, '5');
+	v = view(&wz);
+	assert_string_equal(v->code, "U1");
+	assert_has(&wz, "The folder's name ends with the support code 63-00.");
+	assert_int_equal(v->nitems, 4);
+	assert_string_equal(v->items[0].label, "STICK (vfat), 16 GB");
+	assert_string_equal(v->items[0].desc, "/dev/sdc, partition 1");
+	assert_true(v->items[0].enabled);
+	assert_string_equal(v->items[1].label, "CARD (vfat), 2.0 GB");
+	assert_false(v->items[1].enabled);
+	assert_string_equal(v->items[1].reason, wr_strerror(WR_ERR_READ_ONLY));
+	assert_string_equal(v->items[2].label, "Save in a folder instead");
+	KEYS(&wz, '2');
+	assert_int_equal(F.report_calls, 0);
+	/* The stick: saved, with the exact path and "remove it now". */
+	reset_seen(&wz);
+	KEYS(&wz, '1');
+	assert_int_equal(F.report_calls, 1);
+	assert_true(F.report_to_drive);
+	assert_string_equal(F.last_drive.device, "/dev/sdc");
+	assert_int_equal(F.last_drive.partition, 1);
+	assert_true(S.n >= 1);
+	v = view(&wz);
+	assert_string_equal(v->code, "W9");
+	assert_has(&wz, "Finished: Save a report");
+	assert_has(&wz, "The report and the log were saved in this folder:");
+	assert_has(&wz, "STICK: /winrescue-2026-11-26-63-00");
+	assert_has(&wz, "You can remove the USB stick now.");
+	/* A folder instead: D1 for the report, Esc from its top goes back to U1. */
+	KEYS(&wz, '1', '5', '3');
+	assert_screen(&wz, "D1");
+	assert_has(&wz, "Choose the folder where the report and the log are saved.");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "U1");
+	KEYS(&wz, '3', '1', '1');
+	assert_int_equal(F.report_calls, 2);
+	assert_false(F.report_to_drive);
+	assert_string_equal(F.last_dir, "/media/usb");
+	assert_has(&wz, "/media/usb/winrescue-2026-11-26-63-00");
+	assert_false(has(view(&wz), "You can remove the USB stick now."));
+	/* F5 looks for sticks again; Esc goes back to W4. */
+	KEYS(&wz, '1', '5');
+	F.drives.n = 0;
+	KEYS(&wz, WZ_KEY_F(5));
+	assert_has(&wz, "No USB stick or other drive was found.");
+	assert_int_equal(view(&wz)->nitems, 2);
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "W4");
+	wizard_release(&wz);
+}
+
+static void test_image_and_report_not_in_backend(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	B.image_status = NULL;
+	B.image_create = NULL;
+	B.image_set = NULL;
+	B.image_deregister = NULL;
+	B.save_report = NULL;
+	to_w4(&wz);
+	KEYS(&wz, '4');
+	assert_screen(&wz, "N1");
+	assert_has(&wz, "\"Create or choose a recovery image\" is not available in this version of winrescue yet.");
+	KEYS(&wz, WZ_KEY_ESC, '5');
+	assert_screen(&wz, "N1");
+	assert_has(&wz, "\"Save a report\" is not available in this version of winrescue yet.");
+	KEYS(&wz, WZ_KEY_ESC);
+	/* Only creating is there: the other lines say why not. */
+	B.image_create = fake_image_create;
+	KEYS(&wz, '4');
+	assert_screen(&wz, "I1");
+	assert_has(&wz, "Reading which image is registered is not available in this version yet.");
+	assert_false(view(&wz)->items[1].enabled);
+	assert_string_equal(view(&wz)->items[1].reason, "This is not available in this version yet.");
+	wizard_release(&wz);
+}
+
+static void test_folder_chooser_many_folders_and_languages(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.nfolders = 40;
+	to_w4(&wz);
+	KEYS(&wz, '4', '1', '1');
+	v = view(&wz);
+	assert_int_equal(v->nitems, 1 + WZ_MAX_FOLDERS);
+	assert_has(&wz, "4 more folders are not shown.");
+	/* Past 9, the arrows reach a folder. */
+	for (int i = 0; i < 12; i++)
+		KEYS(&wz, WZ_KEY_DOWN);
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "Folder: /media/usb/F12");
+	KEYS(&wz, WZ_KEY_ESC);
+	/* Russian: plurals; Japanese: the same screen, helper mode has the same shape. */
+	KEYS(&wz, WZ_KEY_F(2), '2');
+	assert_has(&wz, "Ещё 4 папки не показаны.");
+	assert_has(&wz, "Выбрать эту папку");
+	F.nfolders = 45;
+	KEYS(&wz, WZ_KEY_F(5));
+	assert_has(&wz, "Ещё 9 папок не показано.");
+	F.nfolders = 37;
+	KEYS(&wz, WZ_KEY_F(5));
+	assert_has(&wz, "Ещё 1 папка не показана.");
+	KEYS(&wz, WZ_KEY_F(2), '1');
+	v = view(&wz);
+	assert_string_equal(v->title, "フォルダーの選択");
+	assert_string_equal(v->items[0].label, "このフォルダーを使う");
+	wizard_view(&wz, true, &VE);
+	assert_int_equal(VE.nlines, V.nlines);
+	assert_int_equal(VE.nitems, V.nitems);
+	assert_string_equal(VE.items[0].label, "Use this folder");
+	KEYS(&wz, WZ_KEY_ESC, WZ_KEY_ESC);
+	v = view(&wz);
+	assert_string_equal(v->code, "I1");
+	assert_string_equal(v->title, "回復イメージ");
+	KEYS(&wz, WZ_KEY_F(4));
+	assert_has(&wz, "I1");
+	i18n_set_language("en");
+	wizard_release(&wz);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -962,6 +1459,12 @@ int main(void)
 		cmocka_unit_test_setup(test_plain_linux_console, each_setup),
 		cmocka_unit_test_setup(test_no_windows_found, each_setup),
 		cmocka_unit_test_setup(test_every_screen_in_every_language, each_setup),
+		cmocka_unit_test_setup(test_image_create_flow, each_setup),
+		cmocka_unit_test_setup(test_image_create_stopped_and_failed, each_setup),
+		cmocka_unit_test_setup(test_image_registered_set_and_deregister, each_setup),
+		cmocka_unit_test_setup(test_report_to_stick_and_folder, each_setup),
+		cmocka_unit_test_setup(test_image_and_report_not_in_backend, each_setup),
+		cmocka_unit_test_setup(test_folder_chooser_many_folders_and_languages, each_setup),
 		cmocka_unit_test(test_substitution_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
