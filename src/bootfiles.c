@@ -16,9 +16,20 @@
  * partition table belongs to the disk module.
  *
  * An existing BCD is always kept beside the new one as BCD.winrescue-<date-time>.
+ *
+ * Write order, so that a kill (or power cut) at any point leaves a usable state and
+ * running the repair again finishes it: the backup of the old BCD first; then the
+ * boot manager files; then the new store is written whole under a temporary name
+ * (BCD.winrescue-new) and only then renamed over BCD (mren -D o on the ESP; unlink
+ * and rename through the ntfs module on NTFS, which has no replacing rename).  The
+ * BCD is thus the old store or the new one, never a half-written one; the only gap
+ * is inside that rename, where the complete new store is under the temporary name.
+ * Test switch: WINRESCUE_FAULT_BOOT_AFTER=N kills the process (SIGKILL) after the
+ * N-th of these steps (backup, each file, temporary store, rename).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +43,20 @@
 
 #define BOOT_FILE_MAX (64u * 1024 * 1024)
 #define MAX_FILES 4096
+#define BCD_TMP_END ".winrescue-new"
+
+/* The kill-test switch (see the top of this file); its own variable, so a test of an
+ * operation that calls this one with WINRESCUE_FAULT_AFTER is not cut here. */
+static void fault_point(unsigned *steps, const char *what)
+{
+	const char *s = getenv("WINRESCUE_FAULT_BOOT_AFTER");
+	unsigned n = s ? (unsigned)strtoul(s, NULL, 10) : 0;
+
+	if (n && ++*steps >= n) {
+		wr_log(WR_LOG_WARN, "fault injection: killed after %s", what);
+		raise(SIGKILL);
+	}
+}
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
@@ -449,7 +474,8 @@ static int fat_mkdirs(const char *img, const char *rel, struct wr_detail *d)
 static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char *tmpdir,
 		   const char *newbcd, wr_progress_fn fn, void *ctx, struct wr_detail *d)
 {
-	char img[4200], host[128], dst[1100];
+	char img[4200], host[128], dst[1100], tmp[1120];
+	unsigned steps = 0;
 	int ret = WR_OK;
 
 	mtools_image(p, img, sizeof(img));
@@ -472,6 +498,7 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		ret = run_tool(put, d);
 		if (ret)
 			return ret;
+		fault_point(&steps, "the BCD backup");
 	}
 	for (size_t i = 0; i < p->nfiles; i++) {
 		char src[1024], *tab;
@@ -492,18 +519,28 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		unlink(host);
 		if (ret)
 			return ret;
+		fault_point(&steps, "a boot file");
 		ret = progress_item(fn, ctx, i + 1, p->nfiles + 1);
 		if (ret)
 			return ret;
 	}
+	/* The new store whole under a temporary name, then renamed over the old one. */
 	fat_mkdirs(img, p->bcd_path, d);
 	fat_path(p->bcd_path, dst, sizeof(dst));
-	const char *argv[] = { "mcopy", "-D", "o", "-i", img, newbcd, dst, NULL };
+	snprintf(tmp, sizeof(tmp), "%s" BCD_TMP_END, dst);
+	const char *put[] = { "mcopy", "-D", "o", "-i", img, newbcd, tmp, NULL };
 
-	ret = run_tool(argv, d);
-	if (!ret)
-		ret = progress_item(fn, ctx, p->nfiles + 1, p->nfiles + 1);
-	return ret;
+	ret = run_tool(put, d);
+	if (ret)
+		return ret;
+	fault_point(&steps, "the new BCD under its temporary name");
+	const char *ren[] = { "mren", "-D", "o", "-i", img, tmp, dst, NULL };
+
+	ret = run_tool(ren, d);
+	if (ret)
+		return ret;
+	fault_point(&steps, "renaming the new BCD");
+	return progress_item(fn, ctx, p->nfiles + 1, p->nfiles + 1);
 }
 
 static int ntfs_mkdirs(struct wr_ntfs *vol, const char *rel, struct wr_detail *d)
@@ -532,6 +569,7 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 {
 	void *buf = NULL;
 	size_t len = 0;
+	unsigned steps = 0;
 	int ret = WR_OK;
 
 	if (p->bcd_exists) {
@@ -543,8 +581,11 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 			ret = wr_ntfs_write_file(sys, bak, buf, len, d);
 		free(buf);
 		buf = NULL;
+		if (!ret)
+			ret = wr_ntfs_sync(sys, d);
 		if (ret)
 			return ret;
+		fault_point(&steps, "the BCD backup");
 	}
 	for (size_t i = 0; i < p->nfiles; i++) {
 		char src[1024], *tab;
@@ -562,12 +603,16 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 		free(buf);
 		buf = NULL;
 		if (!ret)
+			fault_point(&steps, "a boot file");
+		if (!ret)
 			ret = progress_item(fn, ctx, i + 1, p->nfiles + 1);
 		if (ret)
 			return ret;
 	}
 	{
 		FILE *f = fopen(newbcd, "rb");
+		char tmp[sizeof(p->bcd_path) + sizeof(BCD_TMP_END)];
+		struct wr_ntfs_stat st;
 		struct stat sb;
 
 		if (!f || fstat(fileno(f), &sb) || !(buf = malloc((size_t)sb.st_size + 1)) ||
@@ -578,10 +623,26 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 			return wr_detail_set(d, WR_ERR_READ, errno, newbcd);
 		}
 		fclose(f);
+		/* The new store whole under a temporary name and flushed; then the old
+		 * name goes and the new store takes it (no replacing rename on NTFS). */
+		snprintf(tmp, sizeof(tmp), "%s" BCD_TMP_END, p->bcd_path);
 		ret = ntfs_mkdirs(sys, p->bcd_path, d);
 		if (!ret)
-			ret = wr_ntfs_write_file(sys, p->bcd_path, buf, (size_t)sb.st_size, d);
+			ret = wr_ntfs_write_file(sys, tmp, buf, (size_t)sb.st_size, d);
 		free(buf);
+		if (!ret)
+			ret = wr_ntfs_sync(sys, d);
+		if (ret)
+			return ret;
+		fault_point(&steps, "the new BCD under its temporary name");
+		if (!wr_ntfs_stat(sys, p->bcd_path, &st, NULL))
+			ret = wr_ntfs_unlink(sys, p->bcd_path, d);
+		if (!ret)
+			ret = wr_ntfs_move(sys, tmp, p->bcd_path, d);
+		if (!ret)
+			ret = wr_ntfs_sync(sys, d);
+		if (!ret)
+			fault_point(&steps, "renaming the new BCD");
 	}
 	if (!ret)
 		ret = progress_item(fn, ctx, p->nfiles + 1, p->nfiles + 1);

@@ -328,6 +328,20 @@ static int rj_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail *
 
 		snprintf(path, sizeof(path), "%s/%s", RJ_DIR, names[i]);
 		ret = wr_ntfs_read_file(vol, path, 64 * 1024, &buf, &n, d);
+		if (ret && !names[i + 1]) {
+			/* The last record's file was being created when the process died (its
+			 * step never began): a stray entry or a half-written file.  Remove it
+			 * so the record can be written again, as refresh.c does. */
+			bool dropped = false;
+
+			wr_log(WR_LOG_WARN, "repair journal: the last record '%s' is unreadable; "
+			       "removing it", path);
+			if (wr_ntfs_drop_stray_entry(vol, path, &dropped, NULL) == WR_OK && !dropped)
+				wr_ntfs_unlink(vol, path, NULL);
+			ret = WR_OK;
+			nfiles--;
+			break;
+		}
 		if (ret)
 			break;
 		na = realloc(all, len + n + 1);
@@ -474,20 +488,40 @@ static int rj_archive(struct rjrnl *jr, const struct wr_repair_registry_plan *p,
 
 /* --- the idempotent steps ----------------------------------------------------- */
 
-/* Rename from -> to, finishing a rename that was cut between its link and unlink
- * (both names on one file: drop the old name).  Nothing to do when from is gone. */
+/* Is path there?  A folder entry a killed create or link left stray (pointing at a
+ * record never written, or at a file without that name) is removed first: trusting
+ * it would take a file for linked under two names and delete its only real name. */
+static int present(struct wr_ntfs *vol, const char *path, struct wr_ntfs_stat *st, bool *there,
+		   struct wr_detail *d)
+{
+	bool dropped = false;
+	int ret = wr_ntfs_drop_stray_entry(vol, path, &dropped, d);
+
+	if (ret && ret != WR_ERR_NOT_FOUND)
+		return ret;
+	if (dropped)
+		wr_log(WR_LOG_WARN, "repair: removed the stray folder entry '%s'", path);
+	*there = exists(vol, path, st);
+	return WR_OK;
+}
+
+/* Rename from -> to, idempotently: done when only to is there; both names on one
+ * file (cut between the link and the unlink) are finished by wr_ntfs_move, which
+ * checks the file really carries the new name.  Nothing to do when neither is. */
 static int rename_aside(struct wr_ntfs *vol, const char *from, const char *to,
 			struct wr_detail *d)
 {
 	struct wr_ntfs_stat f, t;
+	bool have_from, have_to;
+	int ret;
 
-	if (!exists(vol, from, &f))
-		return WR_OK;
-	if (exists(vol, to, &t)) {
-		if (t.mft_ref == f.mft_ref)
-			return wr_ntfs_unlink(vol, from, d);
+	ret = present(vol, to, &t, &have_to, d);
+	if (!ret)
+		ret = present(vol, from, &f, &have_from, d);
+	if (ret || !have_from)
+		return ret;
+	if (have_to && t.mft_ref != f.mft_ref)
 		return wr_detail_setf(d, WR_ERR_EXISTS, 0, to, "'%s' is another file", to);
-	}
 	return wr_ntfs_move(vol, from, to, d);
 }
 
@@ -515,13 +549,19 @@ static int swap(struct wr_ntfs *vol, const char *name, const char *suffix, struc
 {
 	char cur[256], tmp[256], aside[256];
 	struct wr_ntfs_stat c, t;
+	bool have_cur, have_tmp;
 	int ret;
 
 	snprintf(cur, sizeof(cur), CONFIG "/%s", name);
 	snprintf(tmp, sizeof(tmp), CONFIG "/%s" TMP_END, name);
 	snprintf(aside, sizeof(aside), CONFIG "/%s%s", name, suffix);
-	if (!exists(vol, tmp, &t)) {
-		if (exists(vol, cur, NULL))
+	ret = present(vol, tmp, &t, &have_tmp, d);
+	if (!ret)
+		ret = present(vol, cur, &c, &have_cur, d);
+	if (ret)
+		return ret;
+	if (!have_tmp) {
+		if (have_cur)
 			return WR_OK;	/* the copy is in place already */
 		/* Neither: cannot come from a kill (the temp name only goes away by
 		 * becoming the hive's name); stage it again rather than leave no hive. */
@@ -532,13 +572,12 @@ static int swap(struct wr_ntfs *vol, const char *name, const char *suffix, struc
 		if (!exists(vol, tmp, &t))
 			return wr_detail_set(d, WR_ERR_NOT_FOUND, 0, tmp);
 	}
-	if (exists(vol, cur, &c)) {
-		if (c.mft_ref == t.mft_ref)	/* cut inside the last rename */
-			return wr_ntfs_unlink(vol, tmp, d);
-		ret = rename_aside(vol, cur, aside, d);
+	if (have_cur && c.mft_ref != t.mft_ref) {
+		ret = rename_aside(vol, cur, aside, d);	/* the old hive, kept */
 		if (ret)
 			return ret;
 	}
+	/* Also finishes a rename cut between its link and its unlink. */
 	ret = wr_ntfs_move(vol, tmp, cur, d);
 	if (!ret)
 		ret = wr_ntfs_sync(vol, d);
