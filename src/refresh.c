@@ -267,76 +267,19 @@ static int stage_source(struct wr_refresh_plan *p, struct wr_detail *d)
 static int choose_source(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 			 const struct wr_disk *disk, struct wr_detail *d)
 {
-	struct wr_wim_info *info = NULL;
-	unsigned best = 0;
-	int ret;
+	struct wr_source_choice c;
+	int ret = wr_sources_choose(p->windows, disk, o->source, o->index, &c, d);
 
-	if (!o->source) {
-		/* The best source inspection finds: the custom image, then the factory image
-		 * on the recovery partition, then installation media. */
-		struct wr_source_list list = { 0, NULL };
-
-		ret = wr_sources_find(p->windows, disk, NULL, &list, d);
-		if (ret)
-			return ret;
-		for (size_t i = 0; i < list.n && !best; i++) {
-			const struct wr_source *s = &list.v[i];
-
-			if (s->err || !s->info || (s->partition && !disk))
-				continue;
-			if (!s->partition && access(s->path, R_OK))
-				continue;
-			for (unsigned k = 0; k < s->info->image_count; k++) {
-				if (!s->mismatch || s->mismatch[k])
-					continue;
-				best = s->info->images[k].index;
-				if (s->partition) {
-					snprintf(p->source_disk, sizeof(p->source_disk), "%s",
-						 disk->path);
-					p->source_partition = s->partition;
-					snprintf(p->source_inner, sizeof(p->source_inner), "%s",
-						 s->path);
-				} else {
-					snprintf(p->source, sizeof(p->source), "%s", s->path);
-				}
-				break;
-			}
-		}
-		wr_source_list_release(&list);
-		if (!best)
-			return wr_detail_set(d, WR_ERR_NO_SOURCE, 0, NULL);
-		if (p->source_partition) {
-			ret = stage_source(p, d);
-			if (ret)
-				return ret;
-		}
-	} else {
-		snprintf(p->source, sizeof(p->source), "%s", o->source);
-	}
-	ret = wr_wim_read_info(p->source, false, &info, d);
 	if (ret)
 		return ret;
-	if (o->index) {
-		best = o->index;
-	} else if (!best) {
-		/* The first image that matches the installation, else image 1. */
-		for (unsigned k = 0; k < info->image_count && !best; k++)
-			if (!wr_sources_match(p->windows, &info->images[k]))
-				best = info->images[k].index;
-		if (!best)
-			best = info->image_count ? info->images[0].index : 1;
-	}
-	ret = WR_ERR_NO_SUCH_IMAGE;
-	for (unsigned k = 0; k < info->image_count; k++)
-		if (info->images[k].index == best) {
-			p->image = info->images[k];
-			ret = WR_OK;
-		}
-	p->index = best;
-	wr_wim_info_free(info);
-	if (ret)
-		return wr_detail_set(d, ret, 0, p->source);
-	p->mismatch = wr_sources_match(p->windows, &p->image);
+	snprintf(p->source, sizeof(p->source), "%s", c.path);
+	snprintf(p->source_disk, sizeof(p->source_disk), "%s", c.disk);
+	p->source_partition = c.partition;
+	snprintf(p->source_inner, sizeof(p->source_inner), "%s", c.inner);
+	p->stage = c.stage;
+	p->index = c.index;
+	p->image = c.image;
+	p->mismatch = c.mismatch;
 	return WR_OK;
 }
 

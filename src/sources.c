@@ -26,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cdio/logging.h>
 #include <cdio/udf.h>
@@ -679,4 +680,92 @@ int wr_sources_find(const struct wr_windows *w, const struct wr_disk *disk,
 		return wr_detail_set(d, ret, ret == WR_ERR_NOMEM ? ENOMEM : 0, "sources");
 	}
 	return WR_OK;
+}
+
+/* ---------------------------------------------------------------------------- */
+/* Choosing the image an operation applies. */
+
+int wr_sources_choose(const struct wr_windows *w, const struct wr_disk *disk,
+		      const char *given, unsigned index, struct wr_source_choice *c,
+		      struct wr_detail *d)
+{
+	struct wr_wim_info *info = NULL;
+	unsigned best = 0;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	if (!given) {
+		/* The best source inspection finds: the custom image, then the factory image
+		 * on the recovery partition, then installation media. */
+		struct wr_source_list list = { 0, NULL };
+
+		if (!w)
+			return wr_detail_set(d, WR_ERR_NO_SOURCE, 0, NULL);
+		ret = wr_sources_find(w, disk, NULL, &list, d);
+		if (ret)
+			return ret;
+		for (size_t i = 0; i < list.n && !best; i++) {
+			const struct wr_source *s = &list.v[i];
+
+			if (s->err || !s->info || (s->partition && !disk))
+				continue;
+			if (!s->partition && access(s->path, R_OK))
+				continue;
+			for (unsigned k = 0; k < s->info->image_count; k++) {
+				if (!s->mismatch || s->mismatch[k])
+					continue;
+				best = s->info->images[k].index;
+				if (s->partition) {
+					snprintf(c->disk, sizeof(c->disk), "%s", disk->path);
+					c->partition = s->partition;
+					snprintf(c->inner, sizeof(c->inner), "%s", s->path);
+				} else {
+					snprintf(c->path, sizeof(c->path), "%s", s->path);
+				}
+				break;
+			}
+		}
+		wr_source_list_release(&list);
+		if (!best)
+			return wr_detail_set(d, WR_ERR_NO_SOURCE, 0, NULL);
+		if (c->partition) {
+			ret = wr_stage_open(c->disk, c->partition, c->inner, &c->stage, c->path,
+					    sizeof(c->path), d);
+			if (ret)
+				return ret;
+		}
+	} else {
+		snprintf(c->path, sizeof(c->path), "%s", given);
+	}
+	ret = wr_wim_read_info(c->path, false, &info, d);
+	if (ret)
+		goto fail;
+	if (index) {
+		best = index;
+	} else if (!best) {
+		/* The first image that matches the installation, else image 1. */
+		for (unsigned k = 0; w && k < info->image_count && !best; k++)
+			if (!wr_sources_match(w, &info->images[k]))
+				best = info->images[k].index;
+		if (!best)
+			best = info->image_count ? info->images[0].index : 1;
+	}
+	ret = WR_ERR_NO_SUCH_IMAGE;
+	for (unsigned k = 0; k < info->image_count; k++)
+		if (info->images[k].index == best) {
+			c->image = info->images[k];
+			ret = WR_OK;
+		}
+	c->index = best;
+	wr_wim_info_free(info);
+	if (ret) {
+		ret = wr_detail_set(d, ret, 0, c->path);
+		goto fail;
+	}
+	c->mismatch = w ? wr_sources_match(w, &c->image) : 0;
+	return WR_OK;
+fail:
+	wr_stage_close(c->stage);
+	c->stage = NULL;
+	return ret;
 }

@@ -1156,6 +1156,25 @@ int wr_sources_best(const struct wr_source_list *list, const struct wr_source **
 const char *wr_sources_version_name(unsigned major, unsigned minor, char *buf,
 				    size_t size);
 
+/* The image an operation applies: given (a host path) or, when given is NULL, the
+ * best usable source wr_sources_find lists for installation w (a factory image is
+ * mounted read-only: c->stage, closed by the caller with wr_stage_close).  index 0:
+ * the first image that matches w, else image 1.  WR_ERR_NO_SOURCE (nothing usable,
+ * or no installation to match when nothing was given), WR_ERR_NO_SUCH_IMAGE. */
+struct wr_source_choice {
+	char path[4096];		/* host path wimlib opens */
+	char disk[4096];		/* inside a partition: the disk, its partition */
+	unsigned partition;
+	char inner[4096];		/* and the path inside it */
+	struct wr_stage *stage;
+	unsigned index;
+	struct wr_image_info image;
+	unsigned mismatch;		/* wr_sources_match(w, image); 0 without w */
+};
+int wr_sources_choose(const struct wr_windows *w, const struct wr_disk *disk,
+		      const char *given, unsigned index, struct wr_source_choice *c,
+		      struct wr_detail *d);
+
 /* ------------------------------------------------------------------------- */
 /* journal: the operation journal's records (format and reader).  The operation */
 /* that owns the journal stores it on the target volume and appends whole       */
@@ -1635,6 +1654,97 @@ struct wr_bcd_spec {
  * New GUIDs are time-based like bcdedit's; with SOURCE_DATE_EPOCH set the file is
  * reproducible (test fixtures).  On error host_path is removed. */
 int wr_bcd_write(const char *host_path, const struct wr_bcd_spec *s, struct wr_detail *d);
+
+/* ------------------------------------------------------------------------- */
+/* reset: "remove everything" - format the Windows partition (or lay out the  */
+/* whole disk as Windows Setup does), apply the image, boot files and BCD.     */
+/* ------------------------------------------------------------------------- */
+
+enum wr_reset_step {
+	WR_RESET_STEP_PREPARE = 1,
+	WR_RESET_STEP_WIPE,
+	WR_RESET_STEP_LAYOUT,
+	WR_RESET_STEP_FORMAT,
+	WR_RESET_STEP_APPLY,
+	WR_RESET_STEP_BOOT,
+	WR_RESET_STEP_FINISH,
+};
+#define WR_RESET_STEPS 7
+#define WR_RESET_TOP_NAMES 8
+
+struct wr_reset_opts {
+	const char *target;		/* disk (with partition) or bare volume; the whole
+					 * disk when layout */
+	unsigned partition;		/* the Windows partition (0: target is the volume) */
+	bool layout;			/* lay out the whole disk first */
+	enum wr_layout_kind layout_kind;
+	const char *source;		/* NULL: the best source found for the installation */
+	unsigned index;			/* 0: the first image that matches, else 1 */
+	bool wipe;			/* overwrite first ("fully clean the drive") */
+	const unsigned *also_format;	/* other data partitions the person chose (each
+					 * confirmed on its own by the front end) */
+	size_t nalso_format;
+};
+
+/* Another partition of the disk, as offered for formatting. */
+struct wr_reset_other {
+	struct wr_partition part;
+	const char *why_not;		/* English msgid: why it is never formatted
+					 * ("a recovery partition"), NULL when offered */
+	char **top;			/* NTFS: its first root names, NULL-terminated */
+	bool selected;			/* in opts.also_format */
+};
+
+struct wr_reset_plan {
+	char disk_path[4096];		/* the real path of the target */
+	unsigned partition;		/* the Windows partition (after a layout: its number) */
+	struct wr_extent ext;		/* it (unset before a layout) */
+	struct wr_disk *disk;		/* the disk as it is now; NULL for a bare volume */
+	bool layout;
+	enum wr_layout_kind layout_kind;
+	struct wr_layout_plan layout_plan;
+	bool wipe;
+	double wipe_seconds;		/* estimate (wr_wipe_estimate), 0 when unknown */
+	char fstype[32];		/* what the partition holds now ("ntfs", "BitLocker"...) */
+	char label[128];		/* its label: kept by the format */
+	struct wr_windows *windows;	/* the installation there, or NULL */
+	char computer_name[64];		/* its name ("" unknown): what the person types */
+	char **top;			/* the partition's first root names (NTFS), or NULL */
+	const char *why_not;		/* internal */
+	size_t nothers;
+	struct wr_reset_other *others;	/* the disk's other partitions (all of them, with
+					 * a layout: everything on the disk is erased) */
+	struct wr_source_choice source;
+	uint64_t needed_bytes;		/* image size + 20 % */
+	uint64_t erase_bytes;		/* everything erased, in bytes */
+};
+
+/* NULL when partition pt of disk may be formatted by a reset, else why never (an
+ * English msgid): recovery, ESP, MSR, System Reserved, a manufacturer partition (GPT
+ * attribute bit 0; an MBR type other than 0x07/0x0C/0x0B/0x0E/0x06/0x42), a
+ * partition of another system (a GPT type other than basic data). */
+const char *wr_reset_why_protected(const struct wr_disk *disk, const struct wr_partition *pt);
+/* Everything a reset would do, nothing written.  WR_ERR_PROTECTED_PARTITION (the
+ * target or a chosen partition is one never erased), WR_ERR_NO_SUCH_PARTITION,
+ * WR_ERR_SOURCE_ON_TARGET (the image is on something being erased),
+ * WR_ERR_DISK_TOO_SMALL, WR_ERR_NO_SOURCE (nothing found; or no installation to
+ * match and no source given), WR_ERR_INTERRUPTED (an earlier reset must be
+ * resumed), WR_ERR_LIVE_DISK, WR_ERR_MOUNTED, the image's own checks. */
+int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
+		  struct wr_detail *d);
+/* Do it.  From the first write on, a failure or a kill leaves a journal that
+ * wr_reset_resume finishes.  Progress: WR_PROG_STEP_BEGIN/END (id: enum
+ * wr_reset_step), WR_PROG_BYTES in the wipe and the apply. */
+int wr_reset_run(const struct wr_reset_opts *o, struct wr_reset_plan *p, wr_progress_fn fn,
+		 void *ctx, struct wr_detail *d);
+/* Finish an interrupted reset of o->target (o->partition, or 0 to look at every
+ * partition of the disk); p is filled from the journal.  WR_ERR_NOT_FOUND: none;
+ * WR_ERR_NOTHING_TO_RESUME: it had erased nothing yet (the journal is removed). */
+int wr_reset_resume(const struct wr_reset_opts *o, struct wr_reset_plan *p,
+		    wr_progress_fn fn, void *ctx, struct wr_detail *d);
+/* Whether an interrupted reset of target is known (read-only). */
+bool wr_reset_pending(const char *target, unsigned partition);
+void wr_reset_plan_release(struct wr_reset_plan *p);
 
 /* ------------------------------------------------------------------------- */
 /* bootfiles: the bcdboot equivalent - boot manager files and the BCD store on  */
