@@ -35,7 +35,7 @@ parts=${REPAIR_KILL_PARTS:-registry boot hibernation dirty}	# a subset while deb
 want() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 export MTOOLS_SKIP_CHECK=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_strchr=0"
-for t in ntfscat ntfsls ntfsfix ntfsinfo hivexsh mcopy mdir fsck.fat python3; do
+for t in ntfscat ntfsls ntfsfix ntfsinfo hivexsh hivexregedit mcopy mdir fsck.fat python3; do
 	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
 done
 log="--log $tmp/kill.log"
@@ -351,7 +351,7 @@ state_of() {	# state_of KIND IMG: old or new
 			echo new
 		fi
 	else
-		case $(ntfsinfo -m "$2" 2>/dev/null | sed -n 's/.*Volume Flags: *//p') in
+		case $(ntfsinfo -f -m "$2" 2>/dev/null | sed -n 's/.*Volume Flags: *\(0x[0-9a-fA-F]*\).*/\1/p') in
 		*[13579bBdDfF]) echo old ;;
 		0x*) echo new ;;
 		*) echo unknown ;;
