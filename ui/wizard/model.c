@@ -1950,6 +1950,8 @@ static int run_task(struct wizard *wz, const struct wz_install *pc)
 	struct wz_backend *be = wz->be;
 	int err;
 
+	if (!pc && wz->task != WZ_TASK_REPORT)
+		return WR_ERR_INVALID_ARG;	/* I1 is only reached with a PC chosen */
 	switch (wz->task) {
 	case WZ_TASK_IMAGE_CREATE:
 		err = be->image_create(be->ctx, pc, wz->folder, on_progress, wz, &wz->outcome);
