@@ -384,6 +384,19 @@ int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 			ret = list_others(p, o, d);
 			if (ret)
 				return ret;
+			/* A Windows on it: its name is what the person types, and it picks
+			 * the image when none is given. */
+			for (size_t i = 0; i < p->disk->nparts && !p->windows; i++) {
+				if (p->disk->parts[i].role != WR_ROLE_WINDOWS ||
+				    wr_blockdev_resolve(p->disk_path, p->disk->parts[i].number,
+							&p->ext, NULL))
+					continue;
+				ret = plan_installation(p, d);
+				if (ret)
+					return ret;
+			}
+			memset(&p->ext, 0, sizeof(p->ext));
+			p->fstype[0] = p->label[0] = '\0';
 		}
 		p->erase_bytes = whole.size;
 	} else {
@@ -1062,6 +1075,7 @@ int wr_reset_run(const struct wr_reset_opts *o, struct wr_reset_plan *p, wr_prog
 
 	(void)o;
 	rctx_init(&r, o, p, fn, ctx);
+	r.nsteps = 5 + (p->wipe ? 1 : 0) + (p->layout ? 1 : 0);
 	ret = step_begin(&r, WR_RESET_STEP_PREPARE);
 	if (!ret)
 		ret = lock_disk(&r, d);

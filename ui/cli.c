@@ -11,7 +11,6 @@
 #include "cli.h"
 #include "i18n.h"
 
-static int cmd_not_built(int argc, char **argv);
 
 const struct cli_command cli_commands[] = {
 	{ "wizard", "[--disk IMAGE]... [--source IMAGE|FOLDER]...", N_("start the step-by-step wizard (the default)"), cmd_wizard },
@@ -20,7 +19,7 @@ const struct cli_command cli_commands[] = {
 	{ "scan", "[--json] DEVICE", N_("read the whole disk and report slow and unreadable sectors"), cmd_scan },
 	{ "apps", "[--json] --target VOL [--partition N]", N_("list the desktop apps of an installation"), cmd_apps },
 	{ "refresh", "--target VOL [--partition N] [--source IMAGE [--index N]] [--yes] [--dry-run] [--discard-hibernation] [--allow-mismatch]", N_("reinstall Windows, keeping files, accounts and Store apps"), cmd_refresh },
-	{ "reset", "--target VOL [--partition N] [--source IMAGE [--index N]] [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_not_built },
+	{ "reset", "--target VOL [--partition N] | --disk DISK --layout gpt|mbr [--source IMAGE [--index N]] [--also-format N]... [--wipe] [--yes] [--dry-run]", N_("reinstall Windows, removing everything"), cmd_reset },
 	{ "resume", "--target VOL [--partition N]", N_("finish an interrupted refresh or reset"), cmd_resume },
 	{ "image", "create|show|set|deregister --target VOL [--partition N] [--dir DIR]", N_("create, show, register or deregister a custom refresh image"), cmd_image },
 	{ "repair", "boot|hibernation|registry --target VOL [--partition N]", N_("repair start-up, discard hibernation, or restore the registry"), cmd_repair },
@@ -141,10 +140,3 @@ void cli_translate_report_texts(struct wr_report_texts *t)
 			*all[i] = gettext(*all[i]);
 }
 
-static int cmd_not_built(int argc, char **argv)
-{
-	(void)argc;
-	/* TRANSLATORS: %s is a command name such as "refresh". */
-	cli_error(_("The '%s' command is not available in this version yet."), argv[0]);
-	return EXIT_FAILED;
-}

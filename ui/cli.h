@@ -54,6 +54,7 @@ void cli_translate_report_texts(struct wr_report_texts *t);
 int cmd_inspect(int argc, char **argv);
 int cmd_apps(int argc, char **argv);
 int cmd_refresh(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_repair(int argc, char **argv);

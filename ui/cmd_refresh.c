@@ -14,6 +14,7 @@
 #include "i18n.h"
 #include "progress_line.h"
 #include "repair_state.h"
+#include "reset_cli.h"
 
 struct refresh_args {
 	struct wr_refresh_opts o;
@@ -313,6 +314,10 @@ int cmd_resume(int argc, char **argv)
 	/* An interrupted repair (its own journal, \$WinRescue\repair-journal) is
 	 * finished by ui/cmd_repair_state.c; -1: there is none, look for a refresh. */
 	ret = repair_resume_main(a.o.target, a.o.partition);
+	if (ret >= 0)
+		return ret;
+	/* An interrupted reset (journal on the live system or on the new volume). */
+	ret = reset_resume_main(a.o.target, a.o.partition);
 	if (ret >= 0)
 		return ret;
 	wr_report_texts_init(&texts);
