@@ -136,7 +136,7 @@ static void log_release(struct log *l)
 {
 	free(l->buf);
 	free(l->v);
-	memset(l, 0, sizeof(*l));
+	*l = (struct log){ 0 };
 }
 
 /* Read a whole file (at most max bytes).  A missing file gives *buf NULL, WR_OK. */
