@@ -295,136 +295,20 @@ int wr_repair_registry_plan(const struct wr_extent *ext, bool only_damaged,
 
 /* --- the repair journal ------------------------------------------------------ */
 
-struct rjrnl {
-	struct wr_ntfs *vol;
-	struct wr_journal j;	/* what is on disk, kept in step with appends */
-	unsigned appended;	/* records appended by this process (fault switch) */
-};
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Read \$WinRescue\repair-journal (the same one-record-per-file layout as the
- * refresh journal; refresh.c keeps its reader private).  WR_ERR_NOT_FOUND: none. */
-static int rj_load(struct wr_ntfs *vol, struct wr_journal *j, struct wr_detail *d)
-{
-	char **names = NULL, *all = NULL;
-	size_t len = 0, nfiles;
-	int ret;
-
-	memset(j, 0, sizeof(*j));
-	ret = wr_ntfs_list(vol, RJ_DIR, &names, d);
-	if (ret)
-		return ret;
-	nfiles = wr_strv_len(names);
-	qsort(names, nfiles, sizeof(*names), cmp_names);
-	for (size_t i = 0; names[i] && !ret; i++) {
-		char path[256];
-		void *buf = NULL;
-		size_t n = 0;
-		char *na;
-
-		snprintf(path, sizeof(path), "%s/%s", RJ_DIR, names[i]);
-		ret = wr_ntfs_read_file(vol, path, 64 * 1024, &buf, &n, d);
-		if (ret && !names[i + 1]) {
-			/* The last record's file was being created when the process died (its
-			 * step never began): a stray entry or a half-written file.  Remove it
-			 * so the record can be written again, as refresh.c does. */
-			bool dropped = false;
-
-			wr_log(WR_LOG_WARN, "repair journal: the last record '%s' is unreadable; "
-			       "removing it", path);
-			if (wr_ntfs_drop_stray_entry(vol, path, &dropped, NULL) == WR_OK && !dropped)
-				wr_ntfs_unlink(vol, path, NULL);
-			ret = WR_OK;
-			nfiles--;
-			break;
-		}
-		if (ret)
-			break;
-		na = realloc(all, len + n + 1);
-		if (!na) {
-			free(buf);
-			ret = wr_detail_set(d, WR_ERR_NOMEM, 0, RJ_DIR);
-			break;
-		}
-		all = na;
-		memcpy(all + len, buf, n);
-		len += n;
-		free(buf);
-	}
-	wr_ntfs_list_free(names);
-	if (!ret)
-		ret = wr_journal_parse(all ? all : "", len, j, d);
-	free(all);
-	/* Only the last record can be torn (the process died while writing it). */
-	if (!ret && j->n + 1 < nfiles) {
-		wr_journal_release(j);
-		ret = wr_detail_setf(d, WR_ERR_JOURNAL, 0, RJ_DIR,
-				     "%zu journal files but only %zu good records", nfiles, j->n);
-	}
-	return ret;
-}
-
-static bool rj_has(const struct rjrnl *jr, const char *kind, const char *name)
+/* The journal is src/vjournal.c's (one file per record, each flushed before its
+ * step), in its own folder.  A record already in the journal (a resumed step) is
+ * not written again, so a resumed run's journal reads like an uninterrupted one's. */
+static bool rj_has(const struct wr_vjournal *jr, const char *kind, const char *name)
 {
 	return wr_journal_find(&jr->j, kind, name, NULL) != NULL;
 }
 
-/* Append one record as the next numbered file, flushed to the device before the
- * step it announces begins.  A record already in the journal (a resumed step) is
- * not written again. */
-static int rj_append(struct rjrnl *jr, const char *kind, const char *f0, const char *f1,
+static int rj_append(struct wr_vjournal *jr, const char *kind, const char *f0, const char *f1,
 		     struct wr_detail *d)
 {
-	const char *fields[3] = {f0, f0 ? f1 : NULL, NULL};
-	struct wr_journal_record *nv, *r;
-	char *line = NULL, path[256];
-	size_t len;
-	int ret;
-
 	if (f0 && !f1 && rj_has(jr, kind, f0))
 		return WR_OK;
-	ret = wr_journal_format((unsigned)jr->j.n + 1, kind, fields, &line, &len, d);
-	if (ret)
-		return ret;
-	snprintf(path, sizeof(path), "%s/%06zu", RJ_DIR, jr->j.n + 1);
-	ret = wr_ntfs_write_file(jr->vol, path, line, len, d);
-	free(line);
-	if (!ret)
-		ret = wr_ntfs_sync(jr->vol, d);
-	if (ret)
-		return ret;
-	nv = realloc(jr->j.v, (jr->j.n + 1) * sizeof(*nv));
-	if (!nv)
-		return wr_detail_set(d, WR_ERR_NOMEM, 0, RJ_DIR);
-	jr->j.v = nv;
-	r = &nv[jr->j.n++];
-	memset(r, 0, sizeof(*r));
-	r->seq = (unsigned)jr->j.n;
-	snprintf(r->kind, sizeof(r->kind), "%s", kind);
-	r->fields = calloc(3, sizeof(char *));
-	if (!r->fields)
-		return wr_detail_set(d, WR_ERR_NOMEM, 0, RJ_DIR);
-	for (size_t i = 0; fields[i]; i++) {
-		if (!(r->fields[i] = strdup(fields[i])))
-			return wr_detail_set(d, WR_ERR_NOMEM, 0, RJ_DIR);
-		r->nfields++;
-	}
-	wr_log(WR_LOG_INFO, "repair journal %zu: %s %s %s", jr->j.n, kind, f0 ? f0 : "",
-	       f0 && f1 ? f1 : "");
-	{
-		unsigned n = fault_after();
-
-		if (n && ++jr->appended >= n) {
-			wr_log(WR_LOG_WARN, "fault injection: killed after repair journal record %zu",
-			       jr->j.n);
-			raise(SIGKILL);
-		}
-	}
-	return WR_OK;
+	return wr_vjournal_append(jr, kind, f0, f1, d);
 }
 
 /* Remove the journal folder, and \$WinRescue when nothing else is in it (a repair
@@ -447,7 +331,7 @@ static int rj_remove(struct wr_ntfs *vol, struct wr_detail *d)
 }
 
 /* The finished journal goes beside the kept-aside hives, as one file. */
-static int rj_archive(struct rjrnl *jr, const struct wr_repair_registry_plan *p,
+static int rj_archive(struct wr_vjournal *jr, const struct wr_repair_registry_plan *p,
 		      struct wr_detail *d)
 {
 	char *all = NULL;
@@ -584,7 +468,7 @@ static int swap(struct wr_ntfs *vol, const char *name, const char *suffix, struc
 	return ret;
 }
 
-static int restore_hive(struct rjrnl *jr, const struct wr_repair_registry_plan *p,
+static int restore_hive(struct wr_vjournal *jr, const struct wr_repair_registry_plan *p,
 			const char *name, struct wr_detail *d)
 {
 	static const char *const logs[] = {".LOG", ".LOG1", ".LOG2"};
@@ -622,7 +506,7 @@ static int restore_hive(struct rjrnl *jr, const struct wr_repair_registry_plan *
 	return ret;
 }
 
-static int registry_steps(struct rjrnl *jr, const struct wr_repair_registry_plan *p,
+static int registry_steps(struct wr_vjournal *jr, const struct wr_repair_registry_plan *p,
 			  struct wr_detail *d)
 {
 	int ret = WR_OK;
@@ -650,15 +534,16 @@ int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registr
 			   struct wr_detail *d)
 {
 	struct wr_blockdev_lock *lock = NULL;
-	struct rjrnl jr;
+	struct wr_ntfs *vol = NULL;
+	struct wr_vjournal jr;
 	int err;
 
 	if (!ext || !p || !p->nrestore || strncmp(p->suffix, ".winrescue-", 11))
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "");
-	memset(&jr, 0, sizeof(jr));
-	err = open_rw(ext, 0, &lock, &jr.vol, d);
+	err = open_rw(ext, 0, &lock, &vol, d);
 	if (err)
 		return err;
+	wr_vjournal_init(&jr, vol, RJ_DIR);
 	/* An unfinished refresh or repair is finished first (winrescue resume): never
 	 * start a second operation over a half-done one. */
 	if (wr_refresh_pending(jr.vol) || wr_repair_pending(jr.vol)) {
@@ -679,8 +564,8 @@ int wr_repair_registry_run(const struct wr_extent *ext, struct wr_repair_registr
 	if (!err)
 		err = registry_steps(&jr, p, d);
 out:
-	wr_journal_release(&jr.j);
-	wr_ntfs_close(jr.vol);
+	wr_vjournal_release(&jr);
+	wr_ntfs_close(vol);
 	wr_blockdev_unlock(lock);
 	return err;
 }
@@ -756,17 +641,18 @@ int wr_repair_resume(const struct wr_extent *ext, struct wr_repair_registry_plan
 		     struct wr_detail *d)
 {
 	struct wr_blockdev_lock *lock = NULL;
-	struct rjrnl jr;
+	struct wr_ntfs *vol = NULL;
+	struct wr_vjournal jr;
 	int err;
 
 	if (!ext || !p)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "");
 	memset(p, 0, sizeof(*p));
-	memset(&jr, 0, sizeof(jr));
-	err = open_rw(ext, 0, &lock, &jr.vol, d);
+	err = open_rw(ext, 0, &lock, &vol, d);
 	if (err)
 		return err;
-	err = rj_load(jr.vol, &jr.j, d);
+	wr_vjournal_init(&jr, vol, RJ_DIR);
+	err = wr_vjournal_load(&jr, d);
 	if (err == WR_ERR_NOT_FOUND) {
 		err = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, RJ_DIR);
 		goto out;
@@ -798,8 +684,8 @@ int wr_repair_resume(const struct wr_extent *ext, struct wr_repair_registry_plan
 	else
 		err = registry_steps(&jr, p, d);
 out:
-	wr_journal_release(&jr.j);
-	wr_ntfs_close(jr.vol);
+	wr_vjournal_release(&jr);
+	wr_ntfs_close(vol);
 	wr_blockdev_unlock(lock);
 	return err;
 }
