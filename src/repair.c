@@ -56,6 +56,7 @@
 #define HIVE_MAX  (1024u * 1024 * 1024)
 #define STATE_DIR "/$WinRescue"
 #define RJ_DIR	  STATE_DIR "/repair-journal"
+#define RJ_OLD	  STATE_DIR "/repair-journal.done"	/* ended, being removed */
 #define TMP_END	  ".winrescue-new"
 
 static const char *const hive_names[WR_REPAIR_HIVES] = {"SYSTEM", "SOFTWARE", "SAM", "SECURITY",
@@ -312,12 +313,28 @@ static int rj_append(struct wr_vjournal *jr, const char *kind, const char *f0, c
 }
 
 /* Remove the journal folder, and \$WinRescue when nothing else is in it (a repair
- * should leave no trace outside what it names). */
+ * should leave no trace outside what it names).  The folder is first renamed
+ * repair-journal.done in one step: deleting its records one by one could leave a
+ * journal with its first records gone, which no resume could trust; a kill while
+ * the renamed folder is being deleted leaves only that, which wr_repair_resume (and
+ * the next repair) sweeps away. */
 static int rj_remove(struct wr_ntfs *vol, struct wr_detail *d)
 {
+	struct wr_ntfs_stat cur, old;
 	char **names = NULL;
-	int ret = wr_ntfs_delete_tree(vol, RJ_DIR, d);
+	bool have_cur = exists(vol, RJ_DIR, &cur), have_old = exists(vol, RJ_OLD, &old);
+	int ret = WR_OK;
 
+	if (have_cur && have_old && cur.mft_ref != old.mft_ref) {
+		ret = wr_ntfs_delete_tree(vol, RJ_OLD, d);	/* an older one's remains */
+		have_old = false;
+	}
+	if (!ret && have_cur)	/* also finishes a rename cut short (one folder, two names) */
+		ret = wr_ntfs_move(vol, RJ_DIR, RJ_OLD, d);
+	if (!ret)
+		ret = wr_ntfs_sync(vol, d);
+	if (!ret)
+		ret = wr_ntfs_delete_tree(vol, RJ_OLD, d);
 	if (ret == WR_ERR_NOT_FOUND)
 		ret = WR_OK;
 	if (!ret && wr_ntfs_list(vol, STATE_DIR, &names, NULL) == WR_OK) {
@@ -577,7 +594,8 @@ bool wr_repair_pending(struct wr_ntfs *vol)
 {
 	struct wr_ntfs_stat st;
 
-	return vol && wr_ntfs_stat(vol, RJ_DIR, &st, NULL) == WR_OK && st.is_dir;
+	return vol && ((wr_ntfs_stat(vol, RJ_DIR, &st, NULL) == WR_OK && st.is_dir) ||
+		       (wr_ntfs_stat(vol, RJ_OLD, &st, NULL) == WR_OK && st.is_dir));
 }
 
 int wr_repair_find(const struct wr_extent *ext, struct wr_detail *d)
@@ -652,6 +670,12 @@ int wr_repair_resume(const struct wr_extent *ext, struct wr_repair_registry_plan
 	if (err)
 		return err;
 	wr_vjournal_init(&jr, vol, RJ_DIR);
+	if (!exists(vol, RJ_DIR, NULL) && exists(vol, RJ_OLD, NULL)) {
+		/* The restore had ended; killed while its journal was being removed. */
+		wr_log(WR_LOG_INFO, "repair: removing the journal of a finished restore");
+		err = rj_remove(vol, d);
+		goto out;
+	}
 	err = wr_vjournal_load(&jr, d);
 	if (err == WR_ERR_NOT_FOUND) {
 		err = wr_detail_set(d, WR_ERR_NOT_FOUND, 0, RJ_DIR);

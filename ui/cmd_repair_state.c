@@ -140,6 +140,11 @@ int repair_hibernation_main(int argc, char **argv)
 /* An interrupted restore found on the volume was finished: say so. */
 static void say_finished(const struct wr_repair_registry_plan *p)
 {
+	if (!p->nrestore) {
+		puts(_("An interrupted registry restore had already finished; only its journal "
+		       "was left on the volume, and it was removed."));
+		return;
+	}
 	/* TRANSLATORS: %s is the ending added to the old hives' names. */
 	printf(_("An interrupted registry restore was found on this volume and finished. "
 		 "The old hives are kept with the ending \"%s\".\n"),

@@ -154,11 +154,11 @@ reg_check_mid() {	# reg_check_mid LABEL: the state a kill left
 reg_finish() {	# reg_finish LABEL HOW: resume or rerun, then the final state
 	local st
 	set +e
-	if ntfsls "$tmp/r.img" -p '/$WinRescue' 2>/dev/null | grep -qx repair-journal; then
+	if ntfsls "$tmp/r.img" -p '/$WinRescue' 2>/dev/null | grep -q '^repair-journal'; then
 		midway=$((midway + 1))
 	fi
 	if ntfsls "$tmp/r.img" -p "$CFG" | grep -q '^winrescue-regback-.*\.journal$' &&
-	   ! ntfsls "$tmp/r.img" -p '/$WinRescue' 2>/dev/null | grep -qx repair-journal; then
+	   ! ntfsls "$tmp/r.img" -p '/$WinRescue' 2>/dev/null | grep -q '^repair-journal'; then
 		st=0	# killed after the restore had finished: nothing to do
 	elif [ "$2" = resume ]; then
 		$bin $log resume --target "$tmp/r.img" >"$tmp/out" 2>&1; st=$?

@@ -312,6 +312,34 @@ static void test_resume_plan_only(void **state)
 	assert_int_equal(wr_repair_find(&ext, NULL), WR_ERR_NOT_FOUND);
 }
 
+/* Killed while a finished restore's journal was being removed (renamed
+ * repair-journal.done, some records already deleted): resume only sweeps it away. */
+static void test_resume_removing(void **state)
+{
+	char sfx[sizeof(((struct wr_repair_registry_plan *)0)->suffix)];
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_repair_registry_plan p;
+	struct wr_extent ext;
+	struct wr_ntfs *vol = NULL;
+	char path[4096];
+
+	(void)state;
+	make_volume("removing.img", path, sizeof(path), &ext);
+	assert_int_equal(wr_repair_registry_plan(&ext, false, &p, &d), WR_OK);
+	assert_int_equal(wr_repair_registry_run(&ext, &p, &d), WR_OK);
+	snprintf(sfx, sizeof(sfx), "%s", p.suffix);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
+	write_records(vol, plan_recs);
+	assert_int_equal(wr_ntfs_move(vol, RJ, RJ ".done", &d), WR_OK);
+	assert_int_equal(wr_ntfs_unlink(vol, RJ ".done/000001", &d), WR_OK);
+	assert_true(wr_repair_pending(vol));
+	wr_ntfs_close(vol);
+	assert_int_equal(wr_repair_resume(&ext, &p, &d), WR_OK);
+	assert_int_equal(p.nrestore, 0);
+	assert_int_equal(wr_repair_find(&ext, NULL), WR_ERR_NOT_FOUND);
+	check_restored(&ext, sfx);
+}
+
 /* Journals that cannot be trusted: a suffix that is a path, a record naming a file
  * that is not a hive, a damaged record with good ones after it.  Refused with
  * WR_ERR_JOURNAL; the volume's files are unchanged. */
@@ -383,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_resume_inside_swap),
 		cmocka_unit_test(test_resume_torn_tail),
 		cmocka_unit_test(test_resume_plan_only),
+		cmocka_unit_test(test_resume_removing),
 		cmocka_unit_test(test_resume_bad_journal),
 		cmocka_unit_test(test_refuses_over_refresh),
 	};
