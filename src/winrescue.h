@@ -1987,8 +1987,9 @@ bool wr_repair_pending(struct wr_ntfs *vol);
 int wr_repair_find(const struct wr_extent *ext, struct wr_detail *d);
 /* Finish an interrupted registry restore from its journal (rolled forward, never
  * back: the old hives stay kept aside either way); p is filled from the journal
- * (suffix, hives).  WR_ERR_NOT_FOUND: no repair journal; WR_ERR_NOTHING_TO_RESUME:
- * it had changed nothing (the journal is removed, the repair can start over). */
+ * (suffix, hives; p->nrestore 0 when only a finished restore's journal was left to
+ * remove).  WR_ERR_NOT_FOUND: no repair journal; WR_ERR_NOTHING_TO_RESUME: it had
+ * changed nothing (the journal is removed, the repair can start over). */
 int wr_repair_resume(const struct wr_extent *ext, struct wr_repair_registry_plan *p,
 		     struct wr_detail *d);
 /* Clear the NTFS dirty flag (wr_ntfs_clear_dirty) - only with the person's consent:
