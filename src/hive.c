@@ -33,8 +33,10 @@ struct wr_hive {
 static int hive_err(struct wr_detail *d, int err, int e, const char *subject, const char *what)
 {
 	if (e)
-		return wr_detail_setf(d, err, e, subject, "hivex: %s: %s", what, strerror(e));
-	return wr_detail_setf(d, err, 0, subject, "hivex: %s", what);
+		wr_detail_setf(d, err, e, subject, "hivex: %s: %s", what, strerror(e));
+	else
+		wr_detail_setf(d, err, 0, subject, "hivex: %s", what);
+	return err; /* said here: the analyser does not see that wr_detail_setf returns it */
 }
 
 int wr_hive_open(const char *host_path, bool write, struct wr_hive **out, struct wr_detail *d)
@@ -219,6 +221,7 @@ static int find_key(struct wr_hive *h, const char *key, hive_node_h *out, struct
 
 	if (!h || !out)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, key);
+	*out = 0;
 	node = hivex_root(h->h);
 	if (!node)
 		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, h->path, "root key");
@@ -274,6 +277,12 @@ static int find_value(struct wr_hive *h, const char *key, const char *value, hiv
 	size_t l;
 	int ret;
 
+	/* Outputs are defined on every return. */
+	*vh = 0;
+	if (type)
+		*type = 0;
+	if (len)
+		*len = 0;
 	ret = find_key(h, key, &node, d);
 	if (ret)
 		return ret;
@@ -304,23 +313,32 @@ static int read_value(struct wr_hive *h, const char *key, const char *value, cha
 	size_t l;
 	int ret;
 
+	/* Each failure returns its code itself (not wr_detail_set's result), so the
+	 * analyser, which does not see error.c, knows *data is set on WR_OK only. */
+	*data = NULL;
+	*len = 0;
 	ret = find_value(h, key, value, &vh, type, &l, d);
 	if (ret)
 		return ret;
 	subject_kv(subj, sizeof(subj), key, value);
-	if (l > WR_HIVE_MAX_VALUE)
-		return wr_detail_setf(d, WR_ERR_TOO_LARGE, 0, subj, "value is %zu bytes", l);
+	if (l > WR_HIVE_MAX_VALUE) {
+		wr_detail_setf(d, WR_ERR_TOO_LARGE, 0, subj, "value is %zu bytes", l);
+		return WR_ERR_TOO_LARGE;
+	}
 	errno = 0;
 	*data = hivex_value_value(h->h, vh, &t, len);
 	if (!*data) {
-		if (errno == ENOMEM)
-			return wr_detail_set(d, WR_ERR_NOMEM, errno, subj);
+		if (errno == ENOMEM) {
+			wr_detail_set(d, WR_ERR_NOMEM, errno, subj);
+			return WR_ERR_NOMEM;
+		}
 		return hive_err(d, WR_ERR_HIVE_CORRUPT, errno, subj, "value data");
 	}
 	if (*len > WR_HIVE_MAX_VALUE) { /* big-data records may disagree with the header */
 		free(*data);
 		*data = NULL;
-		return wr_detail_setf(d, WR_ERR_TOO_LARGE, 0, subj, "value is %zu bytes", *len);
+		wr_detail_setf(d, WR_ERR_TOO_LARGE, 0, subj, "value is %zu bytes", *len);
+		return WR_ERR_TOO_LARGE;
 	}
 	return WR_OK;
 }
