@@ -492,6 +492,18 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 		ret = run_tool(get, d);
 		if (ret)
 			return ret;
+		/* Never over an earlier backup (a rerun within the same second after a
+		 * kill would otherwise replace the old store's copy with the new store). */
+		for (unsigned n = 1, base = (unsigned)strlen(p->backup_name); n < 100; n++) {
+			struct wr_detail dd = WR_DETAIL_INIT;
+
+			snprintf(bak, sizeof(bak), "::/EFI/Microsoft/Boot/%s", p->backup_name);
+			const char *ls[] = { "mdir", "-b", "-i", img, bak, NULL };
+
+			if (run_tool(ls, &dd) != WR_OK)
+				break;	/* not there: the name is free */
+			snprintf(p->backup_name + base, sizeof(p->backup_name) - base, "-%02u", n);
+		}
 		snprintf(bak, sizeof(bak), "::/EFI/Microsoft/Boot/%s", p->backup_name);
 		const char *put[] = { "mcopy", "-D", "o", "-i", img, old, bak, NULL };
 
@@ -575,6 +587,15 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 	if (p->bcd_exists) {
 		char bak[128];
 
+		/* Never over an earlier backup (see run_efi). */
+		for (unsigned n = 1, base = (unsigned)strlen(p->backup_name); n < 100; n++) {
+			struct wr_ntfs_stat st;
+
+			snprintf(bak, sizeof(bak), "Boot/%s", p->backup_name);
+			if (wr_ntfs_stat(sys, bak, &st, NULL) != WR_OK)
+				break;
+			snprintf(p->backup_name + base, sizeof(p->backup_name) - base, "-%02u", n);
+		}
 		snprintf(bak, sizeof(bak), "Boot/%s", p->backup_name);
 		ret = wr_ntfs_read_file(sys, p->bcd_path, BOOT_FILE_MAX, &buf, &len, d);
 		if (!ret)
