@@ -120,8 +120,9 @@ static int range_add(struct wr_surface_range **v, size_t *n, uint64_t sector, ui
 			last->ms = ms;
 		return WR_OK;
 	}
-	/* Grow by doubling: n is a power of two whenever the array is full. */
-	if ((*n & (*n - 1)) == 0) {
+	/* Grow by doubling: n is a power of two whenever the array is full (and the
+	 * array exists whenever n > 0; said again here for the analyser). */
+	if (!*v || (*n & (*n - 1)) == 0) {
 		size_t cap = *n ? *n * 2 : 16;
 
 		if (*n && *n < 16)
@@ -300,7 +301,10 @@ int wr_surface_scan(const char *path, const struct wr_surface_options *opts,
 		    struct wr_detail *d)
 {
 	struct wr_surface_options o = { 0 };
-	struct scan s = { .path = path, .fd = -1, .res = result, .fn = fn, .ctx = ctx, .d = d };
+	/* .sector: open_device's own fallback, so no division ever sees 0 (the analyser
+	 * cannot tell open_device sets it on every WR_OK). */
+	struct scan s = { .path = path, .fd = -1, .sector = 512, .res = result, .fn = fn,
+			  .ctx = ctx, .d = d };
 	struct wr_surface_result *res = result;
 	unsigned dead_blocks = 0;
 	double t_start = mono_s();
