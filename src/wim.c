@@ -223,6 +223,7 @@ static void read_reshdr(const unsigned char *p, struct wim_reshdr *r)
 static int parse_header(const unsigned char *p, size_t len, const char *name, struct wim_header *h,
 			struct wr_detail *d)
 {
+	memset(h, 0, sizeof(*h)); /* defined on every return */
 	if (len < WR_WIM_HEADER_SIZE)
 		return wr_detail_setf(d, WR_ERR_WIM_CORRUPT, 0, name,
 				      "file too short for a WIM header (%zu bytes)", len);
@@ -548,7 +549,8 @@ int wr_wim_info_from_xml(const void *hdr, size_t hdr_len, const void *xml, size_
 		goto out;
 	}
 	info = info_new(name, h.image_count);
-	images = calloc(h.image_count ? h.image_count : 1, sizeof(*images));
+	/* An array of pointers: the type named, as bugprone-sizeof-expression asks. */
+	images = calloc(h.image_count ? h.image_count : 1, sizeof(xmlNode *));
 	if (!info || !images) {
 		ret = wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, name);
 		goto out;
