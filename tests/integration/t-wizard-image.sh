@@ -157,6 +157,12 @@ elif cmd == "has":
     if missing:
         print("missing: " + " | ".join(missing))
         sys.exit(1)
+elif cmd == "lacks":
+    text = norm("\n".join(lines))
+    there = [n for n in sys.argv[3:] if norm(n) in text]
+    if there:
+        print("should not show: " + " | ".join(there))
+        sys.exit(1)
 elif cmd == "item":	# the menu number of the line that shows TEXT
     for l in lines:
         m = re.match(r"^\u2502?\s*>?\s*(\d+)\.\s", l)
@@ -251,6 +257,33 @@ unmnt "$tmp/win"; losetup -d "$wl"
 [ "$(sum "$disk")" = "$s0" ] || fail "looking at the folders changed the disk"
 echo "ok: the Windows volume is refused as a place for the image"
 
+# 1b. A drive without room: the engine refuses before writing anything, and W9 says
+#     why in the person's words.
+truncate -s 8M "$tmp/tiny.img"
+mkfs.ext4 -q -L WRTINY "$tmp/tiny.img"
+tl=$(losetup -f --show "$tmp/tiny.img"); loops+=("$tl")
+mnt "$tl" "$tmp/tiny"
+t0=$(ls -A "$tmp/tiny")
+start en "$disk"
+to_w4 3 "Create or choose a recovery image"
+choose "Create or choose a recovery image"
+wait_for 10 "I1"
+key 1
+wait_for 10 "D1" "WRTINY:"
+choose "WRTINY:"
+wait_for 10 "D1" "Use this folder"
+key 1
+wait_for 10 "I2" "Free space there:"
+key 1
+wait_for 60 "W9" "This did not finish: Create a recovery image" "There is not enough free space." \
+	"Back to the menu"
+key 2
+wait_exit 3	# refused by a safety check: the command line's exit status
+[ "$(sum "$disk")" = "$s0" ] || fail "a refused image create changed the disk"
+[ "$(ls -A "$tmp/tiny")" = "$t0" ] || fail "a refused image create left files: $(ls -A "$tmp/tiny")"
+unmnt "$tmp/tiny"; losetup -d "$tl"
+echo "ok: a drive without room is refused, nothing written"
+
 # ---------------------------------------------------------------------------
 # 2. Create the image in English into WRDATA\RefreshImage.
 start en "$disk"
@@ -334,6 +367,10 @@ code=$(python3 "$tmp/screen.py" code "$tmp/screen") || fail "no support code on 
 key Escape
 wait_for 10 "W4"
 choose "Save a report"
+wait_for 10 "U1" "Save a report"
+python3 "$tmp/screen.py" lacks "$tmp/screen" "Windows (ntfs)" "disk.img" >"$tmp/why" ||
+	fail "U1 offers the Windows disk: $(cat "$tmp/why")"
+cap
 wait_for 10 "U1" "Save a report" "The folder's name ends with the support code $code" "WRSTICK ($stick_fs)" \
 	"Save in a folder instead"
 choose "WRSTICK ($stick_fs)"
