@@ -315,7 +315,8 @@ static void regf_release(struct regf *r)
 static int corrupt(struct wr_detail *d, const char *path, const char *why)
 {
 	wr_log(WR_LOG_WARN, "regf: '%s': %s", path, why);
-	return wr_detail_setf(d, WR_ERR_HIVE_CORRUPT, 0, path, "%s", why);
+	wr_detail_setf(d, WR_ERR_HIVE_CORRUPT, 0, path, "%s", why);
+	return WR_ERR_HIVE_CORRUPT; /* itself: the analyser cannot see wr_detail_setf */
 }
 
 /* Read the whole file. */
@@ -328,9 +329,13 @@ static int read_file(const char *path, uint8_t **buf_out, size_t *len_out,
 	int fd, ret = WR_OK;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return wr_detail_set(d, errno == ENOENT ? WR_ERR_NOT_FOUND : WR_ERR_OPEN,
-				     errno, path);
+	if (fd < 0) {
+		int e = errno;
+
+		ret = e == ENOENT ? WR_ERR_NOT_FOUND : WR_ERR_OPEN;
+		wr_detail_set(d, ret, e, path);
+		return ret; /* not wr_detail_set's result: the analyser cannot see it */
+	}
 	if (fstat(fd, &st)) {
 		ret = wr_detail_set(d, WR_ERR_READ, errno, path);
 		goto out;
@@ -389,8 +394,9 @@ static int regf_load(const char *path, struct regf *r, struct wr_detail *d)
 		goto fail;
 	}
 	if (get32(r->buf + 20) != 1) {
-		ret = wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, path, "regf version %u.%u",
-				     get32(r->buf + 20), get32(r->buf + 24));
+		wr_detail_setf(d, WR_ERR_UNSUPPORTED, 0, path, "regf version %u.%u",
+			       get32(r->buf + 20), get32(r->buf + 24));
+		ret = WR_ERR_UNSUPPORTED; /* itself: the analyser cannot see wr_detail_setf */
 		goto fail;
 	}
 	r->bins_size = get32(r->buf + 40);
@@ -418,7 +424,8 @@ static int regf_load(const char *path, struct regf *r, struct wr_detail *d)
 			struct regf_bin *nb = realloc(r->bins, ncap * sizeof(*nb));
 
 			if (!nb) {
-				ret = wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
+				wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
+				ret = WR_ERR_NOMEM;
 				goto fail;
 			}
 			r->bins = nb;
@@ -569,6 +576,7 @@ static int find_key(const struct regf *r, const char *path, const char *key,
 	size_t i = 0;
 	int ret = WR_OK;
 
+	*nk_off = NO_CELL; /* defined on every return */
 	if (!name)
 		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
 	if (!nk_at(r, cur, &nk)) {
@@ -1011,7 +1019,10 @@ int wr_regf_get_class(const char *host_path, const char *key, char **out,
 	ret = find_key(&r, host_path, key, &nk_off, d);
 	if (ret)
 		goto out;
-	nk_at(&r, nk_off, &nk);
+	if (!nk_at(&r, nk_off, &nk)) { /* find_key checked it; never trust a cell unchecked */
+		ret = corrupt(d, host_path, "key cell is damaged");
+		goto out;
+	}
 	cls_off = get32(nk + 48);
 	cls_len = get16(nk + 74);
 	if (cls_off == NO_CELL || cls_len == 0) {
@@ -1071,7 +1082,10 @@ int wr_regf_set_class(const char *host_path, const char *key, const char *cls,
 	ret = find_key(&r, host_path, key, &nk_off, d);
 	if (ret)
 		goto out;
-	nk_at(&r, nk_off, &nk);
+	if (!nk_at(&r, nk_off, &nk)) { /* find_key checked it; never trust a cell unchecked */
+		ret = corrupt(d, host_path, "key cell is damaged");
+		goto out;
+	}
 	old_cls = get32(nk + 48);
 	if (old_cls != NO_CELL && get16(nk + 74) && !cell_at(&r, old_cls, &data, &len)) {
 		ret = corrupt(d, host_path, "class name cell is damaged");
