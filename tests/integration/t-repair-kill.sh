@@ -22,8 +22,8 @@
 #                hiberfil.sys / the dirty flag (ntfsinfo -m) is the old or the new, the
 #                volume checks clean, a rerun succeeds and the volume equals an
 #                uninterrupted run's (ntfsdump).
-# The random kills stop the winrescue process only (mtools helpers it runs finish
-# their own write), as t-refresh-kill.sh does.
+# The random kills stop the winrescue process only, as t-refresh-kill.sh does; an
+# mtools helper it was running finishes its own write (and is waited for).
 # tests/run-tests.sh starts scripts with sh; this one is written for bash.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -eu
@@ -35,7 +35,7 @@ parts=${REPAIR_KILL_PARTS:-registry boot hibernation dirty}	# a subset while deb
 want() { case " $parts " in *" $1 "*) return 0 ;; esac; return 1; }
 export MTOOLS_SKIP_CHECK=1
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}intercept_strchr=0"
-for t in ntfscat ntfsls ntfsfix ntfsinfo hivexsh hivexregedit mcopy mdir fsck.fat python3; do
+for t in ntfscat ntfsls ntfsfix ntfsinfo hivexsh hivexregedit mcopy mdir fsck.fat python3 setsid pgrep; do
 	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
 done
 log="--log $tmp/kill.log"
@@ -56,12 +56,15 @@ sum() { sha256sum | cut -d' ' -f1; }
 # A random delay in seconds, below $1 milliseconds.
 delay() { printf '%d.%03d' $(( $(od -An -N2 -tu2 /dev/urandom) % $1 / 1000 )) $(( $(od -An -N2 -tu2 /dev/urandom) % $1 % 1000 )); }
 # Run "$@" in the background, SIGKILL it after a random delay below $ms milliseconds.
+# In its own session, so that the helpers it was running (mtools) can be waited for:
+# they finish their own write, and nothing may touch the image while the test looks.
 kill_randomly() {
-	"$@" </dev/null >/dev/null 2>&1 &
-	local pid=$!
+	setsid "$@" </dev/null >/dev/null 2>&1 &
+	local pid=$! n=0
 	sleep "$(delay "$ms")"
 	kill -9 $pid 2>/dev/null || true
 	wait $pid 2>/dev/null || true
+	while pgrep -s $pid >/dev/null && [ $n -lt 600 ]; do sleep 0.05; n=$((n + 1)); done
 }
 # Milliseconds "$@" takes.
 time_ms() {
