@@ -15,7 +15,8 @@
 #     mounted by the test it holds winrescue-<date>-<support code>/report.html (with
 #     the support code the S1 screen showed), report.txt and the log; then in Japanese
 #     into a plain folder chosen with the folder chooser;
-#   - deregister: ReAgent.xml no longer names the image.
+#   - deregister: ReAgent.xml no longer names the image; then (in Japanese) use the
+#     existing image again: ReAgent.xml names image 2 of the folder.
 # Every captured screen must have exactly the terminal's rows, each exactly the
 # terminal's width (the wizard draws a frame at both edges).  Needs root (loop
 # devices, mounts).
@@ -427,4 +428,26 @@ wait_exit 0
 reagent "$tmp/reagent.xml"
 [ -z "$(xp '/WindowsRE/PBRCustomImageLocation/@path')" ] || fail "still registered after deregister"
 [ -f "$wim" ] || fail "deregister removed the image file"
+echo "ok: deregistered through the wizard"
+
+# 7. Use the existing image again (Japanese): the newest image of the folder is
+#    registered.
+start ja "$disk"
+to_w4 1 "回復イメージを作成または選択する"
+choose "回復イメージを作成または選択する"
+wait_for 10 "I1" "回復イメージ" "ユーザー独自の回復イメージは登録されていません。"
+choose "既存の回復イメージを使う"
+wait_for 10 "D1" "フォルダーの選択" "使用する CustomRefresh.wim があるフォルダーを選んでください。" "WRDATA:"
+choose "WRDATA:"
+wait_for 10 "D1" "RefreshImage/"
+choose "RefreshImage/"
+wait_for 10 "D1" "フォルダー: $tmp/data/RefreshImage"
+key 1
+wait_for 60 "W9" "次の回復イメージを登録しました:" "CustomRefresh.wim" \
+	"今後、この Windows のリフレッシュにはこのファイルのイメージ 2 が使われます。"
+key 2
+wait_exit 0
+reagent "$tmp/reagent.xml"
+[ "$(xp '/WindowsRE/PBRCustomImageLocation/@path')" = '\RefreshImage' ] &&
+	[ "$(xp '/WindowsRE/PBRCustomImageLocation/@index')" = 2 ] || fail "the existing image was not registered"
 echo "ok: t-wizard-image"
