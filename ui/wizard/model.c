@@ -1200,6 +1200,8 @@ static void help_view(struct wizard *wz, struct wz_view *v)
 	view_begin(wz, v, 0, _("Help"));
 	add_line(v, WZ_ST_NORMAL, NULL, "%s",
 		 _("winrescue repairs or reinstalls Windows on this PC. It changes nothing until you confirm on screen W7."));
+	add_line(v, WZ_ST_NORMAL, NULL, "%s",
+		 _("Recovery images and reports are saved only on the drive you choose. Registering an image or no longer using it (screen I1) changes only the file ReAgent.xml on the Windows volume, and can be undone there."));
 	add_blank(v);
 	add_line(v, WZ_ST_HEADING, NULL, "%s", _("Keys:"));
 	add_line(v, WZ_ST_NORMAL, "  ", "%s", _("Arrow keys or Tab: move. A number: choose that line. Enter: continue. Esc: back."));
