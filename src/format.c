@@ -272,10 +272,27 @@ out:
 	return ret;
 }
 
+/* Sectors per cluster for FAT32 as Windows chooses them for small volumes: 4 KiB
+ * clusters, smaller when that would leave fewer than 65525 clusters (a FAT with
+ * fewer is FAT16 to Windows, whatever its boot sector says: an ESP Windows Setup
+ * makes on 260 MiB has 4 KiB clusters for this reason).  0 = mkfs.fat's choice
+ * (volumes over 8 GiB). */
+static unsigned fat32_sectors_per_cluster(uint64_t size, unsigned sector_size)
+{
+	unsigned cluster = 4096;
+
+	if (size > 8ULL * 1024 * MIB)
+		return 0;
+	/* 66000: room for the FATs and reserved sectors above the minimum. */
+	while (cluster > sector_size && size / cluster < 66000)
+		cluster /= 2;
+	return cluster < sector_size ? 1 : cluster / sector_size;
+}
+
 int wr_format_fat32(const char *disk_path, unsigned partition, const char *label,
 		    struct wr_detail *d)
 {
-	char ss[16], hidden[32], blocks[32], offset[48];
+	char ss[16], hidden[32], blocks[32], offset[48], spc[16];
 	const char *argv[20];
 	struct target t;
 	size_t n = 0;
@@ -302,6 +319,12 @@ int wr_format_fat32(const char *disk_path, unsigned partition, const char *label
 	argv[n++] = hidden;
 	argv[n++] = "-g";
 	argv[n++] = "255/63";
+	if (fat32_sectors_per_cluster(t.ext.size, t.sector_size)) {
+		snprintf(spc, sizeof(spc), "%u",
+			 fat32_sectors_per_cluster(t.ext.size, t.sector_size));
+		argv[n++] = "-s";
+		argv[n++] = spc;
+	}
 	if (label && *label) {
 		argv[n++] = "-n";
 		argv[n++] = label;
