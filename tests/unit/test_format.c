@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mkimg.h"
@@ -170,6 +171,33 @@ static int losetup(const char *file, uint64_t off, uint64_t size, int partscan, 
 		return -1;
 	dev[strcspn(dev, "\n")] = 0;
 	return strncmp(dev, "/dev/loop", 9) ? -1 : 0;
+}
+
+/* The kernel's node for partition n of a partition-scanned loop device, made with
+ * mknod from sysfs when no udev makes it.  Returns 1 when the test made it, 0 when
+ * it was there, -1 when the kernel shows no such partition (some sandboxes' loop
+ * driver does not scan partitions). */
+static int partition_node(const char *loop, unsigned n, char *path, size_t len)
+{
+	char sys[160], num[32];
+	unsigned ma, mi;
+	struct stat sb;
+	FILE *f;
+
+	snprintf(path, len, "%sp%u", loop, n);
+	for (int i = 0; i < 10 && stat(path, &sb); i++)
+		usleep(100000);	/* udev, where there is one, makes it a moment later */
+	if (!stat(path, &sb))
+		return 0;
+	snprintf(sys, sizeof(sys), "/sys/class/block/%s/dev", path + 5);
+	f = fopen(sys, "r");
+	if (!f)
+		return -1;
+	assert_non_null(fgets(num, sizeof(num), f));
+	fclose(f);
+	assert_int_equal(sscanf(num, "%u:%u", &ma, &mi), 2);
+	assert_int_equal(mknod(path, S_IFBLK | 0600, makedev(ma, mi)), 0);
+	return 1;
 }
 
 static void losetup_d(const char *dev)
@@ -359,17 +387,92 @@ static void test_ntfs_on_partitioned_block_device(void **state)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	unsigned char bs[512];
-	char loop[64], val[256];
+	char loop[64], val[256], part[80];
+	int made;
 
 	(void)state;
 	assert_int_equal(losetup(disk, 0, 0, 1, loop, sizeof(loop)), 0);
+	/* With the kernel's node wr_format_ntfs uses it; without, a loop device over
+	 * the partition: the result must be the same. */
+	made = partition_node(loop, 4, part, sizeof(part));
 	assert_int_equal(wr_format_ntfs(loop, 4, "Data B", &d), WR_OK);
+	if (made == 1)
+		unlink(part);
 	losetup_d(loop);
 	assert_outside_unchanged(4);
 	boot_sector(disk, starts[3], bs);
 	assert_int_equal(le32(bs + 0x1c), starts[3] / 512);
 	blkid_value(disk, starts[3], sizes[3], "LABEL", val, sizeof(val));
 	assert_string_equal(val, "Data B");
+}
+
+/* A mounted partition is refused by every writer, and nothing changes. */
+static void test_mounted_refused(void **state)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_layout_plan p;
+	char loop[64], mnt[4200], before[65], after[65];
+	const char *mount_argv[] = { "ntfs-3g", "-o", "ro", loop, mnt, NULL };
+	const char *umount_argv[] = { "umount", mnt, NULL };
+	int mounted;
+
+	(void)state;
+	assert_int_equal(wr_format_ntfs(disk, 1, "ESP", &d), WR_OK);
+	snprintf(mnt, sizeof(mnt), "%s/mnt", dir);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	assert_int_equal(losetup(disk, starts[0], sizes[0], 0, loop, sizeof(loop)), 0);
+	mounted = mkimg_run(mount_argv, NULL, NULL, 0) == 0;
+	if (mounted) {
+		assert_int_equal(mkimg_sha256(disk, before), 0);
+		assert_int_equal(wr_format_ntfs(disk, 1, "X", &d), WR_ERR_MOUNTED);
+		assert_int_equal(wr_format_fat32(disk, 1, "X", &d), WR_ERR_MOUNTED);
+		assert_int_equal(wr_wipe(disk, 1, NULL, NULL, &d), WR_ERR_MOUNTED);
+		/* The whole disk: a layout or the active flag would change a mounted disk. */
+		memset(&p, 0, sizeof(p));
+		p.kind = WR_LAYOUT_GPT;
+		p.nparts = 1;
+		snprintf(p.disk_path, sizeof(p.disk_path), "%.4000s", disk);
+		assert_int_equal(wr_layout_apply(&p, NULL, NULL, &d), WR_ERR_MOUNTED);
+		assert_int_equal(wr_disk_set_active(disk, 1, &d), WR_ERR_MOUNTED);
+		assert_int_equal(mkimg_sha256(disk, after), 0);
+		assert_string_equal(before, after);
+		mkimg_run(umount_argv, NULL, NULL, 0);
+	}
+	losetup_d(loop);
+	rmdir(mnt);
+	if (!mounted) {
+		if (getenv("CI") && !strcmp(getenv("CI"), "true"))
+			fail_msg("cannot mount with ntfs-3g (FUSE) here");
+		printf("cannot mount with ntfs-3g (FUSE) here: mounted refusal not checked\n");
+		skip();
+	}
+}
+
+/* A partition's own kernel node as the volume (partition 0): hidden sectors come
+ * from the kernel's start of that partition. */
+static void test_ntfs_on_partition_node(void **state)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	unsigned char bs[512];
+	char loop[64], part[80];
+	int made;
+
+	(void)state;
+	assert_int_equal(losetup(disk, 0, 0, 1, loop, sizeof(loop)), 0);
+	made = partition_node(loop, 2, part, sizeof(part));
+	if (made < 0) {
+		losetup_d(loop);
+		printf("the kernel shows no partitions of loop devices here\n");
+		skip();
+	}
+	assert_int_equal(wr_format_ntfs(part, 0, "Data A", &d), WR_OK);
+	if (made == 1)
+		unlink(part);
+	losetup_d(loop);
+	assert_outside_unchanged(2);
+	boot_sector(disk, starts[1], bs);
+	assert_memory_equal(bs + 3, "NTFS    ", 8);
+	assert_int_equal(le32(bs + 0x1c), starts[1] / 512);
 }
 
 /* Partition 0: the path is the volume itself (hidden sectors 0 for a file). */
@@ -403,10 +506,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wipe_block_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ntfs_on_partitioned_block_device, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_mounted_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ntfs_on_partition_node, setup, teardown),
 		cmocka_unit_test(test_ntfs_volume_file),
 	};
 	const char *tools[] = { "sfdisk", "mkntfs", "mkfs.fat", "fsck.fat", "ntfslabel",
-				"blkid", "losetup", "cmp", NULL };
+				"blkid", "losetup", "cmp", "ntfs-3g", NULL };
 	int ret;
 
 	for (const char **t = tools; *t; t++)
