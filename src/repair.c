@@ -325,10 +325,8 @@ static int rj_remove(struct wr_ntfs *vol, struct wr_detail *d)
 	bool have_cur = exists(vol, RJ_DIR, &cur), have_old = exists(vol, RJ_OLD, &old);
 	int ret = WR_OK;
 
-	if (have_cur && have_old && cur.mft_ref != old.mft_ref) {
+	if (have_cur && have_old && cur.mft_ref != old.mft_ref)
 		ret = wr_ntfs_delete_tree(vol, RJ_OLD, d);	/* an older one's remains */
-		have_old = false;
-	}
 	if (!ret && have_cur)	/* also finishes a rename cut short (one folder, two names) */
 		ret = wr_ntfs_move(vol, RJ_DIR, RJ_OLD, d);
 	if (!ret)
