@@ -289,11 +289,17 @@ int wr_usbsave_drives(const char *const *disks, const char *target_disk,
 			return ret;
 		list = (const char *const *)all;
 	}
-	for (; list && *list && !ret; list++) {
+	for (const char *const *first = list; list && *list && !ret; list++) {
 		struct wr_disk *disk = NULL;
 		struct wr_detail dd = WR_DETAIL_INIT;
+		const char *const *seen = first;
 
 		if (target_disk && same_file(*list, target_disk))
+			continue;
+		/* A disk named twice (a path and its symlink) is listed once. */
+		while (seen < list && !same_file(*seen, *list))
+			seen++;
+		if (seen < list)
 			continue;
 		if (wr_blockdev_check_not_live(*list, NULL) == WR_ERR_LIVE_DISK)
 			continue;

@@ -283,6 +283,16 @@ static void test_drives_open_close(void **state)
 	assert_int_equal(l.v[0].size, 131072ULL * 512);
 	assert_string_equal(l.v[0].dir, "");
 	assert_int_equal(l.v[0].refuse, 0);
+	/* A disk named twice is listed once. */
+	{
+		struct wr_usbsave_list twice = { 0, NULL };
+		const char *two[] = { img, other, NULL };
+
+		snprintf(other, sizeof(other), "%s/../%s/stick.img", tmp, strrchr(tmp, '/') + 1);
+		assert_int_equal(wr_usbsave_drives(two, NULL, &twice, &d), WR_OK);
+		assert_int_equal(twice.n, 1);
+		wr_usbsave_list_release(&twice);
+	}
 	/* The target disk is never offered. */
 	{
 		struct wr_usbsave_list none = { 0, NULL };

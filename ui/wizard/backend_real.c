@@ -978,11 +978,30 @@ static int real_find_drives(void *ctx, const struct wz_install *pc, struct wz_pl
 {
 	struct real *r = ctx;
 	struct wr_detail d = WR_DETAIL_INIT;
+	char **machine = NULL;
+	const char **all = NULL;
+	size_t n = 0;
 	int ret;
 
 	wr_usbsave_list_release(&r->drives);
-	ret = wr_usbsave_drives((const char *const *)r->disks, pc ? pc->disk_path : NULL,
-				&r->drives, &d);
+	/* The --disk images, and the machine's own disks too: a USB stick plugged in
+	 * while the wizard shows disk images is still a stick. */
+	if (r->disks) {
+		if (wr_disk_list(&machine, &d))
+			wr_log_err("wizard: disk list", WR_ERR_OPEN, &d);
+		all = calloc(wr_strv_len(r->disks) + wr_strv_len(machine) + 1, sizeof(*all));
+		if (!all) {
+			wr_disk_list_free(machine);
+			return WR_ERR_NOMEM;
+		}
+		for (char **p = r->disks; *p; p++)
+			all[n++] = *p;
+		for (char **p = machine; p && *p; p++)
+			all[n++] = *p;
+	}
+	ret = wr_usbsave_drives(all, pc ? pc->disk_path : NULL, &r->drives, &d);
+	free(all);
+	wr_disk_list_free(machine);
 	if (ret) {
 		wr_log_err("wizard: drives", ret, &d);
 		return ret;
