@@ -565,7 +565,11 @@ static int fail(struct wr_detail *d, int e, const char *subject, const char *wha
 	int err = map_errno(e);
 
 	wr_log(WR_LOG_WARN, "ntfs: %s '%s': %s", what, subject, strerror(e));
-	return wr_detail_setf(d, err, e, subject, "%s: %s", what, strerror(e));
+	wr_detail_setf(d, err, e, subject, "%s: %s", what, strerror(e));
+	/* A failure is never WR_OK, whatever map_errno becomes.  Returned here rather
+	 * than wr_detail_setf's result, so the analyser (which does not see error.c,
+	 * and does not always follow map_errno) knows it too. */
+	return err ? err : WR_ERR_CORRUPT;
 }
 
 static ntfs_inode *open_path(struct wr_ntfs *v, const char *path, int *e)
@@ -924,6 +928,8 @@ static int open_data(struct wr_ntfs *v, const char *path, char *p, size_t plen,
 {
 	int ret, e = 0;
 
+	*nip = NULL; /* outputs defined on every return */
+	*nap = NULL;
 	ret = norm_path(path, p, plen, d);
 	if (ret)
 		return ret;
@@ -932,7 +938,9 @@ static int open_data(struct wr_ntfs *v, const char *path, char *p, size_t plen,
 		return fail(d, e, p, "lookup");
 	if ((*nip)->mrec->flags & MFT_RECORD_IS_DIRECTORY) {
 		ntfs_inode_close(*nip);
-		return wr_detail_setf(d, WR_ERR_INVALID_ARG, EISDIR, p, "is a directory");
+		*nip = NULL;
+		wr_detail_setf(d, WR_ERR_INVALID_ARG, EISDIR, p, "is a directory");
+		return WR_ERR_INVALID_ARG;
 	}
 	*nap = ntfs_attr_open(*nip, AT_DATA, AT_UNNAMED, 0);
 	if (!*nap) {
@@ -1545,9 +1553,10 @@ int wr_ntfs_tree_size(struct wr_ntfs *v, const char *path, uint64_t *bytes,
 
 static int need_rw(struct wr_ntfs *v, const char *path, struct wr_detail *d)
 {
-	if (!v->rw)
-		return wr_detail_setf(d, WR_ERR_INVALID_ARG, EROFS, path,
-				      "volume opened read-only");
+	if (!v->rw) {
+		wr_detail_setf(d, WR_ERR_INVALID_ARG, EROFS, path, "volume opened read-only");
+		return WR_ERR_INVALID_ARG;
+	}
 	return WR_OK;
 }
 
@@ -1578,8 +1587,13 @@ static int open_parent(struct wr_ntfs *v, const char *p, ntfs_inode **dir,
 	const char *leaf;
 	int e = 0;
 
-	if (!strcmp(p, "/"))
-		return wr_detail_setf(d, WR_ERR_INVALID_ARG, EINVAL, p, "the root");
+	*dir = NULL; /* outputs defined on every return */
+	*uname = NULL;
+	*ulen = 0;
+	if (!strcmp(p, "/")) {
+		wr_detail_setf(d, WR_ERR_INVALID_ARG, EINVAL, p, "the root");
+		return WR_ERR_INVALID_ARG;
+	}
 	split_path(p, parent, sizeof(parent), &leaf);
 	*ulen = to_ucs(leaf, uname);
 	if (*ulen < 0)
@@ -1593,10 +1607,11 @@ static int open_parent(struct wr_ntfs *v, const char *p, ntfs_inode **dir,
 	if (!((*dir)->mrec->flags & MFT_RECORD_IS_DIRECTORY) ||
 	    ((*dir)->flags & FILE_ATTR_REPARSE_POINT)) {
 		ntfs_inode_close(*dir);
+		*dir = NULL;
 		free(*uname);
 		*uname = NULL;
-		return wr_detail_setf(d, WR_ERR_INVALID_ARG, ENOTDIR, parent,
-				      "not a directory");
+		wr_detail_setf(d, WR_ERR_INVALID_ARG, ENOTDIR, parent, "not a directory");
+		return WR_ERR_INVALID_ARG;
 	}
 	return WR_OK;
 }
@@ -1608,6 +1623,7 @@ static int create_node(struct wr_ntfs *v, const char *path, bool is_dir, ntfs_in
 	ntfschar *uname = NULL;
 	int ulen, ret;
 
+	*out = NULL; /* defined on every return */
 	ret = norm_path(path, p, plen, d);
 	if (!ret)
 		ret = need_rw(v, p, d);
@@ -1616,7 +1632,8 @@ static int create_node(struct wr_ntfs *v, const char *path, bool is_dir, ntfs_in
 	if (ret)
 		return ret;
 	if (lookup_name(dir, uname, ulen) != (u64)-1) {
-		ret = wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, p, "name exists");
+		wr_detail_setf(d, WR_ERR_EXISTS, EEXIST, p, "name exists");
+		ret = WR_ERR_EXISTS;
 		goto out;
 	}
 	ni = ntfs_create(dir, inherit_secid(v, dir, is_dir), uname, (u8)ulen,
