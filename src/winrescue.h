@@ -448,7 +448,8 @@ int wr_layout_plan(const char *disk_path, enum wr_layout_kind kind, uint64_t win
  * a new partition table written with libparted (MBR: a random nonzero disk
  * signature), GPT attribute bit 63 set with sfdisk (libparted 3.5 cannot), the MSR
  * zeroed, and every file system made (wr_format_*).  WR_PROG_STEP_BEGIN/END for the
- * table and for each partition formatted.  WR_ERR_INVALID_ARG when the disk's size
+ * table (step.id 0) and for each partition formatted (step.id = its number); the
+ * MBR boot code is left zero (bootfiles writes it).  WR_ERR_INVALID_ARG when the disk's size
  * is no longer the planned one.  Refusals (live, mounted, locked) write nothing.
  * Interrupted (crash, failed helper): the disk has a partial layout; apply again. */
 int wr_layout_apply(const struct wr_layout_plan *p, wr_progress_fn fn, void *ctx,
@@ -832,6 +833,12 @@ int wr_reagent_parse(const void *buf, size_t len, struct wr_reagent *out,
 int wr_reagent_set_custom_image(const void *buf, size_t len,
 				const struct wr_reagent_location *loc, char **out,
 				size_t *out_len, struct wr_detail *d);
+/* Register Windows RE the way "reagentc /enable" leaves it: WinreLocation = loc
+ * (the folder holding Winre.wim on its partition: path, guid, offset, id), WinreBCD
+ * id = bcd_id (the WinRE loader's object in the BCD), InstallState 1.  Same
+ * conventions as wr_reagent_set_custom_image. */
+int wr_reagent_set_winre(const void *buf, size_t len, const struct wr_reagent_location *loc,
+			 const char *bcd_id, char **out, size_t *out_len, struct wr_detail *d);
 
 /* ------------------------------------------------------------------------- */
 /* winsys: facts about a Windows installation.                               */
@@ -1717,6 +1724,9 @@ struct wr_reset_plan {
 	struct wr_source_choice source;
 	uint64_t needed_bytes;		/* image size + 20 % */
 	uint64_t erase_bytes;		/* everything erased, in bytes */
+	/* Windows RE on a partition that stays: registered again in the new system. */
+	struct wr_reagent_location winre;	/* present = false when none */
+	char winre_bcd_id[64];
 };
 
 /* NULL when partition pt of disk may be formatted by a reset, else why never (an
