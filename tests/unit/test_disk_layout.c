@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "mkimg.h"
@@ -437,6 +438,37 @@ static void test_too_small_changes_nothing(void **state)
 	assert_int_equal(wr_layout_plan(disk, WR_LAYOUT_GPT, 0, &p, &d), WR_ERR_DISK_TOO_SMALL);
 }
 
+/* The disk the running system lives on is refused at planning time already (the
+ * plan only reads, so this is safe to try on the real disk). */
+static void test_live_disk_refused(void **state)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_layout_plan p;
+	char sys[96], line[256], dev[300] = "";
+	struct stat sb;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(stat("/", &sb), 0);
+	snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u/uevent", major(sb.st_dev),
+		 minor(sb.st_dev));
+	f = fopen(sys, "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "DEVNAME=", 8)) {
+				line[strcspn(line, "\n")] = 0;
+				snprintf(dev, sizeof(dev), "/dev/%s", line + 8);
+			}
+		fclose(f);
+	}
+	if (!dev[0] || stat(dev, &sb) || !S_ISBLK(sb.st_mode)) {
+		printf("the root file system is not on a block device here\n");
+		skip();
+	}
+	assert_int_equal(wr_layout_plan(dev, WR_LAYOUT_GPT, 0, &p, &d), WR_ERR_LIVE_DISK);
+	assert_int_equal(wr_layout_plan(dev, WR_LAYOUT_MBR, 0, &p, &d), WR_ERR_LIVE_DISK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mbr_and_active_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mbr_replaces_gpt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_too_small_changes_nothing, setup, teardown),
+		cmocka_unit_test(test_live_disk_refused),
 	};
 	const char *tools[] = { "sfdisk", "mkntfs", "mkfs.fat", "fsck.fat", "blkid", "losetup",
 				NULL };
