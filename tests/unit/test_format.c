@@ -492,6 +492,17 @@ static void test_ntfs_volume_file(void **state)
 	assert_string_equal(val, "");
 	boot_sector(vol, 0, bs);
 	assert_int_equal(le32(bs + 0x1c), 0);
+	/* A label kept from a Japanese Windows, whatever the caller's locale. */
+	assert_int_equal(wr_format_ntfs(vol, 0, "ローカル ディスク", &d), WR_OK);
+	{
+		struct wr_extent ext;
+		struct wr_volume_state st;
+
+		/* libntfs-3g reads it back (blkid would escape it in a C locale). */
+		assert_int_equal(wr_blockdev_resolve(vol, 0, &ext, &d), WR_OK);
+		assert_int_equal(wr_ntfs_probe(&ext, &st, &d), WR_OK);
+		assert_string_equal(st.label, "ローカル ディスク");
+	}
 	unlink(vol);
 }
 
