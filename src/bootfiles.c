@@ -25,7 +25,8 @@
  * BCD is thus the old store or the new one, never a half-written one; the only gap
  * is inside that rename, where the complete new store is under the temporary name.
  * Test switch: WINRESCUE_FAULT_BOOT_AFTER=N kills the process (SIGKILL) after the
- * N-th of these steps (backup, each file, temporary store, rename).
+ * N-th of these steps (backup, each file, temporary store, [NTFS: old store
+ * removed,] rename).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -656,8 +657,11 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 		if (ret)
 			return ret;
 		fault_point(&steps, "the new BCD under its temporary name");
-		if (!wr_ntfs_stat(sys, p->bcd_path, &st, NULL))
+		if (!wr_ntfs_stat(sys, p->bcd_path, &st, NULL)) {
 			ret = wr_ntfs_unlink(sys, p->bcd_path, d);
+			if (!ret)
+				fault_point(&steps, "removing the old BCD");
+		}
 		if (!ret)
 			ret = wr_ntfs_move(sys, tmp, p->bcd_path, d);
 		if (!ret)

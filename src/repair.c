@@ -41,6 +41,10 @@
  * no data written) the name is absent; the "swap" record written before it makes
  * resume complete it, with both files present (kept-aside and temp).  Closing it would
  * need an index-entry exchange in ntfs.c.
+ *
+ * Test switches: WINRESCUE_FAULT_AFTER=N (SIGKILL after the N-th journal record, or
+ * the N-th step of the one-write repairs); WINRESCUE_FAULT_IN_SWAP=NAME (SIGKILL
+ * inside that hive's swap, between its two renames).
  */
 #define _GNU_SOURCE 1
 #include <signal.h>
@@ -475,6 +479,15 @@ static int swap(struct wr_ntfs *vol, const char *name, const char *suffix, struc
 		ret = rename_aside(vol, cur, aside, d);	/* the old hive, kept */
 		if (ret)
 			return ret;
+		{
+			/* Test switch: die between the two renames (the hive's name absent). */
+			const char *f = getenv("WINRESCUE_FAULT_IN_SWAP");
+
+			if (f && !strcmp(f, name)) {
+				wr_log(WR_LOG_WARN, "fault injection: killed inside %s's swap", name);
+				raise(SIGKILL);
+			}
+		}
 	}
 	/* Also finishes a rename cut between its link and its unlink. */
 	ret = wr_ntfs_move(vol, tmp, cur, d);

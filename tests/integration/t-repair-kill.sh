@@ -193,6 +193,20 @@ while [ $n -lt "$total" ]; do
 	n=$((n + 1))
 done
 echo "registry: killed after each of $((total - 1)) journal records: old or new hives only, all finished"
+# Inside each hive's swap, between its two renames: the one moment a hive's name is
+# absent (libntfs-3g has no replacing rename); resume or a rerun must complete it.
+w0=$window
+for h in $HIVES; do
+	cp --sparse=always "$reg0" "$tmp/r.img"
+	fault_run WINRESCUE_FAULT_IN_SWAP $h $bin $log repair registry --target "$tmp/r.img" --yes
+	ntfsls "$tmp/r.img" -p "$CFG" | grep -qx "$h" && fail "killed inside $h's swap, yet $h is there"
+	reg_check_mid "registry: killed inside $h's swap"
+	if [ $h = SYSTEM ] || [ $h = SAM ] || [ $h = DEFAULT ]; then how=resume; else how=rerun; fi
+	reg_finish "registry: killed inside $h's swap" $how
+done
+[ $((window - w0)) -eq 5 ] || fail "the swap kills were not all seen inside the window"
+echo "registry: killed inside each hive's swap (name absent, old kept aside, copy whole): all finished"
+window=0
 midway=0
 i=1
 while [ $i -le "$random_kills" ]; do
@@ -299,7 +313,9 @@ for kind in gpt mbr; do
 	$bin $log repair boot --target "$d" --partition $part --yes >"$tmp/out" 2>&1 || fail "$kind: second run"
 	bcd_sum $kind "$d" >/dev/null
 	[ "$(bcd_norm)" = "$newnorm" ] || fail "$kind: two runs write different stores"
-	steps=$((nfiles + 3))
+	# backup, each file, the new store under its temporary name, (NTFS: the old store
+	# removed,) the rename
+	if [ $kind = gpt ]; then steps=$((nfiles + 3)); else steps=$((nfiles + 4)); fi
 	cp --sparse=always "$disk0" "$d"
 	ms=$(time_ms $bin $log repair boot --target "$d" --partition $part --yes)
 
