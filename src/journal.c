@@ -307,3 +307,31 @@ const struct wr_journal_record *wr_journal_find(const struct wr_journal *j, cons
 	}
 	return NULL;
 }
+
+int wr_journal_push(struct wr_journal *j, const char *kind, const char *const *fields)
+{
+	struct wr_journal_record *nv = realloc(j->v, (j->n + 1) * sizeof(*nv));
+	struct wr_journal_record *r;
+	size_t n = 0;
+
+	if (!nv)
+		return WR_ERR_NOMEM;
+	j->v = nv;
+	r = &nv[j->n];
+	memset(r, 0, sizeof(*r));
+	r->seq = (unsigned)j->n + 1;
+	snprintf(r->kind, sizeof(r->kind), "%s", kind);
+	while (fields && fields[n])
+		n++;
+	r->fields = calloc(n + 1, sizeof(char *));
+	if (!r->fields)
+		return WR_ERR_NOMEM;
+	j->n++;		/* counted now, so wr_journal_release frees what is there */
+	for (size_t i = 0; i < n; i++) {
+		r->fields[i] = strdup(fields[i]);
+		if (!r->fields[i])
+			return WR_ERR_NOMEM;
+		r->nfields++;
+	}
+	return WR_OK;
+}

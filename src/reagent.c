@@ -281,15 +281,32 @@ static bool location_ok(const struct wr_reagent_location *loc)
 	return true;
 }
 
+/* The document as UTF-8 with an XML declaration, the way Windows writes the file. */
+static int dump_doc(xmlDoc *doc, char **out, size_t *out_len, struct wr_detail *d)
+{
+	xmlChar *mem = NULL;
+	int size = 0;
+
+	xmlDocDumpMemoryEnc(doc, &mem, &size, "utf-8");
+	if (!mem || size <= 0 || !(*out = malloc((size_t)size + 1))) {
+		xmlFree(mem);
+		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, "ReAgent.xml");
+	}
+	memcpy(*out, mem, (size_t)size);
+	(*out)[size] = '\0';
+	*out_len = (size_t)size;
+	xmlFree(mem);
+	return WR_OK;
+}
+
 int wr_reagent_set_custom_image(const void *buf, size_t len, const struct wr_reagent_location *loc,
 				char **out, size_t *out_len, struct wr_detail *d)
 {
 	bool set = loc && loc->present;
 	xmlDoc *doc = NULL;
 	xmlNode *root, *n;
-	xmlChar *mem = NULL;
 	char num[32];
-	int size = 0, ret;
+	int ret;
 
 	if (!out || !out_len)
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "ReAgent.xml");
@@ -330,23 +347,60 @@ int wr_reagent_set_custom_image(const void *buf, size_t len, const struct wr_rea
 	n = find_or_add(root, "CustomImageAvailable", "OsInstallAvailable");
 	if (!n || !set_prop(n, "state", set ? "1" : "0"))
 		goto nomem;
-
-	/* UTF-8 with an XML declaration, the way Windows writes the file. */
-	xmlDocDumpMemoryEnc(doc, &mem, &size, "utf-8");
-	if (!mem || size <= 0)
-		goto nomem;
-	*out = malloc((size_t)size + 1);
-	if (!*out)
-		goto nomem;
-	memcpy(*out, mem, (size_t)size);
-	(*out)[size] = '\0';
-	*out_len = (size_t)size;
-	ret = WR_OK;
+	ret = dump_doc(doc, out, out_len, d);
 	goto out;
 nomem:
 	ret = wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, "ReAgent.xml");
 out:
-	xmlFree(mem);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+int wr_reagent_set_winre(const void *buf, size_t len, const struct wr_reagent_location *loc,
+			 const char *bcd_id, char **out, size_t *out_len, struct wr_detail *d)
+{
+	xmlDoc *doc = NULL;
+	xmlNode *root, *n;
+	char num[32];
+	int ret;
+
+	if (!out || !out_len || !loc || !bcd_id)
+		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, "ReAgent.xml");
+	*out = NULL;
+	*out_len = 0;
+	if (!location_ok(loc))
+		return wr_detail_setf(d, WR_ERR_INVALID_ARG, 0, "ReAgent.xml",
+				      "unusable WinRE path");
+	if (!buf || len == 0) {
+		buf = blank_reagent;
+		len = sizeof(blank_reagent) - 1;
+	}
+	ret = parse_doc(buf, len, &doc, d);
+	if (ret)
+		return ret;
+	root = xmlDocGetRootElement(doc);
+	n = find_or_add(root, "WinreBCD", NULL);
+	if (!n || !set_prop(n, "id", bcd_id))
+		goto nomem;
+	n = find_or_add(root, "WinreLocation", "WinreBCD");
+	if (!n || !set_prop(n, "path", loc->path))
+		goto nomem;
+	snprintf(num, sizeof(num), "%u", (unsigned)loc->id);
+	if (!set_prop(n, "id", num))
+		goto nomem;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)loc->offset);
+	if (!set_prop(n, "offset", num))
+		goto nomem;
+	if (!set_prop(n, "guid", loc->guid[0] ? loc->guid : ZERO_GUID))
+		goto nomem;
+	n = find_or_add(root, "InstallState", "PBRCustomImageLocation");
+	if (!n || !set_prop(n, "state", "1"))
+		goto nomem;
+	ret = dump_doc(doc, out, out_len, d);
+	goto out;
+nomem:
+	ret = wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, "ReAgent.xml");
+out:
 	xmlFreeDoc(doc);
 	return ret;
 }

@@ -126,8 +126,17 @@ static char **top_names(const struct wr_extent *ext)
 	if (wr_ntfs_list(vol, "/", &names, NULL) == WR_OK) {
 		out = calloc(WR_RESET_TOP_NAMES + 1, sizeof(*out));
 		for (size_t i = 0; out && names[i] && n < WR_RESET_TOP_NAMES; i++) {
-			if (names[i][0] == '$' || !strcasecmp(names[i], "System Volume Information"))
-				continue;
+			static const char *const skip[] = {
+				"System Volume Information", "pagefile.sys", "hiberfil.sys",
+				"swapfile.sys", "bootmgr", "BOOTNXT", "Documents and Settings",
+				"Recovery", "PerfLogs", NULL
+			};
+			bool hidden = names[i][0] == '$';
+
+			for (size_t k = 0; skip[k] && !hidden; k++)
+				hidden = !strcasecmp(names[i], skip[k]);
+			if (hidden)
+				continue;	/* what Explorer does not show either */
 			out[n] = strdup(names[i]);
 			if (out[n])
 				n++;
@@ -347,6 +356,39 @@ static int plan_installation(struct wr_reset_plan *p, struct wr_detail *d)
 	return WR_OK;
 }
 
+/* Windows RE on a partition the reset leaves alone stays registered, as Windows'
+ * own reset leaves it: the new installation's ReAgent.xml will point at it. */
+static void keep_winre(struct wr_reset_plan *p)
+{
+	const struct wr_windows *w = p->windows;
+	const struct wr_reagent_location *loc;
+
+	if (!w || !w->has_reagent || !p->disk)
+		return;
+	loc = &w->reagent.winre;
+	if (!loc->present || !loc->path[0] || !w->reagent.winre_bcd_id[0])
+		return;
+	for (size_t i = 0; i < p->disk->nparts; i++) {
+		const struct wr_partition *pt = &p->disk->parts[i];
+		struct wr_extent ext;
+		struct wr_ntfs *vol = NULL;
+		struct wr_ntfs_stat st;
+		char path[1100];
+
+		if (pt->start != loc->offset || range_erased(p, pt->start, pt->size) ||
+		    wr_blockdev_resolve(p->disk_path, pt->number, &ext, NULL) ||
+		    wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, NULL))
+			continue;
+		snprintf(path, sizeof(path), "%s\\Winre.wim", loc->path);
+		if (wr_ntfs_stat(vol, path, &st, NULL) == WR_OK && !st.is_dir) {
+			p->winre = *loc;
+			snprintf(p->winre_bcd_id, sizeof(p->winre_bcd_id), "%s",
+				 w->reagent.winre_bcd_id);
+		}
+		wr_ntfs_close(vol);
+	}
+}
+
 int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 		  struct wr_detail *d)
 {
@@ -447,8 +489,16 @@ int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 				p->erase_bytes += p->others[i].part.size;
 	}
 
-	/* The image: given, or the best one found for the installation there. */
-	ret = wr_sources_choose(p->windows, p->disk, o->source, o->index, &p->source, d);
+	/* The image: given, or the best one found for the installation there.  The
+	 * journal keeps its real path: resume may run from another directory. */
+	{
+		char real[PATH_MAX];
+
+		if (o->source && !realpath(o->source, real))
+			return wr_detail_set(d, WR_ERR_OPEN, errno, o->source);
+		ret = wr_sources_choose(p->windows, p->disk, o->source ? real : NULL, o->index,
+					&p->source, d);
+	}
 	if (ret == WR_ERR_NO_SOURCE && !p->windows)
 		ret = wr_detail_setf(d, WR_ERR_NO_SOURCE, 0, NULL,
 				     "no installation to match: --source is needed");
@@ -459,6 +509,7 @@ int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 		ret = wr_wim_check_image(p->source.path, p->source.index, d);
 	if (ret)
 		return ret;
+	keep_winre(p);
 	p->needed_bytes = p->source.image.total_bytes + p->source.image.total_bytes / 5;
 	if (p->layout) {
 		ret = wr_layout_plan(p->disk_path, p->layout_kind, p->needed_bytes,
@@ -556,28 +607,10 @@ static int hj_append(struct hjournal *h, const char *kind, const char *f0, const
 		return ret;
 	}
 	close(fd);
-	/* Keep the in-memory copy in step by parsing what was written. */
-	{
-		struct wr_journal one;
-
-		ret = wr_journal_parse(line, len, &one, d);
-		free(line);
-		if (ret)
-			return ret;
-		if (one.n == 1) {
-			struct wr_journal_record *nv = realloc(h->j.v, (h->j.n + 1) * sizeof(*nv));
-
-			if (!nv) {
-				wr_journal_release(&one);
-				return WR_ERR_NOMEM;
-			}
-			h->j.v = nv;
-			h->j.v[h->j.n++] = one.v[0];
-			free(one.v);
-		} else {
-			wr_journal_release(&one);
-		}
-	}
+	free(line);
+	ret = wr_journal_push(&h->j, kind, fields);
+	if (ret)
+		return ret;
 	wr_log(WR_LOG_INFO, "reset journal (live system) %zu: %s %s %s", h->j.n, kind,
 	       f0 ? f0 : "", f0 && f1 ? f1 : "");
 	return WR_OK;
@@ -697,6 +730,19 @@ static int write_plan(struct rctx *r, struct wr_detail *d)
 		ret = append(r, "plan", "needed", num, d);
 	if (!ret)
 		ret = append(r, "plan", "label", p->label, d);
+	if (!ret && p->winre.present) {
+		ret = append(r, "plan", "winre-path", p->winre.path, d);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)p->winre.offset);
+		if (!ret)
+			ret = append(r, "plan", "winre-offset", num, d);
+		if (!ret)
+			ret = append(r, "plan", "winre-guid", p->winre.guid, d);
+		snprintf(num, sizeof(num), "%u", (unsigned)p->winre.id);
+		if (!ret)
+			ret = append(r, "plan", "winre-id", num, d);
+		if (!ret)
+			ret = append(r, "plan", "winre-bcd", p->winre_bcd_id, d);
+	}
 	for (size_t i = 0; !ret && i < p->nothers; i++) {
 		if (!p->others[i].selected)
 			continue;
@@ -746,6 +792,17 @@ static int plan_from_journal(const struct wr_journal *j, struct wr_reset_plan *p
 			p->needed_bytes = strtoull(v, NULL, 10);
 		else if (!strcmp(k, "label"))
 			snprintf(p->label, sizeof(p->label), "%s", v);
+		else if (!strcmp(k, "winre-path")) {
+			p->winre.present = true;
+			snprintf(p->winre.path, sizeof(p->winre.path), "%s", v);
+		} else if (!strcmp(k, "winre-offset"))
+			p->winre.offset = strtoull(v, NULL, 10);
+		else if (!strcmp(k, "winre-guid"))
+			snprintf(p->winre.guid, sizeof(p->winre.guid), "%s", v);
+		else if (!strcmp(k, "winre-id"))
+			p->winre.id = (uint32_t)strtoul(v, NULL, 10);
+		else if (!strcmp(k, "winre-bcd"))
+			snprintf(p->winre_bcd_id, sizeof(p->winre_bcd_id), "%s", v);
 		else if (!strcmp(k, "also")) {
 			struct wr_reset_other *nv = realloc(p->others,
 							    (p->nothers + 1) * sizeof(*nv));
@@ -860,6 +917,38 @@ static int do_apply(struct rctx *r, struct wr_detail *d)
 	return ret;
 }
 
+#define REAGENT_XML "/Windows/System32/Recovery/ReAgent.xml"
+
+/* The new installation's ReAgent.xml names the Windows RE that was kept. */
+static int register_winre(struct rctx *r, struct wr_detail *d)
+{
+	struct wr_ntfs_stat st;
+	void *old = NULL;
+	size_t len = 0, olen = 0;
+	char *xml = NULL;
+	int ret;
+
+	if (wr_ntfs_read_file(r->vol, REAGENT_XML, WR_REAGENT_MAX_SIZE, &old, &olen, NULL))
+		olen = 0;
+	ret = wr_reagent_set_winre(olen ? old : NULL, olen, &r->p->winre, r->p->winre_bcd_id,
+				   &xml, &len, d);
+	if (ret == WR_ERR_XML)	/* the image's own file is unusable: a fresh one */
+		ret = wr_reagent_set_winre(NULL, 0, &r->p->winre, r->p->winre_bcd_id, &xml,
+					   &len, d);
+	free(old);
+	if (!ret && wr_ntfs_stat(r->vol, "/Windows/System32/Recovery", &st, NULL) != WR_OK)
+		ret = wr_ntfs_mkdir(r->vol, "/Windows/System32/Recovery", d);
+	if (!ret)
+		ret = wr_ntfs_write_file(r->vol, REAGENT_XML, xml, len, d);
+	if (!ret)
+		ret = wr_ntfs_sync(r->vol, d);
+	free(xml);
+	if (!ret)
+		wr_log(WR_LOG_INFO, "reset: Windows RE at '%s' (partition offset %llu) kept "
+		       "registered", r->p->winre.path, (unsigned long long)r->p->winre.offset);
+	return ret;
+}
+
 static int do_boot(struct rctx *r, struct wr_detail *d)
 {
 	struct wr_reset_plan *p = r->p;
@@ -872,6 +961,8 @@ static int do_boot(struct rctx *r, struct wr_detail *d)
 		return append(r, "end", "boot", "windows", d);
 	}
 	ret = append(r, "begin", "boot", "windows", d);
+	if (!ret && p->winre.present)
+		ret = register_winre(r, d);
 	if (ret)
 		return ret;
 	close_volume(r);

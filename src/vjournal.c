@@ -108,7 +108,6 @@ int wr_vjournal_append(struct wr_vjournal *jr, const char *kind, const char *f0,
 	const char *fields[3] = { f0, f0 ? f1 : NULL, NULL };
 	char *line = NULL, path[256];
 	size_t len;
-	struct wr_journal_record *nv;
 	int ret;
 
 	ret = wr_journal_format((unsigned)jr->j.n + 1, kind, fields, &line, &len, d);
@@ -123,23 +122,9 @@ int wr_vjournal_append(struct wr_vjournal *jr, const char *kind, const char *f0,
 		ret = wr_ntfs_sync(jr->vol, d);
 	if (ret)
 		return ret;
-	nv = realloc(jr->j.v, (jr->j.n + 1) * sizeof(*nv));
-	if (!nv)
-		return WR_ERR_NOMEM;
-	jr->j.v = nv;
-	memset(&nv[jr->j.n], 0, sizeof(nv[0]));
-	nv[jr->j.n].seq = (unsigned)jr->j.n + 1;
-	snprintf(nv[jr->j.n].kind, sizeof(nv[jr->j.n].kind), "%s", kind);
-	nv[jr->j.n].fields = calloc(3, sizeof(char *));
-	if (!nv[jr->j.n].fields)
-		return WR_ERR_NOMEM;
-	for (size_t i = 0; fields[i]; i++) {
-		nv[jr->j.n].fields[i] = strdup(fields[i]);
-		if (!nv[jr->j.n].fields[i])
-			return WR_ERR_NOMEM;
-		nv[jr->j.n].nfields++;
-	}
-	jr->j.n++;
+	ret = wr_journal_push(&jr->j, kind, fields);
+	if (ret)
+		return ret;
 	wr_log(WR_LOG_INFO, "journal %zu: %s %s %s", jr->j.n, kind, f0 ? f0 : "",
 	       f0 && f1 ? f1 : "");
 	if (jr->fault_after && ++jr->appended >= jr->fault_after) {

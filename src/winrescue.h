@@ -1209,6 +1209,8 @@ int wr_journal_format(unsigned seq, const char *kind, const char *const *fields,
 int wr_journal_parse(const void *buf, size_t len, struct wr_journal *out,
 		     struct wr_detail *d);
 void wr_journal_release(struct wr_journal *j);
+/* Add a record to the in-memory journal (seq = n + 1), as written by its owner. */
+int wr_journal_push(struct wr_journal *j, const char *kind, const char *const *fields);
 /* The last record of kind whose first fields equal field0 and field1 (NULL = any). */
 const struct wr_journal_record *wr_journal_find(const struct wr_journal *j, const char *kind,
 						const char *field0, const char *field1);

@@ -8,7 +8,7 @@ given) is there with the same type, the same element ids and the same registry v
 types; then decodes the device elements and checks they name the right partitions:
 BOOT for the boot manager and memory diagnostic, WIN for the loader and resume, REC
 for WinRE's ramdisk.  A partition is "gpt,DISK-GUID,PART-GUID" or
-"mbr,0xSIGNATURE,OFFSET".  Prints ok, or the first difference and exits non-zero.
+"mbr,0xSIGNATURE,OFFSET".  Without REC no WinRE may be there.  Prints ok, or the first difference and exits non-zero.
 """
 import re, struct, sys, uuid
 def parse(path):
@@ -69,9 +69,15 @@ def roles(objs):
 mine, real, mode = parse(sys.argv[1]), parse(sys.argv[2]), sys.argv[3]
 rm, rr = roles(mine), roles(real)
 want = sys.argv[4:]
+# Without WinRE (no REC given: none was set up, as on a blank disk laid out with an
+# image that carries no Winre.wim), its objects and the loader's recovery elements
+# are not expected; on MBR they are optional either way.
+no_winre = len(want) <= 2
 for role, g in rr.items():
-    if mode == 'mbr' and role in ('winre', 'ramdisk') and role not in rm:
+    if (mode == 'mbr' or no_winre) and role in ('winre', 'ramdisk') and role not in rm:
         continue
+    if no_winre and role in ('winre', 'ramdisk') and role in rm and mode != 'mbr':
+        sys.exit('a %s object, but no WinRE was expected' % role)
     if role not in rm or rm[role] not in mine:
         sys.exit('no %s object' % role)
     a, b = mine[rm[role]], real[g]
@@ -80,7 +86,7 @@ for role, g in rr.items():
     ids_a, ids_b = sorted(a['el']), sorted(b['el'])
     if mode == 'mbr' and role in ('bootmgr',):
         ids_b = [i for i in ids_b if i != 0x12000002]   # BIOS bootmgr has no path
-    if mode == 'mbr' and role in ('loader', 'resume') and 'winre' not in rm:
+    if (mode == 'mbr' or no_winre) and role in ('loader', 'resume') and 'winre' not in rm:
         ids_b = [i for i in ids_b if i not in (0x14000008, 0x16000009, 0x15000066)]
     if ids_a != ids_b:
         sys.exit('%s: elements %s, Windows %s' % (role, [hex(i) for i in ids_a], [hex(i) for i in ids_b]))

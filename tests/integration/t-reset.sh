@@ -1,0 +1,258 @@
+#!/bin/sh
+# t-reset.sh - "reset" (remove everything) on the synthetic PC, GPT and MBR, on its
+# Windows partition and on whole blank disks laid out as Windows Setup does.
+#
+# After each reset, checked with tools independent of the engine:
+#   - the Windows partition holds exactly what wimapply (the peer tool) makes of the
+#     same image on a fresh NTFS volume: every path, kind, size, content hash and
+#     named stream (ntfsdump), and the label is kept;
+#   - nothing of the old system or the users' files is left;
+#   - the ESP passes fsck.fat -n, holds the installation's boot manager files, and
+#     its BCD (hivexregedit) matches Windows' own store element by element with its
+#     device elements naming the right partitions (tests/tools/check_bcd.py); on MBR
+#     bootmgr and \Boot\BCD are on the active System Reserved partition;
+#   - every partition that must not be touched (recovery, MSR) is byte-identical;
+#   - the journal is closed: archived under \$WinRescue\logs on the new volume, none
+#     left on the live system.
+# --dry-run and a refused confirmation change no byte.  Then the kill switch
+# (WINRESCUE_FAULT_AFTER=N) kills a reset after every journal record in turn, and
+# `winrescue resume` must finish each to the same state.
+set -eu
+top=${WINRESCUE_TOP:?}; bin=${WINRESCUE_BIN:?}; tools="$top/${BUILD:-build}/tools"
+testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+export MTOOLS_SKIP_CHECK=1
+for t in mcopy mdir fsck.fat hivexregedit ntfscat ntfsls ntfsinfo sfdisk wimapply mkntfs blkid python3; do
+	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
+done
+[ "$(id -u)" = 0 ] || { echo "needs root (loop devices for wimlib's NTFS mode)"; exit 77; }
+real=$testdata/bcd/regipy_BCD_win10_uefi
+[ -f "$real" ] || { echo "$real is missing"; exit 77; }
+export WINRESCUE_STATE_DIR="$tmp/state"
+MIB=1048576
+
+"$top/tests/fixtures/build-pc.sh" --size small --layout both --out "$tmp/pc" >/dev/null
+pc=$tmp/pc; wim=$pc/install.wim
+m=$pc/manifest.json
+jq_() { python3 -c "import json,sys; m=json.load(open('$m')); print($1)"; }
+log="--log $tmp/reset.log"
+
+# What the peer tool makes of image 1: the reference every reset is compared with.
+truncate -s 600M "$tmp/ref.img"
+mkntfs -Q -F "$tmp/ref.img" >/dev/null 2>&1
+wimapply "$wim" 1 "$tmp/ref.img" >/dev/null
+"$tools/ntfsdump" "$tmp/ref.img" | grep -v '^/Windows/System32/Recovery/ReAgent.xml	' |
+	cut -f1,3,4,5,6 | sort >"$tmp/ref.tsv"
+[ "$(wc -l <"$tmp/ref.tsv")" -gt 50 ] || fail "the reference apply is nearly empty"
+
+range_sum() { tail -c +$(( $2 + 1 )) "$1" | head -c "$3" | sha256sum | cut -d' ' -f1; }
+part_start() { sfdisk --json "$1" | python3 -c "import json,sys; t=json.load(sys.stdin)['partitiontable']; print([p for p in t['partitions'] if p['node'].endswith(str($2))][0]['start'] * t.get('sectorsize', 512))"; }
+part_size() { sfdisk --json "$1" | python3 -c "import json,sys; t=json.load(sys.stdin)['partitiontable']; print([p for p in t['partitions'] if p['node'].endswith(str($2))][0]['size'] * t.get('sectorsize', 512))"; }
+part_field() { sfdisk --json "$1" | python3 -c "import json,sys; t=json.load(sys.stdin)['partitiontable']; print([p for p in t['partitions'] if p['node'].endswith(str($2))][0].get('$3', ''))"; }
+extract() {	# extract DISK N OUT: partition N as a file
+	dd if="$1" of="$3" bs=$MIB skip=$(( $(part_start "$1" "$2") / MIB )) \
+		count=$(( $(part_size "$1" "$2") / MIB )) status=none
+}
+
+check_windows() {	# check_windows DISK N LABEL: the partition is the image, nothing else
+	extract "$1" "$2" "$tmp/win.img"
+	"$tools/ntfsdump" "$tmp/win.img" >"$tmp/win.full" || fail "$1: the new volume cannot be walked"
+	# Beside the image: winrescue's own folder, and ReAgent.xml when the kept Windows
+	# RE is registered in it (checked on its own below).
+	grep -v '^/\$WinRescue\|^/Windows/System32/Recovery/ReAgent.xml	' "$tmp/win.full" |
+		cut -f1,3,4,5,6 | sort >"$tmp/win.tsv"
+	diff "$tmp/ref.tsv" "$tmp/win.tsv" >"$tmp/diff" ||
+		{ head -20 "$tmp/diff"; fail "$1: partition $2 is not what wimapply makes of the image"; }
+	grep -qi '^/Users/Alice' "$tmp/win.full" && fail "$1: Alice's files are still there"
+	grep -qi '^/Windows.old' "$tmp/win.full" && fail "$1: a Windows.old was kept"
+	got=$(blkid -p -o value -s LABEL "$tmp/win.img" || true)
+	[ "$got" = "$3" ] || fail "$1: label '$got', want '$3'"
+	ntfsls -f "$tmp/win.img" -p '/$WinRescue' | grep -qx 'reset-journal' && fail "$1: journal left open"
+	ntfsls -f "$tmp/win.img" -p '/$WinRescue/logs' | grep -q '^reset-journal-' ||
+		fail "$1: no archived journal"
+	ls "$WINRESCUE_STATE_DIR/reset/" 2>/dev/null | grep -q . && fail "journal left on the live system"
+	ntfsfix -n "$tmp/win.img" >/dev/null 2>&1 || fail "$1: ntfsfix -n"
+	return 0
+}
+
+check_bcd() {	# check_bcd BCD gpt|mbr BOOT WIN
+	local f=$1; shift
+	hivexregedit --export "$f" '\' >"$f.reg" 2>"$tmp/hx.err" || { cat "$tmp/hx.err"; fail "hivexregedit rejects $f"; }
+	hivexregedit --export "$real" '\' >"$tmp/real.reg"
+	python3 "$top/tests/tools/check_bcd.py" "$f.reg" "$tmp/real.reg" "$@" >"$tmp/py.out" 2>&1 ||
+		{ cat "$tmp/py.out"; fail "BCD check ($*)"; }
+}
+
+check_esp() {	# check_esp DISK ESP WIN [REC WINRE_ID]: boot files and BCD of a GPT disk
+	local guid; guid=$(sfdisk --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['partitiontable']['id'].lower())")
+	extract "$1" "$2" "$tmp/esp.img"
+	fsck.fat -n "$tmp/esp.img" >"$tmp/fsck.out" 2>&1 || { cat "$tmp/fsck.out"; fail "$1: fsck.fat -n on the ESP"; }
+	for f in bootmgfw.efi bootmgr.efi; do
+		mcopy -n -i "$tmp/esp.img" "::/EFI/Microsoft/Boot/$f" "$tmp/$f" || fail "$1: no $f"
+		ntfscat "$tmp/win.img" "/Windows/Boot/EFI/$f" | cmp -s - "$tmp/$f" || fail "$1: $f differs"
+	done
+	mcopy -n -i "$tmp/esp.img" ::/EFI/Boot/bootx64.efi "$tmp/bootx64.efi" || fail "$1: no fallback loader"
+	cmp -s "$tmp/bootx64.efi" "$tmp/bootmgfw.efi" || fail "$1: bootx64.efi is not bootmgfw.efi"
+	mcopy -n -i "$tmp/esp.img" ::/EFI/Microsoft/Boot/BCD "$tmp/BCD" || fail "$1: no BCD"
+	if [ $# -gt 3 ]; then
+		check_bcd "$tmp/BCD" gpt "gpt,$guid,$(part_field "$1" "$2" uuid | tr A-Z a-z)" \
+			"gpt,$guid,$(part_field "$1" "$3" uuid | tr A-Z a-z)" \
+			"gpt,$guid,$(part_field "$1" "$4" uuid | tr A-Z a-z)" "$5"
+	else
+		check_bcd "$tmp/BCD" gpt "gpt,$guid,$(part_field "$1" "$2" uuid | tr A-Z a-z)" \
+			"gpt,$guid,$(part_field "$1" "$3" uuid | tr A-Z a-z)"
+	fi
+}
+
+check_mbr_boot() {	# check_mbr_boot DISK SYS WIN: bootmgr and \Boot\BCD on the active partition
+	local sig; sig=$(sfdisk --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['partitiontable']['id'].lower())")
+	[ "$(part_field "$1" "$2" bootable)" = "True" ] || fail "$1: partition $2 is not active"
+	[ "$(part_field "$1" "$3" bootable)" = "True" ] && fail "$1: partition $3 is active too"
+	extract "$1" "$2" "$tmp/sys.img"
+	ntfscat "$tmp/sys.img" /bootmgr | cmp -s - "$tmp/bootmgr.want" 2>/dev/null || {
+		ntfscat "$tmp/win.img" /Windows/Boot/PCAT/bootmgr >"$tmp/bootmgr.want"
+		ntfscat "$tmp/sys.img" /bootmgr | cmp -s - "$tmp/bootmgr.want" || fail "$1: bootmgr differs"
+	}
+	ntfscat "$tmp/sys.img" /Boot/BCD >"$tmp/BCD" || fail "$1: no \\Boot\\BCD"
+	check_bcd "$tmp/BCD" mbr "mbr,$sig,$(part_start "$1" "$2")" "mbr,$sig,$(part_start "$1" "$3")"
+}
+
+expect_unchanged() {	# expect_unchanged STATUS MESSAGE-PART DISK cmd...
+	local want=$1 msg=$2 disk=$3 sum; shift 3
+	sum=$(sha256sum "$disk" | cut -d' ' -f1)
+	set +e; "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; got=$?; set -e
+	[ "$got" -eq "$want" ] || { cat "$tmp/out" "$tmp/err"; fail "'$*' exited $got, want $want"; }
+	grep -q -- "$msg" "$tmp/out" "$tmp/err" || { cat "$tmp/out" "$tmp/err"; fail "'$*': no '$msg'"; }
+	[ "$(sha256sum "$disk" | cut -d' ' -f1)" = "$sum" ] || fail "'$*' changed $disk"
+}
+
+# --- GPT: the Windows partition of the synthetic PC.
+cp --sparse=always "$pc/pc.img" "$tmp/gpt.img"
+rec_sum=$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 4)" "$(part_size "$tmp/gpt.img" 4)")
+msr_sum=$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 2)" "$(part_size "$tmp/gpt.img" 2)")
+sfdisk --dump "$tmp/gpt.img" >"$tmp/table.before"
+expect_unchanged 0 "Never touched: partition 4" "$tmp/gpt.img" \
+	$bin $log reset --target "$tmp/gpt.img" --partition 3 --source "$wim" --dry-run
+grep -q "YAMADA-PC" "$tmp/out" || fail "the dry run does not name the computer"
+grep -q "Users" "$tmp/out" || fail "the dry run does not show what the partition holds"
+expect_unchanged 3 "does not match" "$tmp/gpt.img" \
+	$bin $log reset --target "$tmp/gpt.img" --partition 3 --source "$wim"
+expect_unchanged 3 "recovery or manufacturer partition" "$tmp/gpt.img" \
+	$bin $log reset --target "$tmp/gpt.img" --partition 4 --source "$wim" --yes
+expect_unchanged 3 "recovery or manufacturer partition" "$tmp/gpt.img" \
+	$bin $log reset --target "$tmp/gpt.img" --partition 3 --also-format 4 --source "$wim" --yes
+$bin $log reset --target "$tmp/gpt.img" --partition 3 --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset of the GPT PC"; }
+check_windows "$tmp/gpt.img" 3 Windows
+winre_id=$(jq_ "m['images']['winre_bcd_id']")
+check_esp "$tmp/gpt.img" 1 3 4 "$winre_id"
+# Windows RE on the recovery partition stays registered in the new system.
+ntfscat "$tmp/win.img" /Windows/System32/Recovery/ReAgent.xml >"$tmp/reagent.xml"
+python3 "$top/tests/tools/check_reagent_winre.py" "$tmp/reagent.xml" \
+	"$(part_start "$tmp/gpt.img" 4)" "$winre_id" || fail "ReAgent.xml does not name the kept WinRE"
+[ "$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 4)" "$(part_size "$tmp/gpt.img" 4)")" = "$rec_sum" ] ||
+	fail "the recovery partition changed"
+[ "$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 2)" "$(part_size "$tmp/gpt.img" 2)")" = "$msr_sum" ] ||
+	fail "the MSR changed"
+sfdisk --dump "$tmp/gpt.img" | diff "$tmp/table.before" - || fail "the partition table changed"
+echo "GPT PC: reset to the image; boot files, BCD and ESP checked; recovery and MSR untouched"
+
+# --- MBR: System Reserved (1), Windows (2), Recovery (3).
+cp --sparse=always "$pc/pc-mbr.img" "$tmp/mbr.img"
+rec_sum=$(range_sum "$tmp/mbr.img" "$(part_start "$tmp/mbr.img" 3)" "$(part_size "$tmp/mbr.img" 3)")
+expect_unchanged 3 "recovery or manufacturer partition" "$tmp/mbr.img" \
+	$bin $log reset --target "$tmp/mbr.img" --partition 1 --source "$wim" --yes
+$bin $log reset --target "$tmp/mbr.img" --partition 2 --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset of the MBR PC"; }
+check_windows "$tmp/mbr.img" 2 Windows
+check_mbr_boot "$tmp/mbr.img" 1 2
+[ "$(range_sum "$tmp/mbr.img" "$(part_start "$tmp/mbr.img" 3)" "$(part_size "$tmp/mbr.img" 3)")" = "$rec_sum" ] ||
+	fail "the MBR recovery partition changed"
+echo "MBR PC: reset to the image; bootmgr, BCD and the active flag checked; recovery untouched"
+
+# --- Whole blank disks laid out as Windows Setup does.
+truncate -s 4G "$tmp/blank-gpt.img"
+expect_unchanged 3 "too small" "$tmp/blank-gpt.img" \
+	sh -c "truncate -s 1G '$tmp/tiny.img' && exec $bin $log reset --disk '$tmp/tiny.img' --layout gpt --source '$wim' --yes"
+expect_unchanged 3 "stored on the volume that would be changed" "$tmp/gpt.img" \
+	$bin $log reset --disk "$tmp/gpt.img" --layout gpt --yes
+$bin $log reset --disk "$tmp/blank-gpt.img" --layout gpt --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset of a blank disk (GPT)"; }
+sfdisk --json "$tmp/blank-gpt.img" | python3 -c "
+import json, sys
+t = json.load(sys.stdin)['partitiontable']
+assert t['label'] == 'gpt', t['label']
+want = [('C12A7328-F81F-11D2-BA4B-00A0C93EC93B', 260), ('E3C9E316-0B5C-4DB8-817D-F92DF00215AE', 16),
+        ('EBD0A0A2-B9E5-4433-87C0-68B6B72699C7', None), ('DE94BBA4-06D1-4D40-A16A-BFD50179D6AC', 1024)]
+ps = t['partitions']
+assert len(ps) == 4, len(ps)
+for p, (ty, mib) in zip(ps, want):
+    assert p['type'] == ty, (p['node'], p['type'])
+    assert p['start'] % 2048 == 0, p
+    if mib:
+        assert p['size'] * 512 == mib << 20, (p['node'], p['size'])
+assert 'RequiredPartition' in ps[3].get('attrs', '') and 'GUID:63' in ps[3]['attrs'], ps[3]
+" || fail "the GPT layout is not Windows Setup's"
+check_windows "$tmp/blank-gpt.img" 3 ""
+check_esp "$tmp/blank-gpt.img" 1 3
+echo "blank disk, GPT layout: ESP, MSR, Windows, Recovery; image, boot files and BCD checked"
+
+truncate -s 4G "$tmp/blank-mbr.img"
+$bin $log reset --disk "$tmp/blank-mbr.img" --layout mbr --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset of a blank disk (MBR)"; }
+[ "$(part_size "$tmp/blank-mbr.img" 1)" = $(( 500 * MIB )) ] || fail "System Reserved is not 500 MiB"
+extract "$tmp/blank-mbr.img" 1 "$tmp/sys.img"
+[ "$(blkid -p -o value -s LABEL "$tmp/sys.img")" = "System Reserved" ] || fail "System Reserved label"
+check_windows "$tmp/blank-mbr.img" 2 ""
+check_mbr_boot "$tmp/blank-mbr.img" 1 2
+echo "blank disk, MBR layout: System Reserved (active) and Windows; image, bootmgr and BCD checked"
+
+# --- Killed after every journal record: resume finishes it.
+cp --sparse=always "$pc/pc.img" "$tmp/k.img"
+WINRESCUE_FAULT_AFTER=1000 $bin --log "$tmp/count.log" reset --target "$tmp/k.img" --partition 3 --source "$wim" --yes >/dev/null 2>&1
+total=$(grep -c 'journal.*[0-9]: ' "$tmp/count.log" || true)
+[ "$total" -gt 10 ] || fail "only $total journal records"
+n=1
+while [ $n -lt "$total" ]; do
+	cp --sparse=always "$pc/pc.img" "$tmp/k.img"
+	set +e
+	WINRESCUE_FAULT_AFTER=$n $bin $log reset --target "$tmp/k.img" --partition 3 --source "$wim" --yes >/dev/null 2>&1
+	st=$?
+	$bin $log resume --target "$tmp/k.img" --partition 3 >"$tmp/out" 2>&1
+	rst=$?
+	set -e
+	[ $st -eq 137 ] || fail "fault after record $n: exit $st, not killed"
+	if [ $rst -ne 0 ]; then
+		grep -q "had not changed anything" "$tmp/out" || { cat "$tmp/out"; fail "resume after record $n: exit $rst"; }
+		$bin $log reset --target "$tmp/k.img" --partition 3 --source "$wim" --yes >"$tmp/out" 2>&1 ||
+			{ cat "$tmp/out"; fail "reset again after record $n"; }
+	fi
+	check_windows "$tmp/k.img" 3 Windows
+	check_esp "$tmp/k.img" 1 3 4 "$winre_id"
+	n=$((n + 1))
+done
+echo "killed after each of $((total - 1)) journal records: every reset finished by resume"
+
+# A whole-disk layout killed in the middle (after the plan: the layout begun, the
+# layout made, the journal being moved onto the new volume, the apply...), resumed
+# with the disk's path alone.
+truncate -s 4G "$tmp/kb.img"
+WINRESCUE_FAULT_AFTER=1000 $bin --log "$tmp/count2.log" reset --disk "$tmp/kb.img" --layout gpt --source "$wim" --yes >/dev/null 2>&1
+total=$(grep -c 'journal.*[0-9]: ' "$tmp/count2.log" || true)
+first=$(grep 'journal.*[0-9]: ' "$tmp/count2.log" | grep -n 'planned reset' | head -1 | cut -d: -f1)
+[ -n "$first" ] && [ "$total" -gt "$first" ] || fail "layout journal: $total records, planned at '$first'"
+n=$first
+while [ $n -lt "$total" ]; do
+	truncate -s 0 "$tmp/kb.img"; truncate -s 4G "$tmp/kb.img"
+	set +e
+	WINRESCUE_FAULT_AFTER=$n $bin $log reset --disk "$tmp/kb.img" --layout gpt --source "$wim" --yes >/dev/null 2>&1
+	st=$?
+	set -e
+	[ $st -eq 137 ] || fail "layout fault after record $n: exit $st"
+	$bin $log resume --target "$tmp/kb.img" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "resume of a layout killed after record $n"; }
+	check_windows "$tmp/kb.img" 3 ""
+	check_esp "$tmp/kb.img" 1 3
+	n=$((n + 2))
+done
+echo "whole-disk layouts killed mid-way: finished by resume"
