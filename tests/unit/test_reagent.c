@@ -406,6 +406,57 @@ static void test_set_and_clear_custom_image(void **state)
 	assert_null(out);
 }
 
+
+/* What a reset leaves: WinRE registered again in a new installation's ReAgent.xml
+ * (blank, or the image's own), as "reagentc /enable" does; the rest is kept. */
+static void test_set_winre(void **state)
+{
+	(void)state;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_reagent_location loc;
+	struct wr_reagent after, before;
+	char *out = NULL;
+	size_t len = 0;
+	static const char bcd[] = "{7d3e1c2b-9a4f-11e3-8f1a-806e6f6e6963}";
+
+	memset(&loc, 0, sizeof(loc));
+	loc.present = true;
+	snprintf(loc.path, sizeof(loc.path), "\\Recovery\\WindowsRE");
+	snprintf(loc.guid, sizeof(loc.guid), "{5c9a2f3e-8d41-4b7a-9e26-3f1d7c0b84a1}");
+	loc.offset = 659554304;
+
+	assert_int_equal(wr_reagent_set_winre(NULL, 0, &loc, bcd, &out, &len, &d), WR_OK);
+	assert_int_equal(xmllint_ok(out, len), 0);
+	assert_int_equal(wr_reagent_parse(out, len, &after, &d), WR_OK);
+	assert_true(after.winre.present);
+	assert_string_equal(after.winre.path, "\\Recovery\\WindowsRE");
+	assert_string_equal(after.winre.guid, loc.guid);
+	assert_int_equal(after.winre.offset, 659554304);
+	assert_string_equal(after.winre_bcd_id, bcd);
+	assert_int_equal(after.install_state, 1);
+	assert_false(after.pbr.present);
+	free(out);
+
+	/* Over an existing file: only WinRE changes. */
+	assert_int_equal(wr_reagent_parse(win81, strlen(win81), &before, &d), WR_OK);
+	assert_int_equal(wr_reagent_set_winre(win81, strlen(win81), &loc, bcd, &out, &len, &d),
+			 WR_OK);
+	assert_int_equal(wr_reagent_parse(out, len, &after, &d), WR_OK);
+	assert_int_equal(after.winre.offset, 659554304);
+	assert_string_equal(after.winre_bcd_id, bcd);
+	assert_memory_equal(&after.pbr, &before.pbr, sizeof(before.pbr));
+	assert_string_equal(after.version, before.version);
+	free(out);
+
+	/* Bad input changes nothing and says why. */
+	assert_int_equal(wr_reagent_set_winre("<nope", 5, &loc, bcd, &out, &len, &d), WR_ERR_XML);
+	assert_null(out);
+	snprintf(loc.path, sizeof(loc.path), "\\A\nB");
+	assert_int_equal(wr_reagent_set_winre(NULL, 0, &loc, bcd, &out, &len, &d),
+			 WR_ERR_INVALID_ARG);
+	assert_null(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +468,7 @@ int main(void)
 	    cmocka_unit_test(test_huge),
 	    cmocka_unit_test(test_xxe),
 	    cmocka_unit_test(test_set_and_clear_custom_image),
+	    cmocka_unit_test(test_set_winre),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
