@@ -48,6 +48,13 @@ struct fake {
 	struct wz_place last_drive;
 	bool report_to_drive;
 	int task_err;
+	/* Reset (X1, X2). */
+	struct wz_reset_plan rplan;
+	int rplan_err, rplan_calls, reset_calls;
+	struct wz_reset_choice last_choice;
+	struct wz_reset_plan last_confirmed;
+	const struct wz_source *last_src;
+	bool saw_cancellable;		/* a reset's progress ever offered to stop */
 };
 
 static struct fake F;
@@ -131,9 +138,95 @@ static int fake_run(void *ctx, const struct wz_install *pc, const struct wz_sour
 		return fake_run(ctx, pc, src, cb, cbctx, out, op);                          \
 	}
 FAKE_OP(fake_refresh, WZ_OP_REFRESH)
-FAKE_OP(fake_reset, WZ_OP_RESET)
 FAKE_OP(fake_resume, WZ_OP_RESUME)
 FAKE_OP(fake_scan, WZ_OP_SCAN)
+
+static int fake_reset_plan(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			   struct wz_reset_plan *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	f->rplan_calls++;
+	f->last_src = src;
+	if (f->rplan_err) {
+		snprintf(out->err_subject, sizeof(out->err_subject), "/dev/sda");
+		return f->rplan_err;
+	}
+	*out = f->rplan;
+	return 0;
+}
+
+/* A reset's progress: every step past the point of no return, as the real backend
+ * reports it; Esc must not stop it. */
+static int fake_reset_run(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			  const struct wz_reset_plan *confirmed, const struct wz_reset_choice *choice,
+			  wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct fake *f = ctx;
+
+	assert_non_null(pc);
+	(void)src;
+	f->reset_calls++;
+	f->last_choice = *choice;
+	f->last_confirmed = *confirmed;
+	for (unsigned s = 1; s <= 5; s++)
+		for (unsigned k = 0; k <= 4; k++) {
+			struct wz_progress p = { s, 5, N_("Installing Windows"), k, 4, true };
+
+			f->clock += 30;
+			if (cb(&p, cbctx))
+				f->saw_cancellable = true;
+		}
+	if (f->op_err)
+		return f->op_err;
+	snprintf(out->log_path, sizeof(out->log_path), "/var/log/winrescue.log");
+	return 0;
+}
+
+static void add_other(const char *label, unsigned number, uint64_t size, const char *why,
+		      const char *const *top)
+{
+	struct wz_reset_part *o = &F.rplan.others[F.rplan.nothers++];
+
+	memset(o, 0, sizeof(*o));
+	o->number = number;
+	o->size = size;
+	snprintf(o->label, sizeof(o->label), "%s", label);
+	snprintf(o->fstype, sizeof(o->fstype), "ntfs");
+	o->why_not = why;
+	for (; top && *top; top++)
+		snprintf(o->top[o->ntop++], sizeof(o->top[0]), "%s", *top);
+}
+
+/* The reset plan of the default PC: Windows on partition 3, an ESP, an MSR, a
+ * recovery partition, and two data partitions a reset may also erase. */
+static void fake_reset_default(void)
+{
+	static const char *const top[] = { "Data", "Program Files", "Users", "Windows", NULL };
+	static const char *const photos[] = { "Photos", "Музыка", NULL };
+	struct wz_reset_plan *r = &F.rplan;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(r->disk_path, sizeof(r->disk_path), "/dev/sda");
+	r->partition = 3;
+	r->size = 200ULL << 30;
+	snprintf(r->label, sizeof(r->label), "Windows");
+	snprintf(r->product, sizeof(r->product), "Windows 8.1 Pro");
+	snprintf(r->computer_name, sizeof(r->computer_name), "YAMADA-PC");
+	for (size_t i = 0; top[i]; i++)
+		snprintf(r->top[r->ntop++], sizeof(r->top[0]), "%s", top[i]);
+	add_other("SYSTEM", 1, 100ULL << 20, N_("the EFI system partition"), NULL);
+	add_other("", 2, 16ULL << 20, N_("the Microsoft reserved partition"), NULL);
+	add_other("Recovery", 4, 1ULL << 30, N_("a recovery partition"), NULL);
+	add_other("DATA", 5, 20ULL << 30, NULL, photos);
+	add_other("", 6, 10ULL << 30, NULL, NULL);
+	snprintf(r->source_name, sizeof(r->source_name), "Windows 8.1 Pro");
+	snprintf(r->source_path, sizeof(r->source_path), "/media/usb/sources/install.wim");
+	r->source_index = 2;
+	r->source_bytes = 12ULL << 30;
+	r->wipe_seconds = 1800;
+}
 
 static int fake_image_status(void *ctx, const struct wz_install *pc, struct wz_image_status *out)
 {
@@ -333,6 +426,7 @@ static void fake_default(void)
 					    N_("A refresh needs room for a new copy of Windows. Delete files you do not need, or move them to another disk."),
 					    { "3.2 GB" } };
 	add_source_img("Windows 8.1", "Windows 8.1 Pro", 0);
+	fake_reset_default();
 	F.apps.n = 2;
 	snprintf(F.apps.names[0], sizeof(F.apps.names[0]), "7-Zip 9.20 (Igor Pavlov)");
 	snprintf(F.apps.names[1], sizeof(F.apps.names[1]), "秀丸エディタ");
@@ -357,7 +451,8 @@ static void fake_default(void)
 	B.find_sources = fake_find_sources;
 	B.removed_apps = fake_removed_apps;
 	B.run[WZ_OP_REFRESH] = fake_refresh;
-	B.run[WZ_OP_RESET] = fake_reset;
+	B.reset_plan = fake_reset_plan;
+	B.reset_run = fake_reset_run;
 	B.run[WZ_OP_SCAN] = fake_scan;
 	B.image_status = fake_image_status;
 	B.image_create = fake_image_create;
@@ -489,7 +584,37 @@ static int build_catalog(const char *dir, const char *lang, const char *plural)
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		fwrite(buf, 1, n, out);
 	fclose(in);
+	/* The reset screens' own fragment. */
+	snprintf(frag, sizeof(frag), "po/fragments/wizreset.%s.po", lang);
+	in = fopen(frag, "r");
+	if (!in) {
+		fclose(out);
+		return -1;
+	}
+	fputc('\n', out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
 	fclose(out);
+	/* The engine's messages (step names, reasons, errors) from po/<lang>.po; the
+	 * fragments come first. */
+	{
+		char all[600], main_po[64];
+
+		snprintf(all, sizeof(all), "%s/%s.all.po", dir, lang);
+		snprintf(main_po, sizeof(main_po), "po/%s.po", lang);
+		pid = fork();
+		if (pid == 0) {
+			execlp("msgcat", "msgcat", "--use-first", "-o", all, po, main_po, (char *)NULL);
+			_exit(127);
+		}
+		assert_true(pid > 0);
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+			rename(all, po);
+		else
+			unlink(all);
+	}
 	snprintf(mo_dir, sizeof(mo_dir), "%s/%s/LC_MESSAGES", dir, lang);
 	snprintf(mo, sizeof(mo), "%s/%s", dir, lang);
 	mkdir(mo, 0700);
@@ -772,37 +897,488 @@ static void test_no_source_and_look_again(void **state)
 	wizard_release(&wz);
 }
 
-static void test_reset_needs_typing(void **state)
+/* W4 -> X1 (reset): what is erased, what is never touched and why, the image. */
+static void to_x1(struct wizard *wz, const char *lang)
+{
+	start(wz, lang, false);
+	KEYS(wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER);
+	assert_screen(wz, "W4");
+	KEYS(wz, '2');
+	assert_screen(wz, "X1");
+}
+
+/* Type s (UTF-8) into X2's field, one code point per key. */
+static void type_text(struct wizard *wz, const char *s)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t r, n = strlen(s);
+
+	memset(&st, 0, sizeof(st));
+	while (n && (r = mbrtowc(&wc, s, n, &st)) != 0 && r <= n) {
+		enum wz_next next = wizard_key(wz, (int)wc);
+
+		assert_int_not_equal(next, WZ_RUN);
+		s += r;
+		n -= r;
+	}
+}
+
+static void test_reset_summary(void **state)
 {
 	struct wizard wz;
 	struct wz_view *v;
-	char label[256];
 
 	(void)state;
-	start(&wz, "en", false);
-	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '2', WZ_KEY_ENTER);
-	assert_screen(&wz, "W6");
-	assert_has(&wz, "All your personal files and apps will be removed.");
-	KEYS(&wz, '1');
+	to_x1(&wz, "en");
+	assert_int_equal(F.rplan_calls, 1);
+	assert_non_null(F.last_src);
+	assert_string_equal(F.last_src->path, "/media/usb/sources/install.wim");
 	v = view(&wz);
-	assert_string_equal(v->code, "W7");
-	assert_true(v->has_input);
-	assert_int_equal(strlen(wz.confirm_code), 4);
-	snprintf(label, sizeof(label), "To remove everything, type %s and press Enter:", wz.confirm_code);
-	assert_string_equal(v->input_label, label);
-	/* Digits go into the field, not to a menu; a wrong number changes nothing. */
-	KEYS(&wz, wz.confirm_code[0] == '9' ? '1' : '9', '1', '1', '1', WZ_KEY_ENTER);
-	assert_screen(&wz, "W7");
-	assert_has(&wz, "That is not the number shown. Nothing was changed.");
-	assert_int_equal(F.run_calls[WZ_OP_RESET], 0);
-	KEYS(&wz, '5', WZ_KEY_BACKSPACE);
-	assert_string_equal(wz.typed, "");
-	KEYS(&wz, wz.confirm_code[0], wz.confirm_code[1], wz.confirm_code[2], wz.confirm_code[3],
-	     WZ_KEY_ENTER);
-	assert_int_equal(F.run_calls[WZ_OP_RESET], 1);
-	assert_screen(&wz, "W9");
-	assert_has(&wz, "Your PC was reset.");
+	assert_int_equal(v->step, 6);
+	assert_string_equal(v->stepline, "Step 6 of 9");
+	assert_has(&wz, "Everything on the Windows partition will be erased:");
+	assert_has(&wz, "partition 3 (200 GB, \"Windows\") on /dev/sda");
+	assert_has(&wz, "It holds Windows 8.1 Pro; the computer's name is YAMADA-PC.");
+	assert_has(&wz, "Top folders and files there: Data, Program Files, Users, Windows");
+	assert_has(&wz, "Never touched:");
+	assert_has(&wz, "partition 4 (1.0 GB, \"Recovery\"): a recovery partition");
+	assert_has(&wz, "partition 1 (100 MB, \"SYSTEM\"): the EFI system partition");
+	assert_has(&wz, "partition 2 (16 MB, no label): the Microsoft reserved partition");
+	assert_has(&wz, "The new Windows comes from: Windows 8.1 Pro (/media/usb/sources/install.wim, image 2).");
+	assert_has(&wz, "Windows starts afresh: no files, accounts or apps are kept.");
+	/* 12 GB at 40 MB/s is 5 minutes, and 5 more for the rest. */
+	assert_has(&wz, "This will take about 10 minutes.");
+	/* The menu: Next, the wipe, each data partition on its own, back; the
+	 * protected partitions are never offered. */
+	assert_int_equal(v->nitems, 5);
+	assert_string_equal(v->items[0].label, "Next");
+	assert_string_equal(v->items[1].label, "[ ] Also fully clean the drive (slow)");
+	assert_non_null(strstr(v->items[1].desc, "This adds about 30 minutes."));
+	assert_string_equal(v->items[2].label, "[ ] Also erase partition 5 (20 GB, \"DATA\")");
+	assert_string_equal(v->items[2].desc, "It holds: Photos, Музыка. Each partition you choose is confirmed on its own.");
+	assert_string_equal(v->items[3].label, "[ ] Also erase partition 6 (10 GB, no label)");
+	assert_string_equal(v->items[4].label, "Go back");
+	for (size_t i = 0; i < v->nitems; i++)
+		assert_null(strstr(v->items[i].label, "partition 4"));
+	/* Toggles: the wipe adds its time; a data partition is listed as erased. */
+	KEYS(&wz, '2', '3');
+	v = view(&wz);
+	assert_screen(&wz, "X1");
+	assert_string_equal(v->items[1].label, "[x] Also fully clean the drive (slow)");
+	assert_string_equal(v->items[2].label, "[x] Also erase partition 5 (20 GB, \"DATA\")");
+	assert_has(&wz, "Also erased, as you chose below:");
+	assert_has(&wz, "This will take about 40 minutes.");
+	KEYS(&wz, '2');
+	assert_string_equal(view(&wz)->items[1].label, "[ ] Also fully clean the drive (slow)");
+	/* The support summary names the screen and its step. */
+	KEYS(&wz, WZ_KEY_F(4));
+	assert_has(&wz, "Screen: X1, step 6 of 9");
+	assert_has(&wz, "Chosen action: Reset your PC (remove everything)");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "X1");
+	/* Esc: back to W4, nothing run. */
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "W4");
+	assert_int_equal(F.reset_calls, 0);
+	/* Going in again plans again, with every choice cleared. */
+	KEYS(&wz, '2');
+	assert_int_equal(F.rplan_calls, 2);
+	assert_string_equal(view(&wz)->items[2].label, "[ ] Also erase partition 5 (20 GB, \"DATA\")");
 	wizard_release(&wz);
+}
+
+static void test_reset_wrong_text_stays(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	to_x1(&wz, "en");
+	KEYS(&wz, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "X2");
+	assert_int_equal(v->step, 7);
+	assert_true(v->has_input);
+	assert_int_equal(v->nitems, 0);
+	assert_string_equal(v->input_label, "To erase everything, type the computer's name, YAMADA-PC, and press Enter:");
+	assert_has(&wz, "Everything on partition 3 (200 GB, \"Windows\") of /dev/sda will be erased");
+	assert_has(&wz, "This is the point of no return");
+	/* Enter alone never confirms. */
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");
+	assert_has(&wz, "What was typed does not match what the screen asked for, so nothing was erased.");
+	/* Digits and letters go into the field, not to a menu; a near miss stays. */
+	type_text(&wz, "YAMADA-P");
+	assert_string_equal(view(&wz)->input, "YAMADA-P");
+	assert_false(wz.typed_wrong);
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");
+	assert_true(wz.typed_wrong);
+	assert_string_equal(wz.typed, "");
+	type_text(&wz, "1YAMADA-PC");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");
+	type_text(&wz, "YAMADA-PCX");
+	KEYS(&wz, WZ_KEY_BACKSPACE, WZ_KEY_BACKSPACE, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");	/* "YAMADA-P" */
+	assert_int_equal(F.reset_calls, 0);
+	/* The size is not what this screen asked for. */
+	type_text(&wz, "200 GB");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");
+	assert_int_equal(F.reset_calls, 0);
+	wizard_release(&wz);
+}
+
+static void test_reset_right_text_goes_on(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	to_x1(&wz, "en");
+	KEYS(&wz, WZ_KEY_ENTER);
+	/* Another case and spaces do not matter. */
+	type_text(&wz, " yamada - Pc ");
+	reset_seen(&wz);
+	S.send_esc_at = 3;	/* Esc while it runs: no stopping after the point of no return */
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_int_equal(F.reset_calls, 1);
+	assert_false(F.saw_cancellable);
+	assert_false(wz.cancel_requested);
+	assert_true(S.n > 5);
+	for (size_t i = 0; i < S.n; i++) {
+		assert_true(S.no_return[i]);
+		assert_string_equal(S.hint[i], "Please wait.");
+	}
+	assert_false(F.last_choice.wipe);
+	assert_int_equal(F.last_choice.nalso, 0);
+	assert_string_equal(F.last_confirmed.computer_name, "YAMADA-PC");
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Windows was reinstalled. When the PC starts, Windows asks for the first settings.");
+	assert_has(&wz, "The log is in /var/log/winrescue.log.");
+	assert_string_equal(view(&wz)->items[0].label, "Restart the PC");
+	wizard_release(&wz);
+}
+
+static void test_reset_progress_view(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	to_x1(&wz, "en");
+	KEYS(&wz, WZ_KEY_ENTER);
+	type_text(&wz, "YAMADA-PC");
+	/* Look at W8 as the front end would, between the key and the run. */
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ENTER), WZ_RUN);
+	assert_screen(&wz, "W8");
+	assert_true(wz.prog.no_return);
+	assert_has(&wz, "You can leave the PC while this runs. Do not turn it off.");
+	assert_has(&wz, "This can no longer be cancelled.");
+	wz.running = true;
+	wz.prog = (struct wz_progress){ 2, 5, N_("Installing Windows"), 1, 4, true };
+	wz.op_started = F.clock - 120;
+	assert_has(&wz, "Part 2 of 5: Installing Windows");
+	assert_int_equal(view(&wz)->percent, 25);
+	assert_true(view(&wz)->has_bar);
+	assert_has(&wz, "about 6 minutes left");
+	assert_int_equal(wizard_key(&wz, WZ_KEY_ESC), WZ_STAY);
+	assert_false(wz.cancel_requested);
+	wz.running = false;
+	assert_int_equal(wizard_run(&wz), WZ_REDRAW);
+	assert_screen(&wz, "W9");
+	wizard_release(&wz);
+}
+
+static void test_reset_esc_goes_back(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	to_x1(&wz, "en");
+	KEYS(&wz, '3', '1');
+	assert_screen(&wz, "X2");
+	type_text(&wz, "YAMADA-PC");
+	KEYS(&wz, WZ_KEY_ENTER);	/* the name: on to partition 5 */
+	assert_has(&wz, "Confirmation 2 of 2");
+	type_text(&wz, "20");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "X1");
+	assert_int_equal(F.reset_calls, 0);
+	/* The choices stay; every confirmation is asked again. */
+	assert_string_equal(view(&wz)->items[2].label, "[x] Also erase partition 5 (20 GB, \"DATA\")");
+	KEYS(&wz, '1');
+	assert_screen(&wz, "X2");
+	assert_has(&wz, "Confirmation 1 of 2");
+	assert_string_equal(view(&wz)->input, "");
+	KEYS(&wz, WZ_KEY_ESC, WZ_KEY_ESC);
+	assert_screen(&wz, "W4");
+	assert_int_equal(F.reset_calls, 0);
+	wizard_release(&wz);
+}
+
+static void test_reset_each_partition_confirmed(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	to_x1(&wz, "en");
+	KEYS(&wz, '2', '3', '4', '1');
+	assert_screen(&wz, "X2");
+	assert_has(&wz, "Confirmation 1 of 3");
+	assert_has(&wz, "Every byte of it is overwritten first");
+	assert_has(&wz, "Then the 2 other partitions you chose are confirmed each on its own.");
+	assert_has(&wz, "Nothing is changed until the last confirmation.");
+	type_text(&wz, "yamada-pc");
+	KEYS(&wz, WZ_KEY_ENTER);
+	v = view(&wz);
+	assert_string_equal(v->code, "X2");
+	assert_has(&wz, "Confirmation 2 of 3");
+	assert_string_equal(v->input_label, "To erase partition 5 too, type its size, 20 GB, and press Enter:");
+	assert_has(&wz, "This is erased too: partition 5 (20 GB, \"DATA\"). Everything on it is lost.");
+	assert_has(&wz, "It holds: Photos, Музыка");
+	/* The name again, or the other partition's size, is not this one's answer. */
+	type_text(&wz, "YAMADA-PC");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "Confirmation 2 of 3");
+	assert_true(wz.typed_wrong);
+	type_text(&wz, "10 GB");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "Confirmation 2 of 3");
+	type_text(&wz, "20gb");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "Confirmation 3 of 3");
+	assert_string_equal(view(&wz)->input_label, "To erase partition 6 too, type its size, 10 GB, and press Enter:");
+	assert_has(&wz, "This is the point of no return");
+	assert_int_equal(F.reset_calls, 0);
+	type_text(&wz, "１０ ＧＢ");	/* a Japanese input method's full-width letters */
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_int_equal(F.reset_calls, 1);
+	assert_true(F.last_choice.wipe);
+	assert_int_equal(F.last_choice.nalso, 2);
+	assert_int_equal(F.last_choice.also[0], 5);
+	assert_int_equal(F.last_choice.also[1], 6);
+	assert_screen(&wz, "W9");
+	wizard_release(&wz);
+}
+
+static void test_reset_in_russian_and_japanese(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	/* A Cyrillic computer name, typed in lower case; sizes in Russian or English. */
+	snprintf(F.rplan.computer_name, sizeof(F.rplan.computer_name), "ТАРАС-ПК");
+	to_x1(&wz, "ru");
+	v = view(&wz);
+	assert_string_equal(v->title, "Возврат ПК в исходное состояние");
+	assert_has(&wz, "раздел 4 (1,0 ГБ, «Recovery»): раздел восстановления");
+	assert_has(&wz, "Не будет затронуто:");
+	KEYS(&wz, '3', '4', '1');
+	assert_string_equal(view(&wz)->input_label, "Чтобы стереть всё, введите имя компьютера (ТАРАС-ПК) и нажмите Enter:");
+	assert_has(&wz, "Подтверждение 1 из 3");
+	assert_has(&wz, "Затем нужно будет отдельно подтвердить каждый из 2 выбранных вами разделов.");
+	type_text(&wz, "тарас");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_true(wz.typed_wrong);
+	assert_has(&wz, "Введённое не совпадает");
+	type_text(&wz, "тарас-пк");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_string_equal(view(&wz)->input_label, "Чтобы стереть и раздел 5, введите его размер (20 ГБ) и нажмите Enter:");
+	type_text(&wz, "20 гб");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "Подтверждение 3 из 3");
+	type_text(&wz, "10 GB");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_int_equal(F.reset_calls, 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Windows переустановлена.");
+	wizard_release(&wz);
+
+	/* Japanese: the Latin name typed with full-width letters works too. */
+	fake_reset_default();
+	F.reset_calls = 0;
+	to_x1(&wz, "ja");
+	assert_string_equal(view(&wz)->title, "PC を初期状態に戻す");
+	assert_has(&wz, "コンピューター名は YAMADA-PC です。");
+	KEYS(&wz, '1');
+	assert_string_equal(view(&wz)->input_label, "すべてを消去するには、コンピューター名 YAMADA-PC を入力して Enter キーを押してください:");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_has(&wz, "入力された内容が画面で求めたものと一致しないため、何も消去していません。");
+	type_text(&wz, "ｙａｍａｄａ－ｐｃ");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_int_equal(F.reset_calls, 1);
+	assert_has(&wz, "Windows を再インストールしました。");
+	i18n_set_language("en");
+	wizard_release(&wz);
+}
+
+static void test_reset_without_computer_name(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	F.rplan.computer_name[0] = '\0';
+	F.rplan.product[0] = '\0';
+	to_x1(&wz, "en");
+	assert_has(&wz, "partition 3 (200 GB, \"Windows\") on /dev/sda");
+	KEYS(&wz, '1');
+	assert_string_equal(view(&wz)->input_label, "To erase everything, type the size shown, 200 GB, and press Enter:");
+	type_text(&wz, "YAMADA-PC");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "X2");
+	type_text(&wz, "200 gb");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_int_equal(F.reset_calls, 1);
+	wizard_release(&wz);
+}
+
+static void test_reset_refused_by_the_plan(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	F.rplan_err = WR_ERR_DISK_TOO_SMALL;
+	to_x1(&wz, "en");
+	v = view(&wz);
+	assert_has(&wz, "This PC cannot be reset now:");
+	assert_has(&wz, "The disk or partition is too small for this Windows image; nothing was changed.");
+	assert_has(&wz, "(/dev/sda)");
+	assert_int_equal(v->nitems, 1);
+	assert_string_equal(v->items[0].label, "Go back");
+	KEYS(&wz, WZ_KEY_ENTER);
+	assert_screen(&wz, "W4");
+	wizard_release(&wz);
+
+	/* An earlier reset of this Windows was interrupted: finish it from here. */
+	F.rplan_err = WR_ERR_INTERRUPTED;
+	B.run[WZ_OP_RESUME] = fake_resume;
+	to_x1(&wz, "en");
+	v = view(&wz);
+	assert_int_equal(v->nitems, 2);
+	assert_string_equal(v->items[0].label, "Finish the interrupted reset");
+	KEYS(&wz, '1');
+	assert_int_equal(F.run_calls[WZ_OP_RESUME], 1);
+	assert_int_equal(F.reset_calls, 0);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Windows was reinstalled.");
+	wizard_release(&wz);
+}
+
+static void test_reset_another_image(void **state)
+{
+	struct wizard wz;
+	struct wz_view *v;
+
+	(void)state;
+	add_source_img("Windows 8.1", "Windows 8.1 Core", 0);
+	snprintf(F.sources.v[1].path, sizeof(F.sources.v[1].path), "/media/dvd/sources/install.wim");
+	to_x1(&wz, "en");
+	v = view(&wz);
+	assert_int_equal(v->nitems, 6);
+	assert_string_equal(v->items[4].label, "Use another image");
+	KEYS(&wz, '5');
+	assert_screen(&wz, "W5");
+	/* Esc from W5 goes back to X1 in the reset flow. */
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "X1");
+	KEYS(&wz, '5', '2');
+	assert_screen(&wz, "X1");
+	assert_int_equal(F.rplan_calls, 2);
+	assert_string_equal(F.last_src->path, "/media/dvd/sources/install.wim");
+	/* F5 plans again (media inserted meanwhile). */
+	KEYS(&wz, WZ_KEY_F(5));
+	assert_int_equal(F.rplan_calls, 3);
+	wizard_release(&wz);
+}
+
+static void test_reset_not_in_backend(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	B.reset_plan = NULL;
+	start(&wz, "en", false);
+	KEYS(&wz, WZ_KEY_ENTER, WZ_KEY_ENTER, WZ_KEY_ENTER, '2');
+	assert_screen(&wz, "N1");
+	assert_has(&wz, "\"Reset your PC (remove everything)\" is not available in this version of winrescue yet.");
+	KEYS(&wz, WZ_KEY_ESC);
+	assert_screen(&wz, "W4");
+	wizard_release(&wz);
+}
+
+static void test_interrupted_reset_on_start(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	F.intr.found = true;
+	F.intr.op = WZ_OP_RESET;
+	snprintf(F.intr.where, sizeof(F.intr.where), "/dev/sda");
+	F.intr.partition = 3;
+	B.find_interrupted = fake_interrupted;
+	B.run[WZ_OP_RESUME] = fake_resume;
+	start(&wz, "en", false);
+	assert_screen(&wz, "R1");
+	assert_has(&wz, "\"Reset your PC (remove everything)\" did not finish on /dev/sda, partition 3");
+	assert_has(&wz, "The reset had already begun to erase this Windows");
+	if (has(view(&wz), "Your files are safe."))
+		fail_msg("R1 says the files are safe during a reset");
+	assert_int_equal(wizard_key(&wz, '1'), WZ_RUN);
+	assert_true(wz.prog.no_return);
+	assert_has(&wz, "This can no longer be cancelled.");
+	assert_int_equal(wizard_run(&wz), WZ_REDRAW);
+	assert_int_equal(F.run_calls[WZ_OP_RESUME], 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Windows was reinstalled. When the PC starts, Windows asks for the first settings.");
+	wizard_release(&wz);
+	/* It had erased nothing yet: said as it is, never "reinstalled". */
+	F.op_err = WR_ERR_NOTHING_TO_RESUME;
+	start(&wz, "en", false);
+	KEYS(&wz, '1');
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "The interrupted operation had not changed anything yet; start it again.");
+	if (has(view(&wz), "Windows was reinstalled."))
+		fail_msg("W9 says Windows was reinstalled after a failure");
+	wizard_release(&wz);
+}
+
+static void test_typed_answers(void **state)
+{
+	(void)state;
+	assert_true(text_same_answer("YAMADA-PC", "YAMADA-PC"));
+	assert_true(text_same_answer(" yamada -pc", "YAMADA-PC"));
+	assert_true(text_same_answer("ＹＡＭＡＤＡ－ＰＣ", "YAMADA-PC"));
+	assert_true(text_same_answer("yamada\u3000-pc", "YAMADA-PC"));
+	assert_true(text_same_answer("тарас-пк", "ТАРАС-ПК"));
+	assert_true(text_same_answer("1,5gb", "1.5 GB"));
+	assert_true(text_same_answer("1.5 гб", "1,5 ГБ"));
+	assert_false(text_same_answer("YAMADAPC", "YAMADA-PC"));
+	assert_false(text_same_answer("YAMADA-PC2", "YAMADA-PC"));
+	assert_false(text_same_answer("", "YAMADA-PC"));
+	assert_false(text_same_answer("", ""));
+	assert_false(text_same_answer("   ", " "));
+	assert_false(text_same_answer("20 GB", "200 GB"));
+	{
+		char buf[9] = "";
+
+		assert_int_equal(text_append_char(buf, sizeof(buf), 0x5C71), 0);	/* 山 */
+		assert_int_equal(text_append_char(buf, sizeof(buf), 'a'), 0);
+		assert_int_equal(text_append_char(buf, sizeof(buf), 0x1F600), 0);
+		assert_int_equal(text_append_char(buf, sizeof(buf), 'b'), -1);	/* full */
+		assert_int_equal(text_append_char(buf, sizeof(buf), 0xD800), -1);
+		assert_string_equal(buf, "山a\xF0\x9F\x98\x80");
+		text_drop_last_char(buf);
+		assert_string_equal(buf, "山a");
+		text_drop_last_char(buf);
+		text_drop_last_char(buf);
+		assert_string_equal(buf, "");
+		text_drop_last_char(buf);
+		assert_string_equal(buf, "");
+	}
 }
 
 static void test_refresh_not_available_in_backend(void **state)
@@ -1063,7 +1639,10 @@ static void test_every_screen_in_every_language(void **state)
 			wz.pcs = F.pcs;
 			wz.pc = 0;
 			wz.running_op = WZ_OP_REFRESH;
-			wz.op = s == WZ_SCR_CONFIRM ? WZ_OP_RESET : WZ_OP_REFRESH;
+			wz.op = s == WZ_SCR_RESET || s == WZ_SCR_RESET_CONFIRM ? WZ_OP_RESET
+									      : WZ_OP_REFRESH;
+			wz.reset = F.rplan;
+			wz.reset_also[3] = true;	/* partition 5: X1 and X2 show it */
 			wizard_view(&wz, false, &V);
 			wizard_view(&wz, true, &VE);
 			assert_string_equal(V.code, wizard_screen_code((enum wz_screen)s));
@@ -1450,7 +2029,19 @@ int main(void)
 		cmocka_unit_test_setup(test_cancel_before_point_of_no_return, each_setup),
 		cmocka_unit_test_setup(test_windows8_media_cannot_refresh_81, each_setup),
 		cmocka_unit_test_setup(test_no_source_and_look_again, each_setup),
-		cmocka_unit_test_setup(test_reset_needs_typing, each_setup),
+		cmocka_unit_test_setup(test_reset_summary, each_setup),
+		cmocka_unit_test_setup(test_reset_wrong_text_stays, each_setup),
+		cmocka_unit_test_setup(test_reset_right_text_goes_on, each_setup),
+		cmocka_unit_test_setup(test_reset_progress_view, each_setup),
+		cmocka_unit_test_setup(test_reset_esc_goes_back, each_setup),
+		cmocka_unit_test_setup(test_reset_each_partition_confirmed, each_setup),
+		cmocka_unit_test_setup(test_reset_in_russian_and_japanese, each_setup),
+		cmocka_unit_test_setup(test_reset_without_computer_name, each_setup),
+		cmocka_unit_test_setup(test_reset_refused_by_the_plan, each_setup),
+		cmocka_unit_test_setup(test_reset_another_image, each_setup),
+		cmocka_unit_test_setup(test_reset_not_in_backend, each_setup),
+		cmocka_unit_test_setup(test_interrupted_reset_on_start, each_setup),
+		cmocka_unit_test(test_typed_answers),
 		cmocka_unit_test_setup(test_refresh_not_available_in_backend, each_setup),
 		cmocka_unit_test_setup(test_support_summary_and_help, each_setup),
 		cmocka_unit_test_setup(test_language_switch_and_helper_mode, each_setup),

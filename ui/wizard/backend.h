@@ -180,6 +180,49 @@ struct wz_image_status {
 	uint64_t file_bytes;		/* size of CustomRefresh.wim */
 };
 
+/* Reset ("remove everything", X1, X2): what the engine's plan says a reset of an
+ * installation erases, keeps and installs (wr_reset_plan; nothing written). */
+#define WZ_RESET_TOP 8
+#define WZ_RESET_OTHERS 16
+
+/* Another partition of the disk. */
+struct wz_reset_part {
+	unsigned number;
+	uint64_t size;
+	char label[128];
+	char fstype[32];
+	const char *why_not;		/* English msgid: why a reset never touches it,
+					 * or NULL: it may be erased too, if chosen */
+	size_t ntop;
+	char top[WZ_RESET_TOP][128];	/* its first root names (NTFS) */
+};
+
+struct wz_reset_plan {
+	char disk_path[512];
+	unsigned partition;		/* the Windows partition */
+	uint64_t size;			/* its size */
+	char label[128];		/* its label (kept by the format) */
+	char product[128];		/* the Windows there ("" unknown) */
+	char computer_name[64];		/* "" unknown: the size is typed instead */
+	size_t ntop;
+	char top[WZ_RESET_TOP][128];	/* its first root names */
+	size_t nothers;
+	struct wz_reset_part others[WZ_RESET_OTHERS];
+	char source_name[256];		/* the image installed */
+	char source_path[512];
+	unsigned source_index;
+	uint64_t source_bytes;		/* its expanded size */
+	double wipe_seconds;		/* time to overwrite the Windows partition, 0 unknown */
+	char err_subject[256];		/* with an error: what it is about */
+};
+
+/* What the person chose and confirmed on X1 and X2. */
+struct wz_reset_choice {
+	bool wipe;			/* overwrite the Windows partition first */
+	size_t nalso;
+	unsigned also[WZ_RESET_OTHERS];	/* other partitions erased too, each confirmed */
+};
+
 /* An interrupted operation found on start. */
 struct wz_interrupted {
 	bool found;
@@ -224,7 +267,18 @@ struct wz_backend {
 	 * unmounted again by the backend), or, drive NULL, in folder dir. */
 	int (*save_report)(void *ctx, const struct wz_install *pc, const struct wz_place *drive,
 			   const char *dir, wz_progress_cb cb, void *cbctx, struct wz_outcome *out);
-	/* An operation a power cut or a kill interrupted, or found = false. */
+	/* Reset: the plan for the installation and image src (NULL: the engine's best),
+	 * nothing written; then the run, which plans again with the choices and refuses
+	 * (WR_ERR_NOT_CONFIRMED) when the plan no longer is the one confirmed (another
+	 * computer name, partition or size).  The whole run is past the point of no
+	 * return.  Both NULL: reset is not available. */
+	int (*reset_plan)(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			  struct wz_reset_plan *out);
+	int (*reset_run)(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			 const struct wz_reset_plan *confirmed, const struct wz_reset_choice *choice,
+			 wz_progress_cb cb, void *cbctx, struct wz_outcome *out);
+	/* An operation a power cut or a kill interrupted (a refresh's or a reset's), or
+	 * found = false. */
 	int (*find_interrupted)(void *ctx, struct wz_interrupted *out);
 	/* Monotonic seconds (tests replace the clock). */
 	double (*now)(void *ctx);

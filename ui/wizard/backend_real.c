@@ -4,10 +4,10 @@
  * What the engine can do today is wired here: inspection, a check-up from the volume
  * state, SMART and the installation's facts, image sources, the surface scan,
  * refresh with its resume, repairing start-up, recovery images (recimg), and saving
- * the diagnostics report and the log to a USB stick or a folder (usbsave).  An
- * operation the wizard does not drive yet (reset) is a NULL entry in run[], and the
- * wizard shows its honest "not available yet" screen.
- * TODO(reset issue): fill run[WZ_OP_RESET] when wr_reset_run lands in winrescue.h.
+ * the diagnostics report and the log to a USB stick or a folder (usbsave), and
+ * reset (remove everything) with its resume.  An operation the wizard could not
+ * drive would be a NULL entry, and the wizard would show its honest "not available
+ * yet" screen.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -32,6 +32,7 @@ struct real {
 	char *const *sources;		/* --source files and folders */
 	char resume_target[4096];	/* the volume find_interrupted found */
 	unsigned resume_partition;
+	enum wz_op resume_op;		/* WZ_OP_REFRESH or WZ_OP_RESET */
 	struct wr_inspection *in;
 	bool fresh;			/* in was made by find_interrupted, not shown yet */
 	/* Where each installation of the last find_pcs lies in the inspection. */
@@ -681,6 +682,180 @@ static int real_refresh(void *ctx, const struct wz_install *pc, const struct wz_
 	return ret;
 }
 
+/* ------------------------------------------------------------------------- */
+/* Reset (remove everything)                                                 */
+
+static void reset_opts(const struct wz_install *pc, const struct wz_source *src,
+		       struct wr_reset_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->target = pc->disk_path;
+	o->partition = pc->partition;
+	/* As for refresh: a file the host can open is passed as chosen; otherwise the
+	 * engine takes the best source itself, the one the wizard listed first. */
+	if (src && src->path[0] == '/') {
+		o->source = src->path;
+		o->index = src->index;
+	}
+}
+
+static void copy_top(char *const *top, char out[][128], size_t *n)
+{
+	*n = 0;
+	for (size_t i = 0; top && top[i] && *n < WZ_RESET_TOP; i++)
+		text_copy(out[(*n)++], 128, top[i]);
+}
+
+static int real_reset_plan(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			   struct wz_reset_plan *out)
+{
+	struct real *r = ctx;
+	struct wr_reset_opts o;
+	struct wr_reset_plan *p = calloc(1, sizeof(*p));
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	if (!p)
+		return WR_ERR_NOMEM;
+	reset_opts(pc, src, &o);
+	/* Planned with the wipe, for its time estimate; the plan writes nothing. */
+	o.wipe = true;
+	ret = wr_reset_plan(&o, p, &d);
+	if (ret) {
+		wr_log_err("wizard: reset plan", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		if (ret == WR_ERR_INTERRUPTED) {
+			/* X1 then offers to finish it. */
+			text_copy(r->resume_target, sizeof(r->resume_target), pc->disk_path);
+			r->resume_partition = pc->partition;
+			r->resume_op = WZ_OP_RESET;
+		}
+		goto out;
+	}
+	text_copy(out->disk_path, sizeof(out->disk_path), p->disk_path);
+	out->partition = p->partition;
+	out->size = p->ext.size;
+	text_copy(out->label, sizeof(out->label), p->label);
+	if (p->windows)
+		text_copy(out->product, sizeof(out->product), p->windows->product_name);
+	text_copy(out->computer_name, sizeof(out->computer_name), p->computer_name);
+	copy_top(p->top, out->top, &out->ntop);
+	for (size_t i = 0; i < p->nothers && out->nothers < WZ_RESET_OTHERS; i++) {
+		const struct wr_reset_other *x = &p->others[i];
+		struct wz_reset_part *z = &out->others[out->nothers++];
+
+		z->number = x->part.number;
+		z->size = x->part.size;
+		text_copy(z->label, sizeof(z->label), x->part.label);
+		text_copy(z->fstype, sizeof(z->fstype), x->part.fstype);
+		z->why_not = x->why_not;
+		copy_top(x->top, z->top, &z->ntop);
+	}
+	text_copy(out->source_name, sizeof(out->source_name),
+		  p->source.image.product_name[0] ? p->source.image.product_name : p->source.image.name);
+	text_copy(out->source_path, sizeof(out->source_path),
+		  p->source.partition ? p->source.inner : p->source.path);
+	out->source_index = p->source.index;
+	out->source_bytes = p->source.image.total_bytes;
+	out->wipe_seconds = p->wipe_seconds;
+out:
+	wr_reset_plan_release(p);
+	free(p);
+	return ret;
+}
+
+/* Is the plan about to run the one the person confirmed on X2? */
+static bool same_plan(const struct wr_reset_plan *p, const struct wz_reset_plan *c,
+		      const struct wz_reset_choice *ch)
+{
+	if (strcmp(p->computer_name, c->computer_name) || p->partition != c->partition ||
+	    p->ext.size != c->size)
+		return false;
+	for (size_t k = 0; k < ch->nalso; k++) {
+		bool found = false;
+
+		for (size_t i = 0; i < p->nothers && !found; i++)
+			for (size_t j = 0; j < c->nothers && !found; j++)
+				found = p->others[i].part.number == ch->also[k] &&
+					c->others[j].number == ch->also[k] &&
+					p->others[i].part.size == c->others[j].size && p->others[i].selected;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
+static int real_reset_run(void *ctx, const struct wz_install *pc, const struct wz_source *src,
+			  const struct wz_reset_plan *confirmed, const struct wz_reset_choice *choice,
+			  wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct wr_reset_opts o;
+	struct wr_reset_plan *p = calloc(1, sizeof(*p));
+	struct wr_detail d = WR_DETAIL_INIT;
+	/* Past the point of no return from the start: the typed confirmation was it. */
+	struct op_ctx oc = { cb, cbctx, { 0, WR_RESET_STEPS, NULL, 0, 0, true } };
+	int ret;
+
+	(void)ctx;
+	if (!p)
+		return WR_ERR_NOMEM;
+	if (!pc) {
+		free(p);
+		return WR_ERR_INVALID_ARG;
+	}
+	reset_opts(pc, src, &o);
+	o.wipe = choice->wipe;
+	o.also_format = choice->also;
+	o.nalso_format = choice->nalso;
+	ret = wr_reset_plan(&o, p, &d);
+	if (!ret && !same_plan(p, confirmed, choice)) {
+		wr_log(WR_LOG_ERROR, "wizard: reset: the plan changed since it was confirmed");
+		ret = wr_detail_set(&d, WR_ERR_NOT_CONFIRMED, 0, NULL);
+	}
+	if (!ret) {
+		wr_log(WR_LOG_INFO, "wizard: reset of '%s' partition %u confirmed on screen", p->disk_path,
+		       p->partition);
+		ret = wr_reset_run(&o, p, op_progress, &oc, &d);
+	}
+	if (ret) {
+		wr_log_err("wizard: reset", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else if (wr_log_path()) {
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+	}
+	wr_reset_plan_release(p);
+	free(p);
+	return ret;
+}
+
+/* Finish an interrupted reset (found on start, or by the plan on X1). */
+static int reset_resume(struct real *r, wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
+{
+	struct wr_reset_opts o;
+	struct wr_reset_plan *p = calloc(1, sizeof(*p));
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct op_ctx oc = { cb, cbctx, { 0, WR_RESET_STEPS, NULL, 0, 0, true } };
+	int ret;
+
+	if (!p)
+		return WR_ERR_NOMEM;
+	memset(&o, 0, sizeof(o));
+	o.target = r->resume_target;
+	o.partition = r->resume_partition;
+	ret = wr_reset_resume(&o, p, op_progress, &oc, &d);
+	/* WR_ERR_NOTHING_TO_RESUME stays an error: nothing was reinstalled, and the
+	 * done screen must not say it was. */
+	if (ret) {
+		wr_log_err("wizard: reset resume", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else if (wr_log_path()) {
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+	}
+	wr_reset_plan_release(p);
+	free(p);
+	return ret;
+}
+
 static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_source *src,
 		       wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
 {
@@ -694,6 +869,8 @@ static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_s
 
 	(void)pc;
 	(void)src;
+	if (r->resume_op == WZ_OP_RESET)
+		return reset_resume(r, cb, cbctx, out);
 	memset(&o, 0, sizeof(o));
 	report_texts(&texts);
 	o.target = r->resume_target;
@@ -1141,11 +1318,39 @@ static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 			if (vr->interrupted) {
 				out->found = true;
 				out->op = WZ_OP_REFRESH;
+				r->resume_op = WZ_OP_REFRESH;
 				text_copy(r->resume_target, sizeof(r->resume_target), dr->path);
 				r->resume_partition = vr->ext.partition;
 				text_copy(out->where, sizeof(out->where), dr->path);
 				out->partition = vr->ext.partition;
 			}
+		}
+	}
+	/* A reset: its journal is on the live system until the format, then on the new
+	 * volume; asked partition by partition, then for a whole-disk layout. */
+	for (size_t i = 0; i < r->in->ndisks && !out->found; i++) {
+		const struct wr_disk_report *dr = &r->in->disks[i];
+		unsigned part = 0;
+		bool found = false;
+
+		if (!dr->disk)
+			continue;
+		for (size_t k = 0; k < dr->disk->nparts && !found; k++) {
+			part = dr->disk->parts[k].number;
+			found = wr_reset_pending(dr->path, part);
+		}
+		if (!found) {
+			part = 0;
+			found = wr_reset_pending(dr->path, 0);
+		}
+		if (found) {
+			out->found = true;
+			out->op = WZ_OP_RESET;
+			r->resume_op = WZ_OP_RESET;
+			text_copy(r->resume_target, sizeof(r->resume_target), dr->path);
+			r->resume_partition = part;
+			text_copy(out->where, sizeof(out->where), dr->path);
+			out->partition = part;
 		}
 	}
 	return WR_OK;
@@ -1186,7 +1391,8 @@ int backend_real_init(struct wz_backend *b, char *const *disk_images, char *cons
 	b->list_folders = real_list_folders;
 	b->find_drives = real_find_drives;
 	b->save_report = real_save_report;
-	/* Not in the engine yet: reset. */
+	b->reset_plan = real_reset_plan;
+	b->reset_run = real_reset_run;
 	b->find_interrupted = real_find_interrupted;
 	b->now = real_now;
 	b->destroy = real_destroy;

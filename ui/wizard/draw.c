@@ -233,9 +233,18 @@ static void draw_row(struct draw *d, int y, const struct row *r, const struct wz
 		return;
 	}
 	if (r->item == -3) {	/* the field to type into */
-		char buf[96];
+		char buf[sizeof(v->input) + 8];
+		const char *shown = v->input;
+		int room = w - 4 - 1 - 5;	/* "[ ", "_ ]" and the frame */
 
-		snprintf(buf, sizeof(buf), "[ %s_ ]", v->input);
+		/* A long entry shows its end, where the typing is. */
+		while (*shown && text_width(shown) > room) {
+			size_t len;
+
+			text_char_width(shown, strlen(shown), &len);
+			shown += len;
+		}
+		snprintf(buf, sizeof(buf), "[ %s_ ]", shown);
 		put(d, y, 4, buf, strlen(buf), A_BOLD | A_UNDERLINE);
 		return;
 	}
@@ -355,13 +364,18 @@ void draw_message(struct draw *d, const char *text)
 
 int draw_key(struct draw *d, int wait_ms)
 {
-	int c;
+	wint_t wc;
+	int c, kind;
 
 	wtimeout(d->win, wait_ms);
-	c = wgetch(d->win);
-	switch (c) {
-	case ERR:
+	/* Wide characters: what the person types on X2 may be in any script. */
+	kind = wget_wch(d->win, &wc);
+	if (kind == ERR)
 		return -1;
+	c = (int)wc;
+	if (kind == OK && c >= 0x80 && c != 0x9b)
+		return c >= 0xA0 && c < 0x110000 ? c : -1;
+	switch (c) {
 	case KEY_UP:
 		return WZ_KEY_UP;
 	case KEY_DOWN:

@@ -44,7 +44,7 @@ trn(const char *s, const char *p, unsigned long n)
 
 static const char *const screen_codes[WZ_SCR__COUNT] = {
 	"W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "W9", "S1", "H1", "N1", "R1", "C1",
-	"I1", "D1", "I2", "U1",
+	"I1", "D1", "I2", "U1", "X1", "X2",
 };
 
 const char *wizard_screen_code(enum wz_screen s)
@@ -470,6 +470,31 @@ static void load_drives(struct wizard *wz)
 	wz->sel[WZ_SCR_REPORT] = 0;
 }
 
+/* The reset's plan for the chosen installation and image (X1); the choices and the
+ * confirmation start afresh. */
+static void load_reset(struct wizard *wz)
+{
+	const struct wz_install *pc = cur_pc(wz);
+	const struct wz_source *src = wz->sources_loaded && wz->source >= 0 &&
+						      (size_t)wz->source < wz->sources.n
+					      ? &wz->sources.v[wz->source] : NULL;
+
+	memset(&wz->reset, 0, sizeof(wz->reset));
+	memset(wz->reset_also, 0, sizeof(wz->reset_also));
+	wz->reset_wipe = false;
+	wz->reset_loaded = true;
+	wz->confirm_stage = 0;
+	wz->typed[0] = '\0';
+	wz->typed_wrong = false;
+	if (!pc || !wz->be->reset_plan)
+		wz->reset_err = WR_ERR_INVALID_ARG;
+	else
+		wz->reset_err = wz->be->reset_plan(wz->be->ctx, pc, src, &wz->reset);
+	if (wz->reset.nothers > WZ_RESET_OTHERS)
+		wz->reset.nothers = WZ_RESET_OTHERS;
+	wz->sel[WZ_SCR_RESET] = 0;
+}
+
 static void go(struct wizard *wz, enum wz_screen s)
 {
 	wz->screen = s;
@@ -512,6 +537,8 @@ static bool op_available(const struct wizard *wz, enum wz_op op)
 		       (wz->task == WZ_TASK_IMAGE_DEREGISTER && be->image_deregister);
 	if (op == WZ_OP_REPORT)
 		return wz->task == WZ_TASK_REPORT && be->save_report;
+	if (op == WZ_OP_RESET)
+		return be->reset_plan && be->reset_run;
 	return be->run[op] != NULL;
 }
 
@@ -525,6 +552,10 @@ static enum wz_next start_op(struct wizard *wz, enum wz_op op, enum wz_screen sh
 	wz->op_done = false;
 	memset(&wz->prog, 0, sizeof(wz->prog));
 	memset(&wz->outcome, 0, sizeof(wz->outcome));
+	/* A reset (or the end of one) is past the point of no return from its start:
+	 * the typed confirmation was it. */
+	wz->prog.no_return = op == WZ_OP_RESET ||
+			     (op == WZ_OP_RESUME && wz->interrupted.op == WZ_OP_RESET);
 	go(wz, shows_on);
 	return WZ_RUN;
 }
@@ -823,9 +854,15 @@ static enum wz_next action_activate(struct wizard *wz, int i)
 {
 	switch (i) {
 	case ACT_REFRESH:
-	case ACT_RESET:
-		wz->op = i == ACT_REFRESH ? WZ_OP_REFRESH : WZ_OP_RESET;
+		wz->op = WZ_OP_REFRESH;
 		go(wz, WZ_SCR_SOURCE);
+		return WZ_REDRAW;
+	case ACT_RESET:
+		wz->op = WZ_OP_RESET;
+		if (!op_available(wz, WZ_OP_RESET))
+			return unavailable(wz, WZ_OP_RESET);
+		load_reset(wz);
+		go(wz, WZ_SCR_RESET);
 		return WZ_REDRAW;
 	case ACT_REPAIR:
 		wz->op = WZ_OP_REPAIR;
@@ -916,6 +953,12 @@ static void source_view(struct wizard *wz, struct wz_view *v)
 static enum wz_next source_activate(struct wizard *wz, int i)
 {
 	wz->source = i;
+	if (wz->op == WZ_OP_RESET) {
+		/* Reached from X1 ("use another image"): planned again with it. */
+		load_reset(wz);
+		go(wz, WZ_SCR_RESET);
+		return WZ_REDRAW;
+	}
 	if (wz->op == WZ_OP_REFRESH && !wz->apps_loaded)
 		load_apps(wz);
 	go(wz, WZ_SCR_SUMMARY);
@@ -945,10 +988,6 @@ static void summary_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_NORMAL, "  *", "%s", _("Apps you installed from discs or websites will be removed."));
 		add_line(v, WZ_ST_NORMAL, "  *", "%s", _("A list of removed apps will be saved on your desktop."));
 		add_line(v, WZ_ST_NORMAL, "  *", "%s", _("The old system is kept in the Windows.old folder."));
-	} else {
-		add_line(v, WZ_ST_WARN, "  *", "%s", _("All your personal files and apps will be removed."));
-		add_line(v, WZ_ST_NORMAL, "  *", "%s", _("Your PC settings will be changed back to their defaults."));
-		add_line(v, WZ_ST_NORMAL, "  *", "%s", _("Windows will be installed again as on a new PC."));
 	}
 	if (s)
 		/* TRANSLATORS: %1$s is the image's name, %2$s where it is. */
@@ -996,16 +1035,9 @@ static enum wz_next summary_activate(struct wizard *wz, int i)
 	}
 	if (!wz->be->run[wz->op])
 		return unavailable(wz, wz->op);
-	wz->typed[0] = '\0';
-	wz->typed_wrong = false;
 	go(wz, WZ_SCR_CONFIRM);
 	wz->sel[WZ_SCR_CONFIRM] = 1;	/* "Go back" first: starting takes a choice */
 	return WZ_REDRAW;
-}
-
-static bool confirm_by_typing(const struct wizard *wz)
-{
-	return wz->op == WZ_OP_RESET;
 }
 
 static void confirm_view(struct wizard *wz, struct wz_view *v)
@@ -1020,21 +1052,6 @@ static void confirm_view(struct wizard *wz, struct wz_view *v)
 		add_item(v, true, _("Refresh my PC now"), _("Starts the refresh. This is the point of no return."), NULL);
 		add_item(v, true, _("Go back"), _("Nothing has been changed yet."), NULL);
 		hint_menu(v, true);
-	} else if (confirm_by_typing(wz)) {
-		add_line(v, WZ_ST_BAD, NULL, "%s",
-			 _("Resetting removes all your personal files, accounts and apps from this Windows. They cannot be recovered."));
-		add_line(v, WZ_ST_WARN, NULL, "%s",
-			 _("Once the reset starts, it cannot be cancelled. Do not turn off the PC until winrescue says it has finished."));
-		v->has_input = true;
-		sfmt(v->input_label, sizeof(v->input_label),
-		     /* TRANSLATORS: %1$s is a number the person must type. */
-		     _("To remove everything, type %1$s and press Enter:"), wz->confirm_code);
-		snprintf(v->input, sizeof(v->input), "%s", wz->typed);
-		if (wz->typed_wrong)
-			add_line(v, WZ_ST_BAD, NULL, "%s",
-				 _("That is not the number shown. Nothing was changed."));
-		snprintf(v->hint, sizeof(v->hint), "%s",
-			 _("Type the number, then press Enter. Esc: back, nothing is changed."));
 	} else {
 		add_line(v, WZ_ST_HEADING, NULL, "%s", _(op_label(wz->op)));
 		add_line(v, WZ_ST_WARN, NULL, "%s", _("This changes files on the Windows disk."));
@@ -1085,10 +1102,11 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 		add_line(v, WZ_ST_BAD, "[STOP]", _("This did not finish: %1$s"), _(running_label(wz)));
 		add_line(v, WZ_ST_NORMAL, NULL, "%s%s%s%s", _(wr_strerror(o->err)),
 			 o->err_subject[0] ? " (" : "", o->err_subject, o->err_subject[0] ? ")" : "");
+	} else if (wz->running_op == WZ_OP_RESET ||
+		   (wz->running_op == WZ_OP_RESUME && wz->interrupted.op == WZ_OP_RESET)) {
+		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Windows was reinstalled. When the PC starts, Windows asks for the first settings."));
 	} else if (wz->running_op == WZ_OP_REFRESH || wz->running_op == WZ_OP_RESUME) {
 		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Your PC was refreshed. Your files are where they were."));
-	} else if (wz->running_op == WZ_OP_RESET) {
-		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Your PC was reset. Windows is installed again."));
 	} else {
 		/* TRANSLATORS: %1$s is what was done ("Save a report"). */
 		add_line(v, WZ_ST_GOOD, "[ OK ]", _("Finished: %1$s"), _(running_label(wz)));
@@ -1149,10 +1167,13 @@ static void support_view(struct wizard *wz, struct wz_view *v)
 	view_begin(wz, v, 0, _("Support summary"));
 	add_line(v, WZ_ST_NORMAL, NULL, "%s", _("Read these lines to the helpdesk:"));
 	add_blank(v);
-	if (under <= WZ_SCR_DONE)
+	if (under <= WZ_SCR_DONE || under == WZ_SCR_RESET || under == WZ_SCR_RESET_CONFIRM)
 		/* TRANSLATORS: %1$s is a screen code ("W3"), %2$u and %3$u the step. */
 		add_line(v, WZ_ST_NORMAL, NULL, _("Screen: %1$s, step %2$u of %3$u"),
-			 wizard_screen_code(under), (unsigned)under + 1, NSTEPS);
+			 wizard_screen_code(under),
+			 under == WZ_SCR_RESET ? 6U : under == WZ_SCR_RESET_CONFIRM ? 7U
+										: (unsigned)under + 1,
+			 NSTEPS);
 	else
 		/* TRANSLATORS: %1$s is a screen code ("R1"). */
 		add_line(v, WZ_ST_NORMAL, NULL, _("Screen: %1$s"), wizard_screen_code(under));
@@ -1202,6 +1223,8 @@ static void help_view(struct wizard *wz, struct wz_view *v)
 		 _("winrescue repairs or reinstalls Windows on this PC. It changes nothing until you confirm on screen W7."));
 	add_line(v, WZ_ST_NORMAL, NULL, "%s",
 		 _("Recovery images and reports are saved only on the drive you choose. Registering an image or no longer using it (screen I1) changes only the file ReAgent.xml on the Windows volume, and can be undone there."));
+	add_line(v, WZ_ST_NORMAL, NULL, "%s",
+		 _("A reset is confirmed on screen X2, by typing the computer's name that the screen shows."));
 	add_blank(v);
 	add_line(v, WZ_ST_HEADING, NULL, "%s", _("Keys:"));
 	add_line(v, WZ_ST_NORMAL, "  ", "%s", _("Arrow keys or Tab: move. A number: choose that line. Enter: continue. Esc: back."));
@@ -1245,8 +1268,12 @@ static void resume_view(struct wizard *wz, struct wz_view *v)
 		/* TRANSLATORS: %1$s is the operation, %2$s the disk or volume. */
 		add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" did not finish on %2$s, maybe because the power failed."),
 			 _(op_label(r->op)), where);
-	add_line(v, WZ_ST_NORMAL, NULL, "%s",
-		 _("Your files are safe. Windows will not start until the work is finished. winrescue can finish it now."));
+	if (r->op == WZ_OP_RESET)
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("The reset had already begun to erase this Windows, so Windows cannot start. winrescue can finish the reset now: Windows will be installed again."));
+	else
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("Your files are safe. Windows will not start until the work is finished. winrescue can finish it now."));
 	add_item(v, true, _("Finish it now"), _("Continues from where it stopped."), NULL);
 	add_item(v, true, _("Not now"), _("Go to the start screen. You will be asked again next time."), NULL);
 	hint_menu(v, false);
@@ -1620,6 +1647,383 @@ static enum wz_next report_activate(struct wizard *wz, int i)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Reset (X1: what is erased, kept, installed; X2: typed confirmation)        */
+
+/* The lines of X1's menu, in order. */
+enum reset_item { RI_NEXT, RI_WIPE, RI_ALSO, RI_SOURCE, RI_RESUME, RI_BACK };
+
+/* X1's menu: kinds[i] and, for RI_ALSO, which of reset.others; returns the count. */
+static size_t reset_items(const struct wizard *wz, enum reset_item *kinds, size_t *other)
+{
+	size_t n = 0;
+
+	if (!wz->reset_err) {
+		kinds[n++] = RI_NEXT;
+		kinds[n++] = RI_WIPE;
+		for (size_t i = 0; i < wz->reset.nothers && n + 3 < WZ_VIEW_ITEMS; i++)
+			if (!wz->reset.others[i].why_not) {
+				other[n] = i;
+				kinds[n++] = RI_ALSO;
+			}
+		if (wz->sources.n > 1)
+			kinds[n++] = RI_SOURCE;
+	} else if (wz->reset_err == WR_ERR_INTERRUPTED && wz->be->run[WZ_OP_RESUME]) {
+		kinds[n++] = RI_RESUME;
+	}
+	kinds[n++] = RI_BACK;
+	return n;
+}
+
+/* "Users, Windows, Program Files" (the first root names), or "". */
+static void join_top(char top[][128], size_t n, char *buf, size_t size)
+{
+	/* TRANSLATORS: the separator between names in a list ("Alice, Bob"). */
+	const char *sep = _(", ");
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k + 1 < size; i++) {
+		int w = snprintf(buf + k, size - k, "%s%s", i ? sep : "", top[i]);
+
+		if (w < 0 || (size_t)w >= size - k)
+			break;
+		k += (size_t)w;
+	}
+}
+
+/* The chosen other partitions, in order: the confirmations after the first. */
+static size_t reset_chosen(const struct wizard *wz, size_t *which)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < wz->reset.nothers; i++)
+		if (wz->reset_also[i] && !wz->reset.others[i].why_not)
+			which[n++] = i;
+	return n;
+}
+
+static unsigned long reset_minutes(const struct wizard *wz)
+{
+	uint64_t mb = wz->reset.source_bytes / (1024 * 1024);
+	unsigned long m = (unsigned long)(mb / 40 / 60) + 5;
+
+	if (wz->reset_wipe)
+		m += (unsigned long)(wz->reset.wipe_seconds / 60.0 + 0.999);
+	return m;
+}
+
+/* "Partition 3 (20 GB, "Windows")" - label shown when there is one. */
+static void part_name(unsigned number, uint64_t bytes, const char *label, char *buf, size_t size)
+{
+	char sz[64];
+
+	wizard_format_size(bytes, g_english, sz, sizeof(sz));
+	if (label && label[0])
+		/* TRANSLATORS: %1$u is a partition number, %2$s its size ("20 GB"), %3$s
+		 * its label. */
+		sfmt(buf, size, _("partition %1$u (%2$s, \"%3$s\")"), number, sz, label);
+	else
+		/* TRANSLATORS: %1$u is a partition number, %2$s its size ("20 GB"). */
+		sfmt(buf, size, _("partition %1$u (%2$s, no label)"), number, sz);
+}
+
+static void reset_view(struct wizard *wz, struct wz_view *v)
+{
+	const struct wz_reset_plan *r = &wz->reset;
+	enum reset_item kinds[WZ_VIEW_ITEMS];
+	size_t other[WZ_VIEW_ITEMS], n;
+	char buf[1024], name[384];
+	bool any_kept = false, any_chosen = false;
+	unsigned long m;
+
+	view_begin(wz, v, 6, _("Reset your PC"));
+	n = reset_items(wz, kinds, other);
+	if (wz->reset_err) {
+		add_line(v, WZ_ST_BAD, "[STOP]", "%s", _("This PC cannot be reset now:"));
+		add_line(v, WZ_ST_NORMAL, "      ", "%s%s%s%s", _(wr_strerror(wz->reset_err)),
+			 r->err_subject[0] ? " (" : "", r->err_subject, r->err_subject[0] ? ")" : "");
+		add_line(v, WZ_ST_NORMAL, NULL, "%s", _("Nothing was changed on your PC."));
+	} else {
+		add_line(v, WZ_ST_HEADING, NULL, "%s", _("Everything on the Windows partition will be erased:"));
+		part_name(r->partition, r->size, r->label, name, sizeof(name));
+		/* TRANSLATORS: %1$s is "partition 3 (20 GB, "Windows")", %2$s the disk. */
+		add_line(v, WZ_ST_WARN, "  *", _("%1$s on %2$s"), name, r->disk_path);
+		if (r->product[0] && r->computer_name[0])
+			/* TRANSLATORS: %1$s is "Windows 8.1 Pro", %2$s the computer's name. */
+			add_line(v, WZ_ST_NORMAL, "  *", _("It holds %1$s; the computer's name is %2$s."),
+				 r->product, r->computer_name);
+		else if (r->product[0])
+			/* TRANSLATORS: %1$s is "Windows 8.1 Pro". */
+			add_line(v, WZ_ST_NORMAL, "  *", _("It holds %1$s."), r->product);
+		if (r->ntop) {
+			join_top((char (*)[128])r->top, r->ntop, buf, sizeof(buf));
+			/* TRANSLATORS: %1$s is a list of folder and file names. */
+			add_line(v, WZ_ST_NORMAL, "  *", _("Top folders and files there: %1$s"), buf);
+		}
+		for (size_t i = 0; i < r->nothers; i++) {
+			const struct wz_reset_part *o = &r->others[i];
+
+			if (o->why_not || !wz->reset_also[i])
+				continue;
+			if (!any_chosen)
+				add_line(v, WZ_ST_HEADING, NULL, "%s", _("Also erased, as you chose below:"));
+			any_chosen = true;
+			part_name(o->number, o->size, o->label, name, sizeof(name));
+			add_line(v, WZ_ST_WARN, "  *", "%s", name);
+		}
+		for (size_t i = 0; i < r->nothers; i++) {
+			const struct wz_reset_part *o = &r->others[i];
+
+			if (!o->why_not)
+				continue;
+			if (!any_kept)
+				add_line(v, WZ_ST_HEADING, NULL, "%s", _("Never touched:"));
+			any_kept = true;
+			part_name(o->number, o->size, o->label, name, sizeof(name));
+			/* TRANSLATORS: %1$s is "partition 4 (1 GB, "Recovery")", %2$s why it
+			 * is never touched ("a recovery partition"). */
+			add_line(v, WZ_ST_GOOD, "  -", _("%1$s: %2$s"), name, _(o->why_not));
+		}
+		if (r->source_name[0])
+			/* TRANSLATORS: %1$s is the image's name, %2$s its file, %3$u its
+			 * number in the file. */
+			add_line(v, WZ_ST_NORMAL, NULL, _("The new Windows comes from: %1$s (%2$s, image %3$u)."),
+				 r->source_name, r->source_path, r->source_index);
+		add_line(v, WZ_ST_BAD, NULL, "%s",
+			 _("Windows starts afresh: no files, accounts or apps are kept."));
+		add_line(v, WZ_ST_NORMAL, NULL, "%s",
+			 _("When the PC starts, Windows asks for the first settings, as on a new PC."));
+		m = reset_minutes(wz);
+		add_line(v, WZ_ST_NORMAL, NULL,
+			 /* TRANSLATORS: %1$lu is a number of minutes. */
+			 ngettext("This will take about %1$lu minute.", "This will take about %1$lu minutes.", m),
+			 m);
+	}
+	for (size_t i = 0; i < n; i++) {
+		switch (kinds[i]) {
+		case RI_NEXT:
+			add_item(v, true, _("Next"),
+				 _("Go to the confirmation. Nothing has been changed yet."), NULL);
+			break;
+		case RI_WIPE: {
+			char desc[512];
+
+			sfmt(buf, sizeof(buf), "[%s] %s", wz->reset_wipe ? "x" : " ",
+			     _("Also fully clean the drive (slow)"));
+			if (r->wipe_seconds > 0) {
+				unsigned long wm = (unsigned long)(r->wipe_seconds / 60.0 + 0.999);
+
+				/* TRANSLATORS: %1$lu is a number of minutes. */
+				sfmt(desc, sizeof(desc), ngettext("Every byte of the Windows partition is overwritten first, so that nobody can recover the old files. This adds about %1$lu minute.",
+								  "Every byte of the Windows partition is overwritten first, so that nobody can recover the old files. This adds about %1$lu minutes.",
+								  wm),
+				     wm);
+			} else {
+				sfmt(desc, sizeof(desc), "%s",
+				     _("Every byte of the Windows partition is overwritten first, so that nobody can recover the old files. How long this takes could not be estimated."));
+			}
+			add_item(v, true, buf, desc, NULL);
+			break;
+		}
+		case RI_ALSO: {
+			const struct wz_reset_part *o = &r->others[other[i]];
+			char desc[512], top[400];
+
+			part_name(o->number, o->size, o->label, name, sizeof(name));
+			/* TRANSLATORS: %1$s is "partition 5 (20 GB, "DATA")". */
+			sfmt(top, sizeof(top), _("Also erase %1$s"), name);
+			sfmt(buf, sizeof(buf), "[%s] %s", wz->reset_also[other[i]] ? "x" : " ", top);
+			if (o->ntop) {
+				join_top((char (*)[128])o->top, o->ntop, top, sizeof(top));
+				/* TRANSLATORS: %1$s is a list of folder and file names. */
+				sfmt(desc, sizeof(desc), _("It holds: %1$s. Each partition you choose is confirmed on its own."),
+				     top);
+			} else {
+				sfmt(desc, sizeof(desc), "%s",
+				     _("No files were found on it. Each partition you choose is confirmed on its own."));
+			}
+			add_item(v, true, buf, desc, NULL);
+			break;
+		}
+		case RI_SOURCE:
+			add_item(v, true, _("Use another image"),
+				 _("Choose another installation media or recovery image."), NULL);
+			break;
+		case RI_RESUME:
+			add_item(v, true, _("Finish the interrupted reset"),
+				 _("Continues the earlier reset from where it stopped."), NULL);
+			break;
+		default:
+			add_item(v, true, _("Go back"), _("Choose another action. Nothing has been changed."), NULL);
+			break;
+		}
+	}
+	snprintf(v->hint, sizeof(v->hint), "%s",
+		 _("Choose with the arrow keys or a number, then press Enter; Enter on a [ ] line turns it on or off. Esc: back."));
+}
+
+static enum wz_next reset_activate(struct wizard *wz, int i)
+{
+	enum reset_item kinds[WZ_VIEW_ITEMS];
+	size_t other[WZ_VIEW_ITEMS];
+	size_t n = reset_items(wz, kinds, other);
+
+	if (i < 0 || (size_t)i >= n)
+		return WZ_STAY;
+	switch (kinds[i]) {
+	case RI_NEXT:
+		wz->confirm_stage = 0;
+		wz->typed[0] = '\0';
+		wz->typed_wrong = false;
+		go(wz, WZ_SCR_RESET_CONFIRM);
+		return WZ_REDRAW;
+	case RI_WIPE:
+		wz->reset_wipe = !wz->reset_wipe;
+		return WZ_REDRAW;
+	case RI_ALSO:
+		wz->reset_also[other[i]] = !wz->reset_also[other[i]];
+		return WZ_REDRAW;
+	case RI_SOURCE:
+		go(wz, WZ_SCR_SOURCE);
+		return WZ_REDRAW;
+	case RI_RESUME:
+		/* reset_plan told the backend where the interrupted reset is. */
+		wz->interrupted.found = true;
+		wz->interrupted.op = WZ_OP_RESET;
+		wz->op = WZ_OP_RESUME;
+		return start_op(wz, WZ_OP_RESUME, WZ_SCR_PROGRESS);
+	default:
+		go(wz, WZ_SCR_ACTION);
+		return WZ_REDRAW;
+	}
+}
+
+/* What X2 asks to type at the current stage (in the current language; english:
+ * in English), and about which partition (NULL: the Windows one). */
+static const struct wz_reset_part *confirm_want(const struct wizard *wz, bool english,
+						char *buf, size_t size)
+{
+	size_t which[WZ_RESET_OTHERS];
+	size_t n = reset_chosen(wz, which);
+
+	if (wz->confirm_stage == 0) {
+		if (wz->reset.computer_name[0])
+			text_copy(buf, size, wz->reset.computer_name);
+		else
+			wizard_format_size(wz->reset.size, english, buf, size);
+		return NULL;
+	}
+	if (wz->confirm_stage > n) {
+		buf[0] = '\0';
+		return NULL;
+	}
+	wizard_format_size(wz->reset.others[which[wz->confirm_stage - 1]].size, english, buf, size);
+	return &wz->reset.others[which[wz->confirm_stage - 1]];
+}
+
+static void reset_confirm_view(struct wizard *wz, struct wz_view *v)
+{
+	const struct wz_reset_plan *r = &wz->reset;
+	size_t which[WZ_RESET_OTHERS];
+	size_t n = reset_chosen(wz, which);
+	const struct wz_reset_part *o;
+	char want[128], name[384], top[400];
+
+	view_begin(wz, v, 7, _("Confirm"));
+	o = confirm_want(wz, g_english, want, sizeof(want));
+	if (n)
+		/* TRANSLATORS: %1$u is this confirmation's number, %2$u how many there are
+		 * (the Windows partition, then each other partition chosen). */
+		add_line(v, WZ_ST_HEADING, NULL, _("Confirmation %1$u of %2$u"), wz->confirm_stage + 1,
+			 (unsigned)n + 1);
+	if (!o) {
+		part_name(r->partition, r->size, r->label, name, sizeof(name));
+		/* TRANSLATORS: %1$s is "partition 3 (20 GB, "Windows")", %2$s the disk. */
+		add_line(v, WZ_ST_BAD, NULL, _("Everything on %1$s of %2$s will be erased: all files, accounts and apps. They cannot be recovered."),
+			 name, r->disk_path);
+		if (wz->reset_wipe)
+			add_line(v, WZ_ST_NORMAL, NULL, "%s",
+				 _("Every byte of it is overwritten first (\"fully clean the drive\")."));
+		if (n)
+			add_line(v, WZ_ST_NORMAL, NULL,
+				 /* TRANSLATORS: %1$lu is how many other partitions were chosen. */
+				 ngettext("Then the %1$lu other partition you chose is confirmed on its own.",
+					  "Then the %1$lu other partitions you chose are confirmed each on its own.", n),
+				 (unsigned long)n);
+	} else {
+		part_name(o->number, o->size, o->label, name, sizeof(name));
+		/* TRANSLATORS: %1$s is "partition 5 (20 GB, "DATA")". */
+		add_line(v, WZ_ST_BAD, NULL, _("This is erased too: %1$s. Everything on it is lost."), name);
+		if (o->ntop) {
+			join_top((char (*)[128])o->top, o->ntop, top, sizeof(top));
+			/* TRANSLATORS: %1$s is a list of folder and file names. */
+			add_line(v, WZ_ST_NORMAL, NULL, _("It holds: %1$s"), top);
+		}
+	}
+	add_line(v, WZ_ST_WARN, NULL, "%s",
+		 wz->confirm_stage == n
+			 ? _("This is the point of no return: when you confirm, the reset starts and cannot be cancelled. Do not turn off the PC until winrescue says it has finished.")
+			 : _("Nothing is changed until the last confirmation."));
+	v->has_input = true;
+	if (o)
+		/* TRANSLATORS: %1$u is a partition number, %2$s its size, which the
+		 * person types. */
+		sfmt(v->input_label, sizeof(v->input_label), _("To erase partition %1$u too, type its size, %2$s, and press Enter:"),
+		     o->number, want);
+	else if (r->computer_name[0])
+		/* TRANSLATORS: %1$s is the computer's name, which the person types. */
+		sfmt(v->input_label, sizeof(v->input_label), _("To erase everything, type the computer's name, %1$s, and press Enter:"),
+		     want);
+	else
+		/* TRANSLATORS: %1$s is the size of the partition, which the person types. */
+		sfmt(v->input_label, sizeof(v->input_label), _("To erase everything, type the size shown, %1$s, and press Enter:"),
+		     want);
+	text_copy(v->input, sizeof(v->input), wz->typed);
+	if (wz->typed_wrong)
+		add_line(v, WZ_ST_BAD, "[STOP]", "%s", _(wr_strerror(WR_ERR_NOT_CONFIRMED)));
+	snprintf(v->hint, sizeof(v->hint), "%s",
+		 _("Type what is asked, then press Enter. Esc: back, nothing is changed."));
+}
+
+/* X2: every key but Esc and the F-keys goes into the field. */
+static enum wz_next reset_typing_key(struct wizard *wz, int key)
+{
+	size_t which[WZ_RESET_OTHERS];
+	char want[128], alt[128];
+	bool ok;
+
+	if (key == WZ_KEY_BACKSPACE) {
+		text_drop_last_char(wz->typed);
+		return WZ_REDRAW;
+	}
+	if (key == WZ_KEY_ENTER) {
+		/* The size may be typed in the screen's language or in English ("20 ГБ",
+		 * "20 GB"); the name as shown, in any case. */
+		confirm_want(wz, false, want, sizeof(want));
+		confirm_want(wz, true, alt, sizeof(alt));
+		ok = text_same_answer(wz->typed, want) || text_same_answer(wz->typed, alt);
+		wz->typed[0] = '\0';
+		if (!ok) {
+			wz->typed_wrong = true;
+			return WZ_REDRAW;
+		}
+		wz->typed_wrong = false;
+		if (wz->confirm_stage < reset_chosen(wz, which)) {
+			wz->confirm_stage++;
+			return WZ_REDRAW;
+		}
+		return start_op(wz, WZ_OP_RESET, WZ_SCR_PROGRESS);
+	}
+	/* Printable characters of any script; no control codes, no keys. */
+	if (key >= 0x20 && key != 0x7f && (key < 0x80 || key >= 0xA0) && key < 0x110000) {
+		if (text_append_char(wz->typed, sizeof(wz->typed), (unsigned long)key) == 0)
+			wz->typed_wrong = false;
+		return WZ_REDRAW;
+	}
+	return WZ_STAY;
+}
+
+/* ------------------------------------------------------------------------- */
 /* The flow                                                                  */
 
 static void build(struct wizard *wz, struct wz_view *v)
@@ -1676,6 +2080,12 @@ static void build(struct wizard *wz, struct wz_view *v)
 	case WZ_SCR_REPORT:
 		report_view(wz, v);
 		break;
+	case WZ_SCR_RESET:
+		reset_view(wz, v);
+		break;
+	case WZ_SCR_RESET_CONFIRM:
+		reset_confirm_view(wz, v);
+		break;
 	default:
 		console_view(wz, v);
 		break;
@@ -1727,6 +2137,8 @@ static enum wz_next activate(struct wizard *wz, int i)
 		return image_create_activate(wz, i);
 	case WZ_SCR_REPORT:
 		return report_activate(wz, i);
+	case WZ_SCR_RESET:
+		return reset_activate(wz, i);
 	default:
 		return WZ_STAY;
 	}
@@ -1756,6 +2168,22 @@ static enum wz_next go_back(struct wizard *wz)
 		return WZ_REDRAW;
 	case WZ_SCR_FOLDER:
 		return folder_back(wz);
+	case WZ_SCR_RESET:
+		go(wz, WZ_SCR_ACTION);
+		return WZ_REDRAW;
+	case WZ_SCR_RESET_CONFIRM:
+		/* Back to X1: every confirmation is asked again. */
+		wz->confirm_stage = 0;
+		wz->typed[0] = '\0';
+		wz->typed_wrong = false;
+		go(wz, WZ_SCR_RESET);
+		return WZ_REDRAW;
+	case WZ_SCR_SOURCE:
+		if (wz->op == WZ_OP_RESET) {
+			go(wz, WZ_SCR_RESET);
+			return WZ_REDRAW;
+		}
+		break;
 	default:
 		break;
 	}
@@ -1796,31 +2224,8 @@ static enum wz_next reload(struct wizard *wz)
 		load_image(wz);
 		return WZ_REDRAW;
 	}
-	return WZ_STAY;
-}
-
-static enum wz_next typing_key(struct wizard *wz, int key)
-{
-	size_t n = strlen(wz->typed);
-
-	if (key >= '0' && key <= '9') {
-		if (n + 1 < sizeof(wz->typed)) {
-			wz->typed[n] = (char)key;
-			wz->typed[n + 1] = '\0';
-		}
-		wz->typed_wrong = false;
-		return WZ_REDRAW;
-	}
-	if (key == WZ_KEY_BACKSPACE) {
-		if (n)
-			wz->typed[n - 1] = '\0';
-		return WZ_REDRAW;
-	}
-	if (key == WZ_KEY_ENTER) {
-		if (!strcmp(wz->typed, wz->confirm_code))
-			return start_op(wz, wz->op, WZ_SCR_PROGRESS);
-		wz->typed_wrong = true;
-		wz->typed[0] = '\0';
+	if (wz->screen == WZ_SCR_RESET) {
+		load_reset(wz);
 		return WZ_REDRAW;
 	}
 	return WZ_STAY;
@@ -1882,8 +2287,8 @@ enum wz_next wizard_key(struct wizard *wz, int key)
 		return WZ_STAY;
 	}
 
-	if (wz->screen == WZ_SCR_CONFIRM && confirm_by_typing(wz) && key != WZ_KEY_ESC)
-		return typing_key(wz, key);
+	if (wz->screen == WZ_SCR_RESET_CONFIRM && key != WZ_KEY_ESC)
+		return reset_typing_key(wz, key);
 
 	switch (wz->screen) {
 	case WZ_SCR_CONSOLE:
@@ -2010,9 +2415,20 @@ enum wz_next wizard_run(struct wizard *wz)
 	}
 	if (wz->tick)
 		wz->tick(wz->tick_ctx);
-	if (op == WZ_OP_IMAGE || op == WZ_OP_REPORT)
+	if (op == WZ_OP_IMAGE || op == WZ_OP_REPORT) {
 		err = run_task(wz, pc);
-	else
+	} else if (op == WZ_OP_RESET) {
+		struct wz_reset_choice c;
+		size_t which[WZ_RESET_OTHERS];
+
+		memset(&c, 0, sizeof(c));
+		c.wipe = wz->reset_wipe;
+		c.nalso = reset_chosen(wz, which);
+		for (size_t i = 0; i < c.nalso; i++)
+			c.also[i] = wz->reset.others[which[i]].number;
+		err = wz->be->reset_run(wz->be->ctx, pc, cur_source(wz), &wz->reset, &c, on_progress,
+					wz, &wz->outcome);
+	} else
 		err = wz->be->run[op](wz->be->ctx, pc, cur_source(wz), on_progress, wz, &wz->outcome);
 	wz->outcome.err = err;
 	wz->running = false;
@@ -2051,9 +2467,6 @@ int wizard_init(struct wizard *wz, struct wz_backend *be, bool plain_console)
 		wz->screen = WZ_SCR_CONSOLE;
 	else
 		wz->screen = WZ_SCR_LANGUAGE;
-	/* The number Reset asks to type: four digits, different on each run. */
-	snprintf(wz->confirm_code, sizeof(wz->confirm_code), "%04u",
-		 (unsigned)(((uintptr_t)wz >> 4) ^ (unsigned)(be->now ? be->now(be->ctx) * 1000 : 0)) % 9000 + 1000);
 	return 0;
 }
 

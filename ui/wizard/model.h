@@ -16,7 +16,13 @@
  *   D1 choose a folder (places with label, size, free space; subfolders), for I1's
  *      create and use-existing and for U1's "save to a folder"
  *   U1 save a report: USB sticks and other drives, or a folder
- * Image and report work runs on W8 and ends on W9.
+ *   X1 reset (remove everything): what is erased (the Windows partition: size,
+ *      label, top folders, the computer's name), what is never touched and why, the
+ *      image installed; "fully clean the drive" and each other data partition
+ *      offered on their own (toggles); step 6 of the flow in place of W6
+ *   X2 reset: typed confirmation - the computer's name shown (else the size), then
+ *      each other partition chosen on X1 by typing its size; step 7 in place of W7
+ * Image and report work runs on W8 and ends on W9; so does a reset.
  */
 #ifndef WIZARD_MODEL_H
 #define WIZARD_MODEL_H
@@ -45,6 +51,8 @@ enum wz_screen {
 	WZ_SCR_FOLDER,		/* D1: choose a folder */
 	WZ_SCR_IMAGE_CREATE,	/* I2: create a recovery image: confirm */
 	WZ_SCR_REPORT,		/* U1: save a report */
+	WZ_SCR_RESET,		/* X1: reset: what is erased, kept, installed */
+	WZ_SCR_RESET_CONFIRM,	/* X2: reset: typed confirmation */
 	WZ_SCR__COUNT
 };
 
@@ -110,7 +118,7 @@ struct wz_view {
 	int selected;		/* -1: no menu */
 	bool has_input;		/* a field to type into */
 	char input_label[256];
-	char input[64];
+	char input[160];
 	bool has_bar;
 	int percent;		/* 0..100, -1 unknown */
 	char bar_text[256];	/* "45 % · about 12 minutes left" */
@@ -156,8 +164,14 @@ struct wizard {
 	struct wz_app_list apps;
 	enum wz_op op;			/* chosen on W4 */
 	enum wz_op unavailable_op;	/* what N1 talks about */
-	char confirm_code[8];		/* what Reset asks to type */
-	char typed[16];
+	/* Reset (X1, X2). */
+	bool reset_loaded;
+	int reset_err;			/* the plan's error, 0: wz->reset is the plan */
+	struct wz_reset_plan reset;
+	bool reset_wipe;		/* "also fully clean the drive" */
+	bool reset_also[WZ_RESET_OTHERS];	/* reset.others[i] erased too */
+	unsigned confirm_stage;		/* X2: 0 the name (or size), k the k-th partition */
+	char typed[128];		/* what was typed on X2 (UTF-8) */
 	bool typed_wrong;
 	/* Recovery images and reports (I1, I2, D1, U1). */
 	enum wz_task task;		/* what the folder chooser and W8/W9 are for */

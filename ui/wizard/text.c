@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "text.h"
 
@@ -276,4 +277,93 @@ void text_copy(char *dst, size_t size, const char *src)
 	}
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+int text_append_char(char *buf, size_t size, unsigned long cp)
+{
+	size_t n = strlen(buf), k = 0;
+	char enc[4];
+
+	if (cp < 0x80) {
+		enc[k++] = (char)cp;
+	} else if (cp < 0x800) {
+		enc[k++] = (char)(0xC0 | (cp >> 6));
+		enc[k++] = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x10000) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			return -1;	/* a lone surrogate is no character */
+		enc[k++] = (char)(0xE0 | (cp >> 12));
+		enc[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		enc[k++] = (char)(0x80 | (cp & 0x3F));
+	} else if (cp < 0x110000) {
+		enc[k++] = (char)(0xF0 | (cp >> 18));
+		enc[k++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		enc[k++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		enc[k++] = (char)(0x80 | (cp & 0x3F));
+	} else {
+		return -1;
+	}
+	if (n + k + 1 > size)
+		return -1;
+	memcpy(buf + n, enc, k);
+	buf[n + k] = '\0';
+	return 0;
+}
+
+void text_drop_last_char(char *buf)
+{
+	size_t n = strlen(buf);
+
+	if (!n)
+		return;
+	do
+		n--;
+	while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80);
+	buf[n] = '\0';
+}
+
+/* The next character of *s folded for comparing answers (0 at the end): spaces of
+ * any kind skipped, full-width Latin letters and digits (a Japanese input method's)
+ * made ASCII, lower case, a decimal comma made a point. */
+static wint_t next_folded(const char **s)
+{
+	mbstate_t st;
+	wchar_t wc;
+	size_t r;
+
+	for (;;) {
+		if (!**s)
+			return 0;
+		memset(&st, 0, sizeof(st));
+		r = mbrtowc(&wc, *s, strlen(*s), &st);
+		if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
+			wc = (unsigned char)**s;	/* an invalid byte stands for itself */
+			r = 1;
+		}
+		*s += r;
+		if (wc == 0x3000 || iswspace((wint_t)wc))
+			continue;
+		if (wc >= 0xFF01 && wc <= 0xFF5E)
+			wc -= 0xFF01 - 0x21;
+		if (wc == ',')
+			wc = '.';
+		return towlower((wint_t)wc);
+	}
+}
+
+bool text_same_answer(const char *typed, const char *want)
+{
+	const char *a = typed, *b = want;
+	wint_t x, y;
+
+	if (next_folded(&b) == 0)
+		return false;	/* nothing asked: nothing can match */
+	b = want;
+	do {
+		x = next_folded(&a);
+		y = next_folded(&b);
+		if (x != y)
+			return false;
+	} while (x);
+	return true;
 }

@@ -10,6 +10,7 @@
 #ifndef WIZARD_TEXT_H
 #define WIZARD_TEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Columns one character takes, and its length in bytes (>= 1) in *len.  s points at
@@ -54,5 +55,17 @@ int text_crop(const char *s, int cols, int ellipsis, char *buf, size_t bufsize);
 
 /* Copy src into dst (size bytes), cut if it must be at a character boundary. */
 void text_copy(char *dst, size_t size, const char *src);
+
+/* Append the character cp (a Unicode code point) to the UTF-8 string in buf (size
+ * bytes); -1 when it does not fit or is no character (buf unchanged). */
+int text_append_char(char *buf, size_t size, unsigned long cp);
+/* Remove the last character (not byte) of buf. */
+void text_drop_last_char(char *buf);
+
+/* Whether what the person typed is what the screen asked for: case (any script),
+ * spaces (any kind), full-width or ASCII Latin letters and digits, and a decimal
+ * comma or point do not matter ("yamada pc" = "YAMADA-PC" needs the hyphen;
+ * "１２,５ｇｂ" = "12.5 GB").  An empty want matches nothing. */
+bool text_same_answer(const char *typed, const char *want);
 
 #endif
