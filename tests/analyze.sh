@@ -28,9 +28,16 @@ sed -n 's/^    accept //p' "$notes" | squeeze | sort -u >"$accepted"
 
 for f in "$@"; do
 	log="$logdir/$(echo "$f" | tr / _).log"
-	# shellcheck disable=SC2086 # TIDY_FLAGS is a list of compiler flags
-	clang-tidy --quiet --checks="$TIDY_CHECKS" "$f" -- $TIDY_FLAGS >"$log" 2>&1
-	rc=$?
+	for try in 1 2; do
+		# shellcheck disable=SC2086 # TIDY_FLAGS is a list of compiler flags
+		clang-tidy --quiet --checks="$TIDY_CHECKS" "$f" -- $TIDY_FLAGS >"$log" 2>&1
+		rc=$?
+		# Killed by a signal: clang reads sources through mmap, and a header rewritten
+		# meanwhile (others at work in the same checkout) crashes it.  Once more; a
+		# crash that is the file's own comes back and is reported below.
+		[ $rc -gt 128 ] && [ $try = 1 ] && echo "analyze: clang-tidy crashed on $f (exit $rc); once more" && continue
+		break
+	done
 	# Compiler errors are never accepted: the file was not analysed as built.
 	if [ $rc -ne 0 ] || grep -q ': error: ' "$log"; then
 		echo "analyze: clang-tidy could not analyse $f (exit $rc); see $log"
