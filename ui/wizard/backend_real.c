@@ -721,6 +721,11 @@ static int real_reset_plan(void *ctx, const struct wz_install *pc, const struct 
 	/* Planned with the wipe, for its time estimate; the plan writes nothing. */
 	o.wipe = true;
 	ret = wr_reset_plan(&o, p, &d);
+	/* An earlier reset of this disk that was not finished (the person said "Not
+	 * now" on R1): the run would refuse it after the confirmation, so say it here,
+	 * where it can be finished instead. */
+	if (!ret && wr_reset_pending(pc->disk_path, pc->partition))
+		ret = wr_detail_set(&d, WR_ERR_INTERRUPTED, 0, pc->disk_path);
 	if (ret) {
 		wr_log_err("wizard: reset plan", ret, &d);
 		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
