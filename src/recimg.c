@@ -795,9 +795,12 @@ int wr_recimg_create(const struct wr_recimg_opts *o, wr_progress_fn fn, void *ct
 	ret = check_writable(dm->real, d);
 	if (ret)
 		goto out;
-	/* An existing image file is appended to only when it is sound. */
+	/* An existing image file is appended to only when it is sound.  Its header,
+	 * lookup table and XML are checked here; every byte against its integrity table
+	 * by wr_wim_capture, before it writes anything (once: reading a big file twice
+	 * was most of the time of a second capture). */
 	if (stat(res->wim_path, &st) == 0) {
-		ret = wr_wim_read_info(res->wim_path, true, &old_info, d);
+		ret = wr_wim_read_info(res->wim_path, false, &old_info, d);
 		if (ret) {
 			wr_log_err("recimg: existing image", ret, d);
 			ret = wr_detail_setf(d, WR_ERR_CUSTOM_IMAGE_CORRUPT, d ? d->sys_errno : 0,

@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1077,17 +1079,87 @@ static bool pattern_ok(const char *s)
 	return s && *s && !strpbrk(s, "\n\r[");
 }
 
+/* The integrity check of an existing WIM before an append, run beside the capture.
+ *
+ * Opening with WIMLIB_OPEN_FLAG_CHECK_INTEGRITY reads the whole file and checks every
+ * chunk against its integrity table: for a big file that is most of the time of a
+ * second capture of an unchanged system (the scan reads only the volume's metadata).
+ * The same check, by wimlib on a second WIMStruct of the same file (wimlib allows one
+ * WIMStruct per thread), runs in a thread while the volume is scanned; its result is
+ * waited for before anything is written, and a failure refuses the append as before.
+ * Nothing is weaker: the same function checks the same bytes before the first write. */
+struct verify_job {
+	const char *path;
+	pthread_t thread;
+	bool running;
+	atomic_bool stop;	/* the capture failed: the check may end early */
+	int code;		/* wimlib's result */
+};
+
+static enum wimlib_progress_status verify_progress(enum wimlib_progress_msg msg,
+						   union wimlib_progress_info *info, void *arg)
+{
+	struct verify_job *v = arg;
+
+	(void)msg;
+	(void)info;
+	return atomic_load(&v->stop) ? WIMLIB_PROGRESS_STATUS_ABORT
+				     : WIMLIB_PROGRESS_STATUS_CONTINUE;
+}
+
+static void *verify_main(void *arg)
+{
+	struct verify_job *v = arg;
+	WIMStruct *w = NULL;
+
+	v->code = wimlib_open_wim_with_progress(v->path, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &w,
+						verify_progress, v);
+	wimlib_free(w);
+	return NULL;
+}
+
+static int verify_start(struct verify_job *v, const char *path, struct wr_detail *d)
+{
+	int err;
+
+	v->path = path;
+	v->code = 0;
+	atomic_init(&v->stop, false);
+	err = pthread_create(&v->thread, NULL, verify_main, v);
+	if (err)
+		return wr_detail_set(d, WR_ERR_NOMEM, err, path);
+	v->running = true;
+	return WR_OK;
+}
+
+/* Wait for the check; WR_OK when the file is sound (or no check was started). */
+static int verify_finish(struct verify_job *v, struct wr_detail *d)
+{
+	int ret;
+
+	if (!v->running)
+		return WR_OK;
+	pthread_join(v->thread, NULL);
+	v->running = false;
+	if (!v->code)
+		return WR_OK;
+	ret = wim_error(v->code, v->path, d);
+	return ret == WR_ERR_READ || ret == WR_ERR_WIM ? WR_ERR_WIM_CORRUPT : ret;
+}
+
 int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 		   const struct wr_wim_capture_opts *opts, wr_progress_fn fn, void *ctx,
 		   unsigned *index_out, struct wr_detail *d)
 {
 	struct prog_ctx p = {fn, ctx, {0, false}, false};
+	struct verify_job verify = {.running = false};
 	struct wimlib_wim_info wi;
 	WIMStruct *wim = NULL;
 	char config[4096] = "";
+	const char *failed = NULL;	/* subject of a failed wimlib call */
 	bool existing = false;
 	struct stat st;
-	int code, ret, write_flags;
+	int code = 0, ret, write_flags;
 
 	if (index_out)
 		*index_out = 0;
@@ -1102,10 +1174,10 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 	wim_init();
 	if (stat(wim_path, &st) == 0) {
 		existing = true;
-		/* An existing WIM is only appended to when it is sound. */
-		ret = open_wim(wim_path,
-			       WIMLIB_OPEN_FLAG_WRITE_ACCESS | WIMLIB_OPEN_FLAG_CHECK_INTEGRITY,
-			       false, &wim, d);
+		/* An existing WIM is only appended to when it is sound: its header, lookup
+		 * table and XML are checked on open, every byte against the integrity
+		 * table by the check started below (waited for before any write). */
+		ret = open_wim(wim_path, WIMLIB_OPEN_FLAG_WRITE_ACCESS, false, &wim, d);
 		if (ret == WR_ERR_READ || ret == WR_ERR_WIM)
 			ret = WR_ERR_WIM_CORRUPT;
 		if (ret)
@@ -1116,6 +1188,9 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 					     "cannot append to a split WIM");
 			goto out;
 		}
+		ret = verify_start(&verify, wim_path, d);
+		if (ret)
+			goto out;
 	} else if (errno != ENOENT) {
 		return wr_detail_set(d, WR_ERR_OPEN, errno, wim_path);
 	} else {
@@ -1131,8 +1206,8 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 	       existing ? " (append)" : "");
 	code = wimlib_add_image(wim, ntfs_source, opts->name, config, WIMLIB_ADD_FLAG_NTFS);
 	if (code) {
-		ret = wim_error(code, ntfs_source, d);
-		goto out;
+		failed = ntfs_source;
+		goto wimlib_failed;
 	}
 	wimlib_get_wim_info(wim, &wi);
 	if (existing && opts->update_of_last && wi.image_count >= 2) {
@@ -1142,17 +1217,21 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 		code = wimlib_reference_template_image(wim, (int)wi.image_count, wim,
 						       (int)wi.image_count - 1, 0);
 		if (code) {
-			ret = wim_error(code, wim_path, d);
-			goto out;
+			failed = wim_path;
+			goto wimlib_failed;
 		}
 	}
 	if (opts->description && *opts->description) {
 		code = wimlib_set_image_descripton(wim, (int)wi.image_count, opts->description);
 		if (code) {
-			ret = wim_error(code, wim_path, d);
-			goto out;
+			failed = wim_path;
+			goto wimlib_failed;
 		}
 	}
+	/* Nothing has been written yet: a damaged existing file is refused here. */
+	ret = verify_finish(&verify, d);
+	if (ret)
+		goto out;
 	/* FSYNC: the data reaches the disk before the header that points at it. */
 	write_flags = WIMLIB_WRITE_FLAG_FSYNC |
 		      (opts->integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0);
@@ -1174,7 +1253,29 @@ int wr_wim_capture(const char *ntfs_source, const char *wim_path,
 		*index_out = wi.image_count;
 	wr_log(WR_LOG_INFO, "captured image %u into '%s'", wi.image_count, wim_path);
 	ret = WR_OK;
+	goto out;
+wimlib_failed:
+	/* Nothing was written.  The check is stopped and waited for before wimlib's
+	 * messages are read (both write to the one message file); the failed call is
+	 * what is reported, unless the check had already found the file damaged. */
+	if (verify.running) {
+		atomic_store(&verify.stop, true);
+		pthread_join(verify.thread, NULL);
+		verify.running = false;
+		if (verify.code && verify.code != WIMLIB_ERR_ABORTED_BY_PROGRESS) {
+			ret = wim_error(verify.code, wim_path, d);
+			if (ret == WR_ERR_READ || ret == WR_ERR_WIM)
+				ret = WR_ERR_WIM_CORRUPT;
+			goto out;
+		}
+	}
+	ret = wim_error(code, failed, d);
 out:
+	if (verify.running) {
+		/* The capture failed or was stopped: its result no longer matters. */
+		atomic_store(&verify.stop, true);
+		verify_finish(&verify, NULL);
+	}
 	if (config[0])
 		unlink(config);
 	wimlib_free(wim);

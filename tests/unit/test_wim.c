@@ -597,6 +597,74 @@ static void test_capture_append_and_exclude(void **state)
 	free(after);
 }
 
+/* The integrity check of an existing WIM runs beside the scan of the volume: an append
+ * to a sound file with an integrity table keeps a table that verifies, and a file
+ * damaged only inside file data (header, lookup table and XML intact, so opening it
+ * without the check succeeds) is still refused, byte for byte unchanged. */
+static void test_capture_append_checks_data(void **state)
+{
+	(void)state;
+	const char *vol = tpath("vol4.img"), *cap = tpath("checked.wim");
+	struct wr_wim_capture_opts o1 = {"One", NULL, NULL, NULL, true, false};
+	struct wr_wim_capture_opts o2 = {"Two", NULL, NULL, NULL, true, true};
+	struct wr_wim_capture_opts o3 = {"Three", NULL, NULL, NULL, true, true};
+	const char *verify[] = {"wimlib-imagex", "verify", cap, NULL};
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_wim_info *info = NULL;
+	unsigned idx = 0;
+	size_t len, len2;
+	char *buf, *after;
+
+	/* 4 MiB of incompressible data: the first resource after the header. */
+	{
+		const char *mkd[] = {"mkdir", "-p", tpath("tree4/Data"), NULL};
+		const char *dd[] = {
+		    "dd", "if=/dev/urandom", "bs=64k", "count=64", "status=none", NULL, NULL};
+		const char *capt[] = {"wimlib-imagex",	  "capture",	     tpath("tree4"),
+				      tpath("tree4.wim"), "--compress=none", NULL};
+		char of[1100];
+
+		snprintf(of, sizeof(of), "of=%s", tpath("tree4/Data/random.bin"));
+		dd[5] = of;
+		assert_int_equal(run(NULL, 0, mkd), 0);
+		assert_int_equal(run(NULL, 0, dd), 0);
+		unlink(tpath("tree4.wim"));
+		assert_int_equal(run(NULL, 0, capt), 0);
+	}
+	make_ntfs(vol, "16M");
+	assert_int_equal(wr_wim_apply(tpath("tree4.wim"), 1, vol, NULL, NULL, &d), WR_OK);
+	unlink(cap);
+	assert_int_equal(wr_wim_capture(vol, cap, &o1, NULL, NULL, &idx, &d), WR_OK);
+	assert_int_equal(idx, 1);
+	/* A sound file: appended to, and its integrity table still verifies. */
+	assert_int_equal(wr_wim_capture(vol, cap, &o2, NULL, NULL, &idx, &d), WR_OK);
+	assert_int_equal(idx, 2);
+	assert_int_equal(run(NULL, 0, verify), 0);
+	assert_int_equal(wr_wim_read_info(cap, true, &info, &d), WR_OK);
+	assert_true(info->has_integrity);
+	assert_int_equal(info->image_count, 2);
+	wr_wim_info_free(info);
+	info = NULL;
+
+	/* One byte of file data damaged, 1 MiB into the random file's resource. */
+	buf = slurp(cap, &len);
+	assert_true(len > WR_WIM_HEADER_SIZE + (2u << 20));
+	buf[WR_WIM_HEADER_SIZE + (1u << 20)] ^= 0x20;
+	spit(cap, buf, len);
+	assert_int_equal(wr_wim_read_info(cap, false, &info, &d), WR_OK);
+	wr_wim_info_free(info);
+	info = NULL;
+	assert_int_equal(wr_wim_read_info(cap, true, &info, &d), WR_ERR_WIM_CORRUPT);
+	d = (struct wr_detail)WR_DETAIL_INIT;
+	assert_int_equal(wr_wim_capture(vol, cap, &o3, NULL, NULL, &idx, &d), WR_ERR_WIM_CORRUPT);
+	assert_int_equal(d.lib_code, 13); /* WIMLIB_ERR_INTEGRITY */
+	after = slurp(cap, &len2);
+	assert_int_equal(len, len2);
+	assert_memory_equal(buf, after, len);
+	free(buf);
+	free(after);
+}
+
 static void test_abort(void **state)
 {
 	(void)state;
@@ -924,6 +992,7 @@ int main(void)
 	    cmocka_unit_test(test_list_root),
 	    cmocka_unit_test(test_apply_and_capture),
 	    cmocka_unit_test(test_capture_append_and_exclude),
+	    cmocka_unit_test(test_capture_append_checks_data),
 	    cmocka_unit_test(test_abort),
 	    cmocka_unit_test(test_bad_args),
 	    cmocka_unit_test(test_path_traversal),
