@@ -164,8 +164,7 @@ fuzz:
 # The engine's unit tests under valgrind: any leak (definite/indirect) or invalid access
 # fails.  tests/valgrind.supp holds only what foreign code does on its own (libparted's
 # constructor, one libntfs-3g leak, valgrind 3.19's own mount(2) wrapper), each entry
-# explained there.  25 of 25 engine tests passed that way before the wizard's joined
-# (test_spawn had failed: see src/spawn.c find_program).
+# explained there.
 valgrind: all $(UNIT_BIN)
 	VALGRIND_OPTS="--suppressions=$(CURDIR)/tests/valgrind.supp $(VALGRIND_OPTS)" \
 		BUILD=$(BUILD) VALGRIND=1 tests/run-tests.sh $(UNIT_BIN)
