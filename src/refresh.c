@@ -345,8 +345,9 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 	{
 		struct wr_ntfs_stat st;
 
-		if (wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK) {
-			/* An earlier run was interrupted: it must be resumed, not redone. */
+		if (wr_ntfs_stat(vol, JOURNAL_DIR, &st, NULL) == WR_OK || wr_repair_pending(vol)) {
+			/* An earlier run (or a repair) was interrupted: it must be resumed,
+			 * not redone. */
 			ret = wr_detail_set(d, WR_ERR_INTERRUPTED, 0, o->target);
 			goto out;
 		}

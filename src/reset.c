@@ -348,6 +348,8 @@ static int plan_installation(struct wr_reset_plan *p, struct wr_detail *d)
 			wr_ntfs_close(vol);
 			return wr_detail_set(d, WR_ERR_INTERRUPTED, 0, p->ext.path);
 		}
+		/* An interrupted refresh or repair on it is not: the reset erases it all,
+		 * which is what the person now asks for. */
 	}
 	if (wr_winsys_read(vol, &p->windows, NULL) == WR_OK && p->windows)
 		snprintf(p->computer_name, sizeof(p->computer_name), "%s",
@@ -632,6 +634,163 @@ struct rctx {
 	unsigned fault_after, appended;	/* tests: WINRESCUE_FAULT_AFTER */
 };
 
+/* ---------------------------------------------------------------------------- */
+/* BIOS start-up code.
+ *
+ * winrescue has no boot code of its own (Windows' MBR and NTFS boot code are
+ * Microsoft's, written by its Setup and bootsect.exe, neither of which runs here), and
+ * mkntfs writes code that only says "This is not a bootable disk".  So a reset keeps
+ * what Windows put there: the disk's MBR code (bytes 0-439) and the Windows boot code
+ * of the NTFS volume that starts the PC (the boot sector's code and the 15 sectors
+ * after it, which load BOOTMGR), saved on the live system before anything is erased
+ * and written back after the layout or the format, around the new BPB. */
+
+#define PBR_BYTES 8192
+#define MBR_CODE_BYTES 440
+
+static int read_at(const char *path, uint64_t off, void *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, buf, len, (off_t)off);
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+static int write_at(const char *path, uint64_t off, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = fd < 0 || pwrite(fd, buf, len, (off_t)off) != (ssize_t)len || fsync(fd) ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+static bool windows_pbr(const uint8_t *b)
+{
+	static const char bootmgr[] = "B\0O\0O\0T\0M\0G\0R\0";
+
+	if (memcmp(b + 3, "NTFS    ", 8))
+		return false;
+	for (size_t i = 0; i + sizeof(bootmgr) - 1 <= PBR_BYTES; i++)
+		if (!memcmp(b + i, bootmgr, sizeof(bootmgr) - 1))
+			return true;
+	return false;
+}
+
+static void code_file(const struct rctx *r, const char *ext, char *out, size_t len)
+{
+	snprintf(out, len, "%s.%s", r->h.path, ext);
+}
+
+static int save_file(const char *path, const void *buf, size_t len, struct wr_detail *d)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ret = fd < 0 || write(fd, buf, len) != (ssize_t)len || fsync(fd) ? -1 : 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ret ? wr_detail_set(d, WR_ERR_WRITE, errno, path) : WR_OK;
+}
+
+/* Before anything is erased (first run only). */
+static int save_boot_code(struct rctx *r, struct wr_detail *d)
+{
+	struct wr_reset_plan *p = r->p;
+	const struct wr_partition *from = NULL;
+	char path[PATH_MAX + 8];
+	uint8_t mbr[512], pbr[PBR_BYTES];
+	int ret = WR_OK;
+
+	if (!p->disk || p->disk->table == WR_TABLE_GPT)
+		return WR_OK;	/* UEFI: the ESP's files start Windows */
+	if (p->layout && p->layout_kind == WR_LAYOUT_MBR && p->disk->table == WR_TABLE_MBR &&
+	    read_at(p->disk_path, 0, mbr, sizeof(mbr)) == 0) {
+		bool any = false;
+
+		for (size_t i = 0; i < MBR_CODE_BYTES; i++)
+			any |= mbr[i] != 0;
+		code_file(r, "mbr", path, sizeof(path));
+		if (any)
+			ret = save_file(path, mbr, MBR_CODE_BYTES, d);
+	}
+	/* The volume whose code starts Windows: the partition being formatted, or (for a
+	 * layout) the active one that will become System Reserved's. */
+	for (size_t i = 0; i < p->disk->nparts; i++) {
+		const struct wr_partition *pt = &p->disk->parts[i];
+
+		if (p->layout ? pt->active : pt->number == p->partition)
+			from = pt;
+	}
+	if (!ret && from && read_at(p->disk_path, from->start, pbr, sizeof(pbr)) == 0 &&
+	    windows_pbr(pbr)) {
+		code_file(r, "pbr", path, sizeof(path));
+		ret = save_file(path, pbr, sizeof(pbr), d);
+	}
+	return ret;
+}
+
+/* The saved NTFS boot code around the new volume's BPB, in its boot sector, the 15
+ * sectors after it, and its backup boot sector. */
+static int restore_pbr(struct rctx *r, unsigned partition, struct wr_detail *d)
+{
+	struct wr_extent ext;
+	char path[PATH_MAX + 8];
+	uint8_t old[PBR_BYTES], cur[PBR_BYTES];
+	uint64_t nsec, bps, backup;
+	int ret;
+
+	code_file(r, "pbr", path, sizeof(path));
+	if (read_at(path, 0, old, sizeof(old)))
+		return WR_OK;	/* nothing was kept */
+	ret = wr_blockdev_resolve(r->p->disk_path, partition, &ext, d);
+	if (ret)
+		return ret;
+	if (read_at(ext.path, ext.offset, cur, sizeof(cur)) || memcmp(cur + 3, "NTFS    ", 8))
+		return wr_detail_set(d, WR_ERR_READ, errno, r->p->disk_path);
+	memcpy(cur, old, 3);				/* the jump */
+	memcpy(cur + 0x54, old + 0x54, 0x1fe - 0x54);	/* the code after the BPB */
+	memcpy(cur + 512, old + 512, PBR_BYTES - 512);	/* and the sectors after it */
+	bps = (uint64_t)cur[0x0b] | (uint64_t)cur[0x0c] << 8;
+	nsec = 0;
+	for (int i = 7; i >= 0; i--)
+		nsec = nsec << 8 | cur[0x28 + i];
+	if (write_at(ext.path, ext.offset, cur, sizeof(cur)))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, r->p->disk_path);
+	backup = nsec * bps;
+	if (bps >= 512 && backup + 512 <= ext.size &&
+	    write_at(ext.path, ext.offset + backup, cur, 512))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, r->p->disk_path);
+	wr_log(WR_LOG_INFO, "reset: Windows' NTFS boot code kept on partition %u", partition);
+	return WR_OK;
+}
+
+static int restore_mbr(struct rctx *r, struct wr_detail *d)
+{
+	char path[PATH_MAX + 8];
+	uint8_t code[MBR_CODE_BYTES];
+
+	code_file(r, "mbr", path, sizeof(path));
+	if (read_at(path, 0, code, sizeof(code)))
+		return WR_OK;
+	if (write_at(r->p->disk_path, 0, code, sizeof(code)))
+		return wr_detail_set(d, WR_ERR_WRITE, errno, r->p->disk_path);
+	wr_log(WR_LOG_INFO, "reset: the disk's MBR boot code kept");
+	return WR_OK;
+}
+
+static void remove_boot_code(struct rctx *r)
+{
+	char path[PATH_MAX + 8];
+
+	code_file(r, "mbr", path, sizeof(path));
+	unlink(path);
+	code_file(r, "pbr", path, sizeof(path));
+	unlink(path);
+}
+
 static int step_begin(struct rctx *r, int id)
 {
 	union wr_prog_info info;
@@ -854,6 +1013,8 @@ static int format_target(struct rctx *r, bool formatted, struct wr_detail *d)
 		ret = append(r, "begin", "format", "windows", d);
 		if (!ret)
 			ret = wr_format_ntfs(p->disk_path, p->partition, p->label, d);
+		if (!ret && !p->layout)
+			ret = restore_pbr(r, p->partition, d);
 		if (ret)
 			return ret;
 	}
@@ -1029,6 +1190,8 @@ static int finish(struct rctx *r, struct wr_detail *d)
 	/* A live-system journal a kill left behind after the format is stale now. */
 	if (!ret && r->h.path[0] && unlink(r->h.path) == 0)
 		wr_log(WR_LOG_INFO, "reset: removed the stale '%s'", r->h.path);
+	if (!ret && r->h.path[0])
+		remove_boot_code(r);
 	return ret;
 }
 
@@ -1050,6 +1213,11 @@ static int do_layout(struct rctx *r, struct wr_detail *d)
 
 	if (!ret)
 		ret = wr_layout_apply(&r->p->layout_plan, amounts_only, r, d);
+	if (!ret && r->p->layout_kind == WR_LAYOUT_MBR) {
+		ret = restore_mbr(r, d);
+		if (!ret)
+			ret = restore_pbr(r, r->p->layout_plan.system_part, d);
+	}
 	if (!ret)
 		ret = append(r, "end", "layout", "disk", d);
 	return ret;
@@ -1192,7 +1360,10 @@ int wr_reset_run(const struct wr_reset_opts *o, struct wr_reset_plan *p, wr_prog
 		ret = wr_detail_set(d, WR_ERR_INTERRUPTED, 0, p->disk_path);
 		goto out;
 	}
-	ret = write_plan(&r, d);
+	remove_boot_code(&r);	/* a reset that never got past its plan left them */
+	ret = save_boot_code(&r, d);
+	if (!ret)
+		ret = write_plan(&r, d);
 	if (!ret)
 		ret = step_end(&r, WR_RESET_STEP_PREPARE);
 	if (!ret)

@@ -23,7 +23,7 @@ testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 export MTOOLS_SKIP_CHECK=1
-for t in mcopy mdir fsck.fat hivexregedit ntfscat ntfsls ntfsinfo sfdisk wimapply mkntfs blkid python3; do
+for t in mcopy mdir fsck.fat hivexregedit ntfscat ntfsls ntfsinfo ntfsfix sfdisk wimapply mkntfs blkid gzip cmp python3; do
 	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "needs root (loop devices for wimlib's NTFS mode)"; exit 77; }
@@ -207,6 +207,54 @@ extract "$tmp/blank-mbr.img" 1 "$tmp/sys.img"
 check_windows "$tmp/blank-mbr.img" 2 ""
 check_mbr_boot "$tmp/blank-mbr.img" 1 2
 echo "blank disk, MBR layout: System Reserved (active) and Windows; image, bootmgr and BCD checked"
+
+# --- BIOS start-up code: Windows' own (from a disk Windows made, testdata) is kept
+# across a reset of the partition and a whole-disk MBR layout; winrescue has none of
+# its own and mkntfs's only says "not bootable".
+gzip -dc "$testdata/ntfs/ntfs_index.raw.gz" >"$tmp/windisk.raw"
+plant() {	# plant DISK: Windows' MBR code, and its NTFS boot code on partitions 1 and 2
+	python3 - "$1" "$tmp/windisk.raw" "$(part_start "$1" 1)" "$(part_start "$1" 2)" <<'PY'
+import sys
+disk, src, starts = sys.argv[1], open(sys.argv[2], 'rb').read(), [int(x) for x in sys.argv[3:]]
+pbr = src[128 * 512:128 * 512 + 8192]
+with open(disk, 'r+b') as f:
+    f.seek(0); f.write(src[:440])
+    for s in starts:
+        f.seek(s); cur = bytearray(f.read(8192))
+        cur[0:3] = pbr[0:3]; cur[0x54:0x1fe] = pbr[0x54:0x1fe]; cur[512:] = pbr[512:]
+        f.seek(s); f.write(cur)
+PY
+}
+code_ok() {	# code_ok DISK PART: the partition carries Windows' boot code around its own BPB
+	python3 - "$1" "$tmp/windisk.raw" "$(part_start "$1" "$2")" <<'PY' || fail "$1: partition $2 lost Windows' boot code"
+import sys
+disk, src, s = sys.argv[1], open(sys.argv[2], 'rb').read(), int(sys.argv[3])
+pbr = src[128 * 512:128 * 512 + 8192]
+cur = open(disk, 'rb').read()[s:s + 8192]
+assert cur[3:11] == b'NTFS    '
+assert cur[0x54:0x1fe] == pbr[0x54:0x1fe] and cur[512:] == pbr[512:], 'code differs'
+PY
+}
+mbr_ok() { cmp -s -n 440 "$1" "$tmp/windisk.raw" || fail "$1: the MBR boot code changed"; }
+cp --sparse=always "$pc/pc-mbr.img" "$tmp/bios.img"
+plant "$tmp/bios.img"
+$bin $log reset --target "$tmp/bios.img" --partition 2 --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset of the MBR PC with Windows' boot code"; }
+code_ok "$tmp/bios.img" 2
+code_ok "$tmp/bios.img" 1
+mbr_ok "$tmp/bios.img"
+check_windows "$tmp/bios.img" 2 Windows
+cp --sparse=always "$pc/pc-mbr.img" "$tmp/bios2.img"
+plant "$tmp/bios2.img"
+$bin $log reset --disk "$tmp/bios2.img" --layout mbr --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "MBR layout of a disk with Windows' boot code"; }
+mbr_ok "$tmp/bios2.img"
+code_ok "$tmp/bios2.img" 1
+extract "$tmp/bios2.img" 1 "$tmp/sys.img"
+ntfsfix -n "$tmp/sys.img" >/dev/null 2>&1 || fail "System Reserved with the kept code: ntfsfix -n"
+check_windows "$tmp/bios2.img" 2 ""
+check_mbr_boot "$tmp/bios2.img" 1 2
+echo "BIOS: Windows' MBR and NTFS boot code kept across a reset and an MBR layout"
 
 # --- Killed after every journal record: resume finishes it.
 cp --sparse=always "$pc/pc.img" "$tmp/k.img"
