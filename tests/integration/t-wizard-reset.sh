@@ -317,5 +317,33 @@ wait_exit 0
 check_windows "$tmp/disk.img"
 echo "ok: an interrupted reset found on start and finished through the wizard"
 
+# --- "Not now" on R1, then Reset again: X1 says why not and offers to finish it.
+cp --sparse=always "$tmp/base.img" "$tmp/disk.img"
+set +e
+WINRESCUE_FAULT_AFTER=$((total - 3)) "$bin" --log "$tmp/kill.log" reset --target "$tmp/disk.img" \
+	--partition 3 --source "$wim" --yes >/dev/null 2>&1
+st=$?
+set -e
+[ $st -eq 137 ] || fail "the second reset with WINRESCUE_FAULT_AFTER was not killed (exit $st)"
+start en "$tmp/disk.img"
+wait_for 60 "R1" "Finish it now"
+key 2
+wait_for 20 "W1" "English"
+key 3
+wait_for 30 "W2" "Windows 8.1"
+key Enter
+wait_for 60 "W3" "Continue"
+key Enter
+wait_for 10 "W4" "Reset your PC (remove everything)"
+key 2
+wait_for 30 "X1" "This PC cannot be reset now:" "An earlier operation on this volume was interrupted" \
+	"Finish the interrupted reset"
+key 1
+wait_for 300 "W9" "Windows was reinstalled."
+key 2
+wait_exit 0
+check_windows "$tmp/disk.img"
+echo "ok: an interrupted reset left for later is finished from X1"
+
 [ "$seen_w8" -gt 0 ] || echo "note: the progress screen (W8) was not caught in a capture"
 echo "ok: t-wizard-reset"
