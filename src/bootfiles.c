@@ -731,6 +731,12 @@ int wr_bootfiles_run(struct wr_bootfiles_plan *p, wr_progress_fn fn, void *ctx,
 		if (!ret)
 			ret = run_bios(p, win, sys, newbcd, fn, ctx, d);
 	}
+	wr_ntfs_close(sys);
+	wr_ntfs_close(win);
+	sys = win = NULL;
+	/* BIOS: the partition holding bootmgr must be the active one. */
+	if (!ret && !p->efi && p->set_active)
+		ret = wr_disk_set_active(p->disk->path, p->system->number, d);
 out:
 	wr_ntfs_close(sys);
 	wr_ntfs_close(win);

@@ -412,6 +412,9 @@ int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 			return wr_detail_set(d, WR_ERR_OPEN, errno, o->target);
 		snprintf(p->disk_path, sizeof(p->disk_path), "%s", real);
 	}
+	/* An interrupted reset of this target is finished, never planned over. */
+	if (wr_reset_pending(p->disk_path, o->partition))
+		return wr_detail_set(d, WR_ERR_INTERRUPTED, 0, o->target);
 	if (p->layout) {
 		struct wr_extent whole;
 
@@ -1133,10 +1136,7 @@ static int do_boot(struct rctx *r, struct wr_detail *d)
 	memset(&bp, 0, sizeof(bp));
 	ret = wr_bootfiles_plan(p->disk_path, p->partition, &bp, d);
 	if (!ret)
-		ret = wr_bootfiles_run(&bp, NULL, NULL, d);
-	/* BIOS: the partition holding bootmgr must be the active one. */
-	if (!ret && !bp.efi && bp.system && !bp.system->active)
-		ret = wr_disk_set_active(p->disk_path, bp.system->number, d);
+		ret = wr_bootfiles_run(&bp, NULL, NULL, d);	/* sets the active flag too */
 	wr_bootfiles_plan_release(&bp);
 	r2 = wr_blockdev_lock(&p->ext, &r->lock, ret ? NULL : d);
 	if (!r2)

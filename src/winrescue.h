@@ -1781,7 +1781,7 @@ struct wr_bootfiles_plan {
 	const struct wr_partition *winre_part;
 	char winre_dir[1024];
 	char winre_guid[40];
-	bool set_active;		/* MBR: no active partition (not done: see report) */
+	bool set_active;		/* MBR: none is active: run marks system active */
 	bool mbr_code_missing;		/* MBR: the disk's boot code is zeros */
 	bool pbr_code_missing;		/* MBR: the system partition's boot code is zeros */
 };

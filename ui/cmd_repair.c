@@ -142,7 +142,7 @@ static void print_plan(const struct wr_bootfiles_plan *p)
 		printf(_("  Windows Recovery Environment entry: on partition %u.\n"),
 		       p->winre_part->number);
 	if (p->set_active)
-		printf("%s\n", _("  Warning: no partition is marked active, so a BIOS PC will not start from this disk; mark the system partition active with a partitioning tool."));
+		printf("%s\n", _("  No partition is marked active: the system partition is marked active, so a BIOS PC starts from it."));
 	if (p->mbr_code_missing)
 		printf("%s\n", _("  Warning: the disk's master boot record has no boot code. winrescue cannot write Windows' boot code; use 'bootrec /fixmbr' from Windows installation media."));
 	if (p->pbr_code_missing)
