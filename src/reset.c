@@ -107,6 +107,7 @@ void wr_reset_plan_release(struct wr_reset_plan *p)
 	for (size_t i = 0; i < p->nothers; i++)
 		wr_strv_free(p->others[i].top);
 	free(p->others);
+	wr_strv_free(p->top);
 	wr_disk_free(p->disk);
 	wr_windows_free(p->windows);
 	wr_stage_close(p->source.stage);
@@ -358,6 +359,33 @@ static int plan_installation(struct wr_reset_plan *p, struct wr_detail *d)
 	return WR_OK;
 }
 
+/* The partition the boot files go to must be there and free: a GPT disk needs its
+ * ESP, and the ESP or the active partition must not be mounted - found now, not
+ * after the Windows partition was erased. */
+static int check_boot_partition(const struct wr_reset_plan *p, struct wr_detail *d)
+{
+	const struct wr_partition *sys = NULL;
+	struct wr_extent ext;
+	int ret;
+
+	for (size_t i = 0; i < p->disk->nparts && !sys; i++) {
+		const struct wr_partition *pt = &p->disk->parts[i];
+
+		if (p->disk->table == WR_TABLE_GPT ? pt->role == WR_ROLE_ESP
+						   : pt->active && pt->number != p->partition)
+			sys = pt;
+	}
+	if (!sys) {
+		if (p->disk->table == WR_TABLE_GPT)
+			return wr_detail_set(d, WR_ERR_NO_ESP, 0, p->disk_path);
+		return WR_OK;	/* MBR: bootmgr goes on the Windows partition itself */
+	}
+	ret = wr_blockdev_resolve(p->disk_path, sys->number, &ext, d);
+	if (!ret)
+		ret = wr_blockdev_check_unmounted(&ext, d);
+	return ret;
+}
+
 /* Windows RE on a partition the reset leaves alone stays registered, as Windows'
  * own reset leaves it: the new installation's ReAgent.xml will point at it. */
 static void keep_winre(struct wr_reset_plan *p)
@@ -514,6 +542,11 @@ int wr_reset_plan(const struct wr_reset_opts *o, struct wr_reset_plan *p,
 		ret = wr_wim_check_image(p->source.path, p->source.index, d);
 	if (ret)
 		return ret;
+	if (!p->layout && p->partition) {
+		ret = check_boot_partition(p, d);
+		if (ret)
+			return ret;
+	}
 	keep_winre(p);
 	p->needed_bytes = p->source.image.total_bytes + p->source.image.total_bytes / 5;
 	if (p->layout) {

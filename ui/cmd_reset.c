@@ -227,16 +227,20 @@ static void print_plan(const struct wr_reset_plan *p)
 
 			if (x->selected)
 				continue;
-			if (x->why_not)
+			if (x->why_not) {
 				/* TRANSLATORS: %1$u partition number, %2$s why ("a recovery
 				 * partition"). */
-				printf(_("  Never touched: partition %1$u, %2$s\n"), x->part.number,
+				printf(_("  Not erased: partition %1$u, %2$s\n"), x->part.number,
 				       _(x->why_not));
-			else
+				if (x->part.role == WR_ROLE_ESP ||
+				    x->part.role == WR_ROLE_SYSTEM_RESERVED || x->part.active)
+					printf("    %s\n", _("(the boot files on it are written again)"));
+			} else {
 				/* TRANSLATORS: %1$u partition number, %2$s its size, %3$u the number again. */
 				printf(_("  Kept: partition %1$u (%2$s); add --also-format %3$u to erase it too\n"),
 				       x->part.number, format_size(x->part.size, size, sizeof(size)),
 				       x->part.number);
+			}
 		}
 	}
 	if (p->source.partition)
@@ -359,12 +363,19 @@ int cmd_reset(int argc, char **argv)
 		return ret;
 	ret = wr_reset_plan(&a.o, &p, &d);
 	if (ret) {
-		int status = cli_fail("reset", ret, &d);
+		int status;
 
-		if (ret == WR_ERR_INTERRUPTED)
-			cli_error("%s", _("Run 'winrescue resume' with the same --target (or --disk) to finish the interrupted reset."));
-		else if (ret == WR_ERR_NO_SOURCE && !a.o.source && !p.windows)
+		if (ret == WR_ERR_NO_SOURCE && !a.o.source && !p.windows) {
+			/* The general sentence (insert media of the same version) does not fit
+			 * where there is no Windows to match: say what to do instead. */
+			wr_log_err("reset", ret, &d);
 			cli_error("%s", _("There is no Windows there to choose an image for: say which image to install with --source."));
+			status = cli_exit_status(ret);
+		} else {
+			status = cli_fail("reset", ret, &d);
+			if (ret == WR_ERR_INTERRUPTED)
+				cli_error("%s", _("Run 'winrescue resume' with the same --target (or --disk) to finish the interrupted reset."));
+		}
 		wr_reset_plan_release(&p);
 		return status;
 	}

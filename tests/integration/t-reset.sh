@@ -23,7 +23,7 @@ testdata=${WINRESCUE_TESTDATA:-$top/../shared/testdata}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 export MTOOLS_SKIP_CHECK=1
-for t in mcopy mdir fsck.fat hivexregedit ntfscat ntfsls ntfsinfo ntfsfix sfdisk wimapply mkntfs blkid gzip cmp python3; do
+for t in mcopy mdir fsck.fat hivexregedit ntfscat ntfsls ntfsinfo ntfsfix ntfscp sfdisk wimapply mkntfs blkid gzip cmp python3; do
 	command -v $t >/dev/null || { echo "$t is not installed"; exit 77; }
 done
 [ "$(id -u)" = 0 ] || { echo "needs root (loop devices for wimlib's NTFS mode)"; exit 77; }
@@ -132,7 +132,7 @@ cp --sparse=always "$pc/pc.img" "$tmp/gpt.img"
 rec_sum=$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 4)" "$(part_size "$tmp/gpt.img" 4)")
 msr_sum=$(range_sum "$tmp/gpt.img" "$(part_start "$tmp/gpt.img" 2)" "$(part_size "$tmp/gpt.img" 2)")
 sfdisk --dump "$tmp/gpt.img" >"$tmp/table.before"
-expect_unchanged 0 "Never touched: partition 4" "$tmp/gpt.img" \
+expect_unchanged 0 "Not erased: partition 4" "$tmp/gpt.img" \
 	$bin $log reset --target "$tmp/gpt.img" --partition 3 --source "$wim" --dry-run
 grep -q "YAMADA-PC" "$tmp/out" || fail "the dry run does not name the computer"
 grep -q "Users" "$tmp/out" || fail "the dry run does not show what the partition holds"
@@ -157,6 +157,34 @@ python3 "$top/tests/tools/check_reagent_winre.py" "$tmp/reagent.xml" \
 	fail "the MSR changed"
 sfdisk --dump "$tmp/gpt.img" | diff "$tmp/table.before" - || fail "the partition table changed"
 echo "GPT PC: reset to the image; boot files, BCD and ESP checked; recovery and MSR untouched"
+
+# --- --wipe: nothing of the old contents is left anywhere on the partition.  A
+# marker file is put on the Windows partition; after a plain reset its bytes are
+# still in the partition's free space (a quick format only rewrites metadata: this
+# proves the check can see them); after a reset with --wipe they are gone.
+python3 -c "import sys; sys.stdout.write('WINRESCUE-WIPE-MARKER-0123456789\n' * 2000000)" >"$tmp/marker.txt"
+cp --sparse=always "$pc/pc.img" "$tmp/w1.img"
+extract "$tmp/w1.img" 3 "$tmp/p3.img"
+ntfscp -f "$tmp/p3.img" "$tmp/marker.txt" /marker.txt >/dev/null 2>&1 || fail "ntfscp of the marker"
+dd if="$tmp/p3.img" of="$tmp/w1.img" bs=$MIB seek=$(( $(part_start "$tmp/w1.img" 3) / MIB )) conv=notrunc status=none
+cp --sparse=always "$tmp/w1.img" "$tmp/w2.img"
+marker_in() {	# marker_in DISK: how many marker lines are in partition 3's bytes
+	extract "$1" 3 "$tmp/p3.img"
+	grep -c -a 'WINRESCUE-WIPE-MARKER' "$tmp/p3.img" || true
+}
+[ "$(marker_in "$tmp/w1.img")" -gt 0 ] || fail "the marker is not on the partition"
+$bin $log reset --target "$tmp/w1.img" --partition 3 --source "$wim" --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset before the wipe check"; }
+[ "$(marker_in "$tmp/w1.img")" -gt 0 ] || fail "a plain reset left no trace: the wipe check could not fail"
+$bin $log reset --target "$tmp/w2.img" --partition 3 --source "$wim" --wipe --dry-run >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "wipe dry run"; }
+grep -q "overwritten first" "$tmp/out" || fail "the dry run does not say the drive is overwritten"
+$bin $log reset --target "$tmp/w2.img" --partition 3 --source "$wim" --wipe --yes >"$tmp/out" 2>&1 ||
+	{ cat "$tmp/out"; fail "reset --wipe"; }
+grep -q "Erasing the drive" "$tmp/out" || fail "no wipe step shown"
+[ "$(marker_in "$tmp/w2.img")" -eq 0 ] || fail "--wipe left old bytes on the partition"
+check_windows "$tmp/w2.img" 3 Windows
+echo "--wipe: no byte of the old contents left; a plain reset leaves them (the check can fail)"
 
 # --- MBR: System Reserved (1), Windows (2), Recovery (3).
 cp --sparse=always "$pc/pc-mbr.img" "$tmp/mbr.img"
