@@ -1079,7 +1079,8 @@ static bool pattern_ok(const char *s)
 	return s && *s && !strpbrk(s, "\n\r[");
 }
 
-/* The integrity check of an existing WIM before an append, run beside the capture.
+/* The integrity check of an existing WIM before an append, run beside the capture
+ * (with no integrity table in the file: wimlib_verify_wim, every blob's SHA-1).
  *
  * Opening with WIMLIB_OPEN_FLAG_CHECK_INTEGRITY reads the whole file and checks every
  * chunk against its integrity table: for a big file that is most of the time of a
@@ -1114,6 +1115,15 @@ static void *verify_main(void *arg)
 
 	v->code = wimlib_open_wim_with_progress(v->path, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &w,
 						verify_progress, v);
+	if (!v->code) {
+		/* Without an integrity table the open checked only the metadata: verify
+		 * every blob against its SHA-1 instead, so damaged file data that the new
+		 * image would reference is refused just the same. */
+		struct wimlib_wim_info wi;
+
+		if (!wimlib_get_wim_info(w, &wi) && !wi.has_integrity_table)
+			v->code = wimlib_verify_wim(w, 0);
+	}
 	wimlib_free(w);
 	return NULL;
 }

@@ -73,35 +73,7 @@ extract "$tmp/pc/pc.img" "$tmp/vol-before.img"
 rm -f "$tmp/vol-before.img"
 
 # --- Screen checks (python3: display widths as the C.UTF-8 locale counts them).
-cat >"$tmp/screen.py" <<'EOF'
-import sys, unicodedata
-def width(s):
-    w = 0
-    for ch in s:
-        if unicodedata.combining(ch):
-            continue
-        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return w
-def norm(s):
-    return "".join(ch for ch in s if not ch.isspace() and ch != "\u2502")
-cmd, path = sys.argv[1], sys.argv[2]
-lines = open(path, encoding="utf-8").read().split("\n")
-if lines and lines[-1] == "":
-    lines.pop()
-if cmd == "size":
-    cols, rows = int(sys.argv[3]), int(sys.argv[4])
-    bad = [(i, width(l)) for i, l in enumerate(lines) if width(l) != cols]
-    if len(lines) != rows or bad:
-        print("screen is %d rows, want %d; rows of the wrong width (row, width): %s"
-              % (len(lines), rows, bad))
-        sys.exit(1)
-elif cmd == "has":
-    text = norm("\n".join(lines))
-    missing = [n for n in sys.argv[3:] if norm(n) not in text]
-    if missing:
-        print("missing: " + " | ".join(missing))
-        sys.exit(1)
-EOF
+cp "$top/tests/tools/check_screen.py" "$tmp/screen.py"
 
 cols=80 rows=24
 cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
