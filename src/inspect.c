@@ -28,7 +28,7 @@ static void inspect_installation(struct wr_volume_report *v, const struct wr_dis
 	v->windows_err = wr_ntfs_open(&v->ext, WR_NTFS_RDONLY, &vol, &v->windows_detail);
 	if (v->windows_err)
 		return;
-	v->interrupted = wr_refresh_pending(vol) || wr_repair_pending(vol);
+	v->interrupted = wr_refresh_pending(vol);
 	if (wr_ntfs_stat(vol, "Windows/System32/config/SYSTEM", &st, NULL) != WR_OK ||
 	    st.is_dir) {
 		/* Windows\System32 without its registry is a broken installation, not

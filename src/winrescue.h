@@ -2023,7 +2023,7 @@ struct wr_volume_report {
 	int windows_err;		/* WR_ERR_NO_WINDOWS when it holds none */
 	struct wr_detail windows_detail;
 	struct wr_windows *windows;	/* NULL unless an installation was read */
-	bool interrupted;		/* an unfinished refresh or repair left its journal */
+	bool interrupted;		/* an unfinished refresh left its journal here */
 	int apps_err;
 	struct wr_detail apps_detail;
 	struct wr_app_list apps;
