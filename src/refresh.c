@@ -515,8 +515,28 @@ static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_pla
 			if (ret)
 				return ret;
 		}
-		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK)
+		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK) {
+			/* Listed in the root folder, yet not found by name: the kill came
+			 * while libntfs-3g was rebalancing the folder's index (its blocks
+			 * written, the root of the index not yet).  Only Windows' chkdsk
+			 * rebuilds an index; applying now would stop at that name.  Say so
+			 * plainly: nothing of the person's is touched by this. */
+			char **listed = NULL;
+			bool there = false;
+
+			if (wr_ntfs_list(vol, "/", &listed, NULL) == WR_OK)
+				for (size_t k = 0; listed[k] && !there; k++)
+					there = !strcasecmp(listed[k], p->image_root[i]);
+			wr_strv_free(listed);
+			if (there) {
+				wr_log(WR_LOG_ERROR, "refresh: the root folder's index lists '%s' "
+				       "but cannot find it by name: it was cut short mid-update; "
+				       "Windows' chkdsk /f repairs it", path);
+				return wr_detail_setf(d, WR_ERR_CORRUPT, 0, path,
+						      "folder index half-updated");
+			}
 			continue;
+		}
 		wr_log(WR_LOG_INFO, "removing '%s' left by an interrupted apply", path);
 		ret = st.is_dir && !st.is_reparse ? wr_ntfs_delete_tree(vol, path, d)
 						  : wr_ntfs_unlink(vol, path, d);

@@ -38,6 +38,8 @@ static bool no_hash;
 
 struct entry {
 	char *name;
+	ntfschar *uname;	/* as stored, for the lookup by name */
+	int ulen;
 	MFT_REF mref;
 };
 
@@ -80,6 +82,10 @@ static int filldir(void *dirent, const ntfschar *name, const int name_len, const
 	}
 	l->v[l->n].name = utf8;
 	l->v[l->n].mref = mref;
+	l->v[l->n].ulen = name_len;
+	l->v[l->n].uname = malloc((size_t)name_len * sizeof(ntfschar));
+	if (l->v[l->n].uname)
+		memcpy(l->v[l->n].uname, name, (size_t)name_len * sizeof(ntfschar));
 	l->n++;
 	return 0;
 }
@@ -246,6 +252,18 @@ static int walk(ntfs_volume *vol, MFT_REF dir, const char *path, int depth)
 		snprintf(child, sizeof(child), "%s/%s", path, l.v[i].name);
 		if (depth == 0 && MREF(l.v[i].mref) < FILE_first_user)
 			continue;	/* $MFT, $LogFile, ... */
+		{
+			/* The folder's index as a B-tree (lookup by name) must agree with
+			 * its blocks read in order (readdir): a writer killed while it
+			 * rebalanced the index leaves them disagreeing (chkdsk rebuilds it). */
+			ntfs_inode *dn = ntfs_inode_open(vol, MREF(dir));
+			if (dn && l.v[i].uname &&
+			    MREF(ntfs_inode_lookup_by_name(dn, l.v[i].uname, l.v[i].ulen)) !=
+				    MREF(l.v[i].mref))
+				fprintf(stderr, "index-inconsistent: %s\n", child);
+			if (dn)
+				ntfs_inode_close(dn);
+		}
 		ci = ntfs_inode_open(vol, MREF(l.v[i].mref));
 		if (!ci || !carries_name(ci, dir, l.v[i].name)) {
 			bool stray = ci || record_is_free(vol, l.v[i].mref);
@@ -282,8 +300,10 @@ static int walk(ntfs_volume *vol, MFT_REF dir, const char *path, int depth)
 		if (kind == 'd' && walk(vol, l.v[i].mref, child, depth + 1))
 			ret = -1;
 	}
-	for (size_t i = 0; i < l.n; i++)
+	for (size_t i = 0; i < l.n; i++) {
 		free(l.v[i].name);
+		free(l.v[i].uname);
+	}
 	free(l.v);
 	return ret;
 }
