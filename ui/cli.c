@@ -77,6 +77,23 @@ void cli_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int cli_number_arg(const char *opt, const char *val, unsigned *out)
+{
+	unsigned long v = 0;
+	size_t n = 0;
+
+	/* Digits only (no sign, no spaces), 1 to 1024: a partition or image number. */
+	for (; val[n] >= '0' && val[n] <= '9' && n < 5; n++)
+		v = v * 10 + (unsigned long)(val[n] - '0');
+	if (!n || val[n] || v == 0 || v > 1024) {
+		/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
+		cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."), opt, val);
+		return EXIT_USAGE;
+	}
+	*out = (unsigned)v;
+	return EXIT_DONE;
+}
+
 int cli_exit_status(int err)
 {
 	switch (err) {

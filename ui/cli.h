@@ -40,6 +40,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the translated message for err, with the subject when there is one, log it,
  * and return the exit status that fits (3 for safety refusals, else 1). */
 int cli_fail(const char *what, int err, const struct wr_detail *d);
+/* Parse a partition or image number (1-1024, digits only) given with option opt;
+ * on a bad value say so in one translated sentence and return EXIT_USAGE. */
+int cli_number_arg(const char *opt, const char *val, unsigned *out);
 /* Exit status for an engine error code. */
 int cli_exit_status(int err);
 

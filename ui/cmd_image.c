@@ -43,25 +43,14 @@ static int parse(int argc, char **argv, struct image_args *a)
 	}
 	optind = 1;
 	while ((c = cli_getopt(argc - 1, argv + 1, "+", opts)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 't':
 			a->o.target = optarg;
 			break;
-		case 'p': {
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || !*optarg || v == 0 || v > 1024) {
-				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-				cli_error(
-				    _("Invalid value '%2$s' for %1$s; give a number from 1 up."),
-				    "--partition", optarg);
+		case 'p':
+			if (cli_number_arg("--partition", optarg, &a->o.partition))
 				return EXIT_USAGE;
-			}
-			a->o.partition = (unsigned)v;
 			break;
-		}
 		case 'd':
 			a->o.dir = optarg;
 			break;

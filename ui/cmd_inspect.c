@@ -751,8 +751,6 @@ int cmd_apps(int argc, char **argv)
 	int c, ret;
 
 	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'j':
 			json = true;
@@ -761,14 +759,8 @@ int cmd_apps(int argc, char **argv)
 			target = optarg;
 			break;
 		case 'p':
-			partition = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg || optarg[0] == '-' || !partition || partition > 1024 ||
-			    strlen(optarg) > 4) {
-				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
-					  "--partition", optarg);
+			if (cli_number_arg("--partition", optarg, &partition))
 				return EXIT_USAGE;
-			}
 			break;
 		default:
 			return EXIT_USAGE;

@@ -47,8 +47,6 @@ static int parse(int argc, char **argv, struct refresh_args *a, bool resume)
 
 	memset(a, 0, sizeof(*a));
 	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		char *end;
-
 		if (c == '?')
 			return EXIT_USAGE;	/* cli_getopt said why */
 		if (resume && c != 't' && c != 'p' && c != 'y') {
@@ -67,21 +65,13 @@ static int parse(int argc, char **argv, struct refresh_args *a, bool resume)
 			a->o.target = optarg;
 			break;
 		case 'p':
-		case 'i': {
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || !*optarg || v == 0 || v > 1024) {
-				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
-					  c == 'p' ? "--partition" : "--index", optarg);
+			if (cli_number_arg("--partition", optarg, &a->o.partition))
 				return EXIT_USAGE;
-			}
-			if (c == 'p')
-				a->o.partition = (unsigned)v;
-			else
-				a->o.index = (unsigned)v;
 			break;
-		}
+		case 'i':
+			if (cli_number_arg("--index", optarg, &a->o.index))
+				return EXIT_USAGE;
+			break;
 		case 's':
 			a->o.source = optarg;
 			break;

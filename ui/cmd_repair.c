@@ -39,24 +39,14 @@ static int parse(int argc, char **argv, struct repair_args *a)
 
 	memset(a, 0, sizeof(*a));
 	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 't':
 			a->target = optarg;
 			break;
-		case 'p': {
-			unsigned long v = strtoul(optarg, &end, 10);
-
-			if (*end || !*optarg || v == 0 || v > 1024) {
-				/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-				cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."),
-					  "--partition", optarg);
+		case 'p':
+			if (cli_number_arg("--partition", optarg, &a->partition))
 				return EXIT_USAGE;
-			}
-			a->partition = (unsigned)v;
 			break;
-		}
 		case 'y':
 			a->yes = true;
 			break;

@@ -33,15 +33,12 @@ static int parse(int argc, char **argv, bool registry, struct repair_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 't':
 			a->target = optarg;
 			break;
 		case 'p':
-			a->partition = (unsigned)strtoul(optarg, &end, 10);
-			if (*end || !*optarg)
+			if (cli_number_arg("--partition", optarg, &a->partition))
 				return EXIT_USAGE;
 			break;
 		case 'y':

@@ -36,20 +36,6 @@ static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info 
 	return progress_line(msg, info, ctx);
 }
 
-static int number_arg(const char *opt, const char *val, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(val, &end, 10);
-
-	if (*end || !*val || v == 0 || v > 1024) {
-		/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-		cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."), opt, val);
-		return EXIT_USAGE;
-	}
-	*out = (unsigned)v;
-	return EXIT_DONE;
-}
-
 static int parse(int argc, char **argv, struct reset_args *a)
 {
 	static const struct option opts[] = {
@@ -84,12 +70,12 @@ static int parse(int argc, char **argv, struct reset_args *a)
 			layout = optarg;
 			break;
 		case 'p':
-			ret = number_arg("--partition", optarg, &a->o.partition);
+			ret = cli_number_arg("--partition", optarg, &a->o.partition);
 			if (ret)
 				return ret;
 			break;
 		case 'i':
-			ret = number_arg("--index", optarg, &a->o.index);
+			ret = cli_number_arg("--index", optarg, &a->o.index);
 			if (ret)
 				return ret;
 			break;
@@ -98,7 +84,7 @@ static int parse(int argc, char **argv, struct reset_args *a)
 				cli_error("%s", _("Too many partitions given with --also-format."));
 				return EXIT_USAGE;
 			}
-			ret = number_arg("--also-format", optarg, &a->also[a->o.nalso_format]);
+			ret = cli_number_arg("--also-format", optarg, &a->also[a->o.nalso_format]);
 			if (ret)
 				return ret;
 			a->o.nalso_format++;
