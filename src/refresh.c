@@ -1107,52 +1107,6 @@ static int write_removed_apps(struct jrnl *jr, struct wr_refresh_plan *p,
 	return ret;
 }
 
-/* A finished journal moves to \$WinRescue\logs, so the next operation on this volume
- * does not take it for an interrupted one. */
-static int archive_journal(struct wr_ntfs *vol, struct wr_detail *d)
-{
-	char to[128];
-	time_t now = time(NULL);
-	struct tm tm;
-	int ret;
-
-	gmtime_r(&now, &tm);
-	strftime(to, sizeof(to), STATE_DIR "/logs/journal-%Y%m%d-%H%M%S", &tm);
-	ret = ensure_dir(vol, STATE_DIR "/logs", d);
-	for (unsigned n = 1; !ret && n < 100; n++) {
-		struct wr_ntfs_stat st;
-
-		if (wr_ntfs_stat(vol, to, &st, NULL) != WR_OK)
-			break;
-		snprintf(to + strlen(to) - (n > 1 ? 3 : 0), 4, "-%02u", n);
-	}
-	return ret ? ret : wr_ntfs_move(vol, JOURNAL_DIR, to, d);
-}
-
-/* A copy of this run's log on the volume, for whoever looks at the PC later. */
-static void copy_log_to_volume(struct wr_ntfs *vol)
-{
-	const char *host = wr_log_path();
-	char to[128], *buf = NULL;
-	time_t now = time(NULL);
-	struct tm tm;
-	long len;
-	FILE *f;
-
-	if (!host || !(f = fopen(host, "rb")))
-		return;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && len < 64L * 1024 * 1024 &&
-	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len)) &&
-	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
-		gmtime_r(&now, &tm);
-		strftime(to, sizeof(to), STATE_DIR "/logs/winrescue-%Y%m%d-%H%M%S.log", &tm);
-		if (ensure_dir(vol, STATE_DIR "/logs", NULL) == WR_OK)
-			wr_ntfs_write_file(vol, to, buf, (size_t)len, NULL);
-	}
-	free(buf);
-	fclose(f);
-}
-
 static int do_finish(struct jrnl *jr, struct wr_detail *d)
 {
 	static const char *const hives[] = { "SYSTEM", "SOFTWARE", "SAM", "SAM.LOG1", "SAM.LOG2",
@@ -1170,9 +1124,9 @@ static int do_finish(struct jrnl *jr, struct wr_detail *d)
 	if (!ret)
 		ret = jrnl_append(jr, "done", "refresh", NULL, d);
 	if (!ret)
-		ret = archive_journal(jr->v.vol, d);
+		ret = wr_vjournal_archive(jr->v.vol, JOURNAL_DIR, "journal", d);
 	if (!ret)
-		copy_log_to_volume(jr->v.vol);
+		wr_vjournal_copy_log(jr->v.vol);
 	return ret;
 }
 
@@ -1556,7 +1510,7 @@ int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p
 	if (jr.v.j.torn_tail)
 		wr_log(WR_LOG_WARN, "journal: a torn last record was ignored");
 	if (wr_journal_find(&jr.v.j, "done", "refresh", NULL)) {
-		ret = archive_journal(vol, d);	/* only the archiving was left */
+		ret = wr_vjournal_archive(vol, JOURNAL_DIR, "journal", d);	/* only that was left */
 		goto out;
 	}
 	if (!wr_journal_find(&jr.v.j, "planned", "refresh", NULL)) {

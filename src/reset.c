@@ -1183,41 +1183,12 @@ static int do_boot(struct rctx *r, struct wr_detail *d)
 
 static int finish(struct rctx *r, struct wr_detail *d)
 {
-	char to[128];
-	time_t now = time(NULL);
-	struct tm tm;
-	struct wr_ntfs_stat st;
-	int ret;
+	int ret = append(r, "done", "reset", NULL, d);
 
-	ret = append(r, "done", "reset", NULL, d);
-	if (ret)
-		return ret;
-	gmtime_r(&now, &tm);
-	strftime(to, sizeof(to), VOL_STATE_DIR "/logs/reset-journal-%Y%m%d-%H%M%S", &tm);
-	if (wr_ntfs_stat(r->vol, VOL_STATE_DIR "/logs", &st, NULL) != WR_OK)
-		ret = wr_ntfs_mkdir(r->vol, VOL_STATE_DIR "/logs", d);
-	if (!ret && wr_ntfs_stat(r->vol, to, &st, NULL) == WR_OK)
-		strcat(to, "-1");
 	if (!ret)
-		ret = wr_ntfs_move(r->vol, VOL_JOURNAL_DIR, to, d);
-	if (!ret) {
-		/* A copy of this run's log, for whoever looks at the PC later. */
-		const char *host = wr_log_path();
-		FILE *f = host ? fopen(host, "rb") : NULL;
-		char *buf = NULL;
-		long len;
-
-		if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 &&
-		    len < 64L * 1024 * 1024 && fseek(f, 0, SEEK_SET) == 0 &&
-		    (buf = malloc((size_t)len)) && fread(buf, 1, (size_t)len, f) == (size_t)len) {
-			strftime(to, sizeof(to), VOL_STATE_DIR "/logs/winrescue-%Y%m%d-%H%M%S.log",
-				 &tm);
-			wr_ntfs_write_file(r->vol, to, buf, (size_t)len, NULL);
-		}
-		free(buf);
-		if (f)
-			fclose(f);
-	}
+		ret = wr_vjournal_archive(r->vol, VOL_JOURNAL_DIR, "reset-journal", d);
+	if (!ret)
+		wr_vjournal_copy_log(r->vol);
 	if (!ret)
 		ret = wr_ntfs_sync(r->vol, d);
 	/* A live-system journal a kill left behind after the format is stale now. */

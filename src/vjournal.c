@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "winrescue.h"
 
@@ -138,4 +139,60 @@ int wr_vjournal_append(struct wr_vjournal *jr, const char *kind, const char *f0,
 bool wr_vjournal_ended(const struct wr_vjournal *jr, const char *step, const char *arg)
 {
 	return wr_journal_find(&jr->j, "end", step, arg) != NULL;
+}
+
+#define LOGS_DIR "/$WinRescue/logs"
+
+static int ensure_logs_dir(struct wr_ntfs *vol, struct wr_detail *d)
+{
+	struct wr_ntfs_stat st;
+
+	if (wr_ntfs_stat(vol, LOGS_DIR, &st, NULL) == WR_OK)
+		return st.is_dir ? WR_OK : wr_detail_set(d, WR_ERR_EXISTS, 0, LOGS_DIR);
+	return wr_ntfs_mkdir(vol, LOGS_DIR, d);
+}
+
+int wr_vjournal_archive(struct wr_ntfs *vol, const char *dir, const char *prefix,
+			struct wr_detail *d)
+{
+	char to[128], stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(to, sizeof(to), "%s/%.40s-%s", LOGS_DIR, prefix, stamp);
+	ret = ensure_logs_dir(vol, d);
+	for (unsigned n = 1; !ret && n < 100; n++) {
+		struct wr_ntfs_stat st;
+
+		if (wr_ntfs_stat(vol, to, &st, NULL) != WR_OK)
+			break;
+		snprintf(to + strlen(to) - (n > 1 ? 3 : 0), 4, "-%02u", n);
+	}
+	return ret ? ret : wr_ntfs_move(vol, dir, to, d);
+}
+
+void wr_vjournal_copy_log(struct wr_ntfs *vol)
+{
+	const char *host = wr_log_path();
+	char to[128], *buf = NULL;
+	time_t now = time(NULL);
+	struct tm tm;
+	long len;
+	FILE *f;
+
+	if (!host || !(f = fopen(host, "rb")))
+		return;
+	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && len < 64L * 1024 * 1024 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)len)) &&
+	    fread(buf, 1, (size_t)len, f) == (size_t)len) {
+		gmtime_r(&now, &tm);
+		strftime(to, sizeof(to), LOGS_DIR "/winrescue-%Y%m%d-%H%M%S.log", &tm);
+		if (ensure_logs_dir(vol, NULL) == WR_OK)
+			wr_ntfs_write_file(vol, to, buf, (size_t)len, NULL);
+	}
+	free(buf);
+	fclose(f);
 }

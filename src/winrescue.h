@@ -1241,6 +1241,14 @@ int wr_vjournal_append(struct wr_vjournal *jr, const char *kind, const char *f0,
 		       const char *f1, struct wr_detail *d);
 /* Whether an "end" record of (step, arg) is there. */
 bool wr_vjournal_ended(const struct wr_vjournal *jr, const char *step, const char *arg);
+/* A finished journal folder dir moves to \$WinRescue\logs\<prefix>-<UTC time>
+ * (numbered when taken), so the next operation does not take it for an interrupted
+ * one. */
+int wr_vjournal_archive(struct wr_ntfs *vol, const char *dir, const char *prefix,
+			struct wr_detail *d);
+/* A copy of this run's log in \$WinRescue\logs, for whoever looks at the PC later
+ * (best effort: nothing is reported when it cannot be written). */
+void wr_vjournal_copy_log(struct wr_ntfs *vol);
 
 /* ------------------------------------------------------------------------- */
 /* report: "Removed Apps.html", the page a refresh leaves on each user's       */
