@@ -15,7 +15,8 @@
  * reported (plan fields), not written: the code bytes are Windows' own and the
  * partition table belongs to the disk module.
  *
- * An existing BCD is always kept beside the new one as BCD.winrescue-<date-time>.
+ * An existing BCD is always kept beside the new one as BCD.winrescue-<date-time>,
+ * written whole as BCD.winrescue-copy first and then renamed to that name.
  *
  * Write order, so that a kill (or power cut) at any point leaves a usable state and
  * running the repair again finishes it: the backup of the old BCD first; then the
@@ -25,8 +26,8 @@
  * BCD is thus the old store or the new one, never a half-written one; the only gap
  * is inside that rename, where the complete new store is under the temporary name.
  * Test switch: WINRESCUE_FAULT_BOOT_AFTER=N kills the process (SIGKILL) after the
- * N-th of these steps (backup, each file, temporary store, [NTFS: old store
- * removed,] rename).
+ * N-th of these steps (backup's temporary copy, backup, each file, temporary store,
+ * [NTFS: old store removed,] rename).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,7 @@
 #define BOOT_FILE_MAX (64u * 1024 * 1024)
 #define MAX_FILES 4096
 #define BCD_TMP_END ".winrescue-new"
+#define BAK_TMP_END ".winrescue-copy"	/* the backup, until it is whole */
 
 /* The kill-test switch (see the top of this file); its own variable, so a test of an
  * operation that calls this one with WINRESCUE_FAULT_AFTER is not cut here. */
@@ -506,9 +508,17 @@ static int run_efi(struct wr_bootfiles_plan *p, struct wr_ntfs *win, const char 
 			snprintf(p->backup_name + base, sizeof(p->backup_name) - base, "-%02u", n);
 		}
 		snprintf(bak, sizeof(bak), "::/EFI/Microsoft/Boot/%s", p->backup_name);
-		const char *put[] = { "mcopy", "-D", "o", "-i", img, old, bak, NULL };
+		snprintf(tmp, sizeof(tmp), "::/EFI/Microsoft/Boot/BCD" BAK_TMP_END);
+		/* Whole under a temporary name first, then renamed: a backup name never
+		 * holds a half-written copy. */
+		const char *put[] = { "mcopy", "-D", "o", "-i", img, old, tmp, NULL };
+		const char *ren[] = { "mren", "-D", "o", "-i", img, tmp, bak, NULL };
 
 		ret = run_tool(put, d);
+		if (ret)
+			return ret;
+		fault_point(&steps, "the BCD backup's temporary copy");
+		ret = run_tool(ren, d);
 		if (ret)
 			return ret;
 		fault_point(&steps, "the BCD backup");
@@ -586,7 +596,8 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 	int ret = WR_OK;
 
 	if (p->bcd_exists) {
-		char bak[128];
+		char bak[128], tmp[128];
+		bool dropped = false;
 
 		/* Never over an earlier backup (see run_efi). */
 		for (unsigned n = 1, base = (unsigned)strlen(p->backup_name); n < 100; n++) {
@@ -598,11 +609,23 @@ static int run_bios(struct wr_bootfiles_plan *p, struct wr_ntfs *win, struct wr_
 			snprintf(p->backup_name + base, sizeof(p->backup_name) - base, "-%02u", n);
 		}
 		snprintf(bak, sizeof(bak), "Boot/%s", p->backup_name);
+		snprintf(tmp, sizeof(tmp), "Boot/BCD" BAK_TMP_END);
+		/* Whole under a temporary name and flushed, then renamed: a kill inside
+		 * the write leaves a damaged temporary copy (rewritten by the next run),
+		 * never a backup name holding half of the old store. */
+		if (wr_ntfs_drop_stray_entry(sys, tmp, &dropped, NULL) == WR_OK && dropped)
+			wr_log(WR_LOG_WARN, "boot: dropped a stray entry of %s", tmp);
 		ret = wr_ntfs_read_file(sys, p->bcd_path, BOOT_FILE_MAX, &buf, &len, d);
 		if (!ret)
-			ret = wr_ntfs_write_file(sys, bak, buf, len, d);
+			ret = wr_ntfs_write_file(sys, tmp, buf, len, d);
 		free(buf);
 		buf = NULL;
+		if (!ret)
+			ret = wr_ntfs_sync(sys, d);
+		if (!ret)
+			fault_point(&steps, "the BCD backup's temporary copy");
+		if (!ret)
+			ret = wr_ntfs_move(sys, tmp, bak, d);
 		if (!ret)
 			ret = wr_ntfs_sync(sys, d);
 		if (ret)

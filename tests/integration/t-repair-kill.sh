@@ -12,11 +12,12 @@
 #                the config folder (names with the date suffix normalised, sizes,
 #                sha256) equals an uninterrupted run's, no journal is left.
 #   boot         GPT (ESP through mtools) and MBR (System Reserved through ntfs):
-#                WINRESCUE_FAULT_BOOT_AFTER=N for every step (backup, each boot file,
-#                new store under its temporary name, rename) and random kills; after
-#                each the BCD (mcopy / ntfscat) is the old store or the new one, the
-#                backup is the old store, fsck.fat -n / ntfsfix -n are happy; a second
-#                run gives the same BCD and boot files as an uninterrupted run.
+#                WINRESCUE_FAULT_BOOT_AFTER=N for every step (backup's temporary copy,
+#                backup, each boot file, new store under its temporary name, rename)
+#                and random kills; after each the BCD (mcopy / ntfscat) is the old
+#                store or the new one, a backup name holds the whole old store,
+#                fsck.fat -n / ntfsfix -n are happy; a second run gives the same BCD
+#                and boot files as an uninterrupted run and leaves no temporary copy.
 #   hibernation, dirty: one write each - killed after opening the volume and after
 #                the write (WINRESCUE_FAULT_AFTER=1, 2) and at random moments: the
 #                hiberfil.sys / the dirty flag (ntfsinfo -m) is the old or the new, the
@@ -281,6 +282,14 @@ backup_sum() {	# backup_sum KIND DISK: sha256 of the (one) BCD.winrescue-* backu
 		[ -n "$name" ] && ntfscat "$tmp/sys.img" "/Boot/$name" | sum || echo none
 	fi
 }
+temp_names() {	# temp_names KIND DISK: the BCD.winrescue-new / -copy names present
+	if [ "$1" = gpt ]; then
+		mdir -b -i "$2@@$esp_start" ::/EFI/Microsoft/Boot 2>/dev/null
+	else
+		dd if="$2" of="$tmp/sys.img" bs=1M iflag=skip_bytes,count_bytes skip="$sys_start" count="$sys_size" conv=sparse status=none
+		ntfsls "$tmp/sys.img" -p /Boot
+	fi | grep -i 'BCD\.winrescue-\(new\|copy\)' | tr '\n' ' ' || true
+}
 fs_check() {	# fs_check KIND DISK LABEL
 	if [ "$1" = gpt ]; then
 		fsck.fat -n --offset "$esp_start" "$2" >"$tmp/fsck" 2>&1 ||
@@ -308,14 +317,14 @@ for kind in gpt mbr; do
 	hivexregedit --export "$tmp/bcd" '\' | grep -q '"Element"' || fail "$kind: the new store has no elements"
 	boot_files $kind "$d" >"$tmp/boot.ref"
 	grep -q 'BCD ' "$tmp/boot.ref" || fail "$kind: no BCD in the reference listing"
-	! grep -q 'winrescue-new' "$tmp/boot.ref" || fail "$kind: the temporary store was left"
+	[ "$(temp_names $kind "$d")" = "" ] || fail "$kind: a temporary name was left: $(temp_names $kind "$d")"
 	# A second uninterrupted run writes the same store: the comparison below is fair.
 	$bin $log repair boot --target "$d" --partition $part --yes >"$tmp/out" 2>&1 || fail "$kind: second run"
 	bcd_sum $kind "$d" >/dev/null
 	[ "$(bcd_norm)" = "$newnorm" ] || fail "$kind: two runs write different stores"
-	# backup, each file, the new store under its temporary name, (NTFS: the old store
-	# removed,) the rename
-	if [ $kind = gpt ]; then steps=$((nfiles + 3)); else steps=$((nfiles + 4)); fi
+	# the backup's temporary copy, the backup, each file, the new store under its
+	# temporary name, (NTFS: the old store removed,) the rename
+	if [ $kind = gpt ]; then steps=$((nfiles + 4)); else steps=$((nfiles + 5)); fi
 	cp --sparse=always "$disk0" "$d"
 	ms=$(time_ms $bin $log repair boot --target "$d" --partition $part --yes)
 
@@ -342,6 +351,7 @@ for kind in gpt mbr; do
 		[ "$(bcd_norm)" = "$newnorm" ] || fail "$1: the second run left another BCD"
 		[ "$(backup_sum $kind "$d")" = "$oldbcd" ] || fail "$1: the old store is not kept after the second run"
 		boot_files $kind "$d" >"$tmp/boot.final"
+		[ "$(temp_names $kind "$d")" = "" ] || fail "$1: a temporary name is left after the second run: $(temp_names $kind "$d")"
 		diff "$tmp/boot.ref" "$tmp/boot.final" >"$tmp/diff" || { cat "$tmp/diff"; fail "$1: boot files differ from an uninterrupted run's"; }
 		fs_check $kind "$d" "$1 (end)"
 	}
