@@ -1,8 +1,6 @@
 /*
  * cli.c - the command table, usage text and error reporting for the command line.
  */
-#include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -43,55 +41,6 @@ void cli_usage(FILE *out)
 		fprintf(out, "  %-9s %s\n  %-9s %s\n", c->name, c->usage, "", _(c->summary));
 	fprintf(out, "\n%s\n", _("Without a command, winrescue starts the wizard."));
 	fprintf(out, "%s\n", _("Exit status: 0 done, 1 failed, 2 usage error, 3 refused by a safety check (nothing was written), 4 interrupted (run resume)."));
-}
-
-int cli_getopt(int argc, char **argv, const char *optstring, const struct option *opts)
-{
-	int c;
-
-	opterr = 0;	/* getopt's own messages are English: ours are translated */
-	c = getopt_long(argc, argv, optstring, opts, NULL);
-	if (c == '?' || c == ':') {
-		const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : "";
-
-		if (optopt && optopt != '?' && !(bad[0] == '-' && bad[1] == '-'))
-			/* TRANSLATORS: %c is the option letter the user typed. */
-			cli_error(_("Unknown option '-%c'; run 'winrescue --help' for the usage."),
-				  optopt);
-		else
-			/* TRANSLATORS: %s is the option the user typed, e.g. --frobnicate. */
-			cli_error(_("Unknown option or missing value in '%s'; run 'winrescue --help' for the usage."),
-				  bad);
-	}
-	return c;
-}
-
-void cli_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("winrescue: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cli_number_arg(const char *opt, const char *val, unsigned *out)
-{
-	unsigned long v = 0;
-	size_t n = 0;
-
-	/* Digits only (no sign, no spaces), 1 to 1024: a partition or image number. */
-	for (; val[n] >= '0' && val[n] <= '9' && n < 5; n++)
-		v = v * 10 + (unsigned long)(val[n] - '0');
-	if (!n || val[n] || v == 0 || v > 1024) {
-		/* TRANSLATORS: %1$s is an option (--partition), %2$s its value. */
-		cli_error(_("Invalid value '%2$s' for %1$s; give a number from 1 up."), opt, val);
-		return EXIT_USAGE;
-	}
-	*out = (unsigned)v;
-	return EXIT_DONE;
 }
 
 int cli_exit_status(int err)

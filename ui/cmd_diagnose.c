@@ -8,7 +8,6 @@
  * Exit status: 0 the diagnosis was made (whatever it found); 1 nothing could be
  * inspected, or --decode was given a wrong code; 2 usage.
  */
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,11 +77,6 @@ static int decode(const char *code)
 
 int cmd_diagnose(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},	      {"html", required_argument, NULL, 'h'},
-	    {"decode", required_argument, NULL, 'd'}, {"no-smart", no_argument, NULL, 'n'},
-	    {"scan", no_argument, NULL, 's'},	      {NULL, 0, NULL, 0},
-	};
 	struct wr_diagreport_params rp = {translate, NULL, NULL};
 	struct wr_diagnose_opts o;
 	struct wr_diagnosis dg;
@@ -90,38 +84,27 @@ int cmd_diagnose(int argc, char **argv)
 	const char *html = NULL, **disks = NULL, **images = NULL;
 	char *text = NULL, *json = NULL, *page = NULL;
 	bool want_json = false;
+	struct cli_paths_args a;
 	size_t nd = 0, ni = 0;
-	int c, ret;
+	int ret;
 
 	memset(&dg, 0, sizeof(dg));
 	memset(&o, 0, sizeof(o));
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 'j':
-			want_json = true;
-			break;
-		case 'h':
-			html = optarg;
-			break;
-		case 'd':
-			return decode(optarg);
-		case 'n':
-			o.no_smart = true;
-			break;
-		case 's':
-			o.surface_scan = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	if (cli_parse_diagnose(argc, argv, &a))
+		return EXIT_USAGE;
+	if (a.decode)
+		return decode(a.decode);
+	html = a.html;
+	want_json = a.json;
+	o.no_smart = a.no_smart;
+	o.surface_scan = a.surface_scan;
 	disks = calloc((size_t)argc + 1, sizeof(*disks));
 	images = calloc((size_t)argc + 1, sizeof(*images));
 	if (!disks || !images) {
 		ret = cli_fail("diagnose", WR_ERR_NOMEM, NULL);
 		goto out;
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = a.first; i < argc; i++) {
 		if (cli_is_image_source(argv[i]))
 			images[ni++] = argv[i];
 		else

@@ -2,7 +2,6 @@
  * cmd_image.c - "winrescue image create|show|set|deregister": custom refresh images
  * (the recimg equivalents).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,75 +10,6 @@
 #include "format.h"
 #include "i18n.h"
 #include "progress_line.h"
-
-struct image_args {
-	struct wr_recimg_opts o;
-	const char *verb;
-};
-
-static int parse(int argc, char **argv, struct image_args *a)
-{
-	static const struct option opts[] = {
-	    {"target", required_argument, NULL, 't'},
-	    {"partition", required_argument, NULL, 'p'},
-	    {"dir", required_argument, NULL, 'd'},
-	    {"name", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	if (argc < 2 || argv[1][0] == '-') {
-		cli_error("%s", _("Say what to do: image create, show, set or deregister; see "
-				  "'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	a->verb = argv[1];
-	if (strcmp(a->verb, "create") && strcmp(a->verb, "show") && strcmp(a->verb, "set") &&
-	    strcmp(a->verb, "deregister")) {
-		cli_error("%s", _("Say what to do: image create, show, set or deregister; see "
-				  "'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	optind = 1;
-	while ((c = cli_getopt(argc - 1, argv + 1, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->o.partition))
-				return EXIT_USAGE;
-			break;
-		case 'd':
-			a->o.dir = optarg;
-			break;
-		case 'n':
-			a->o.name = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->o.target || optind < argc - 1) {
-		cli_error("%s",
-			  _("Say which volume to work on with --target; see 'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	if (!a->o.dir && (!strcmp(a->verb, "create") || !strcmp(a->verb, "set"))) {
-		cli_error(
-		    "%s",
-		    _("Say which folder holds the image with --dir; see 'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	if ((a->o.dir && strcmp(a->verb, "create") && strcmp(a->verb, "set")) ||
-	    (a->o.name && strcmp(a->verb, "create"))) {
-		cli_error("%s",
-			  _("--dir is for image create and set, --name for image create only."));
-		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
-}
 
 /* cli_fail, with this command's own refusals (nothing written) as exit status 3. */
 static int image_fail(const char *what, int err, const struct wr_detail *d)
@@ -99,7 +29,7 @@ static void print_location(const struct wr_recimg_place *pl)
 	       pl->partition, pl->disk);
 }
 
-static int do_create(struct image_args *a)
+static int do_create(struct cli_image_args *a)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_recimg_result *res = calloc(1, sizeof(*res));
@@ -133,7 +63,7 @@ static int do_create(struct image_args *a)
 	return EXIT_DONE;
 }
 
-static int do_set(struct image_args *a)
+static int do_set(struct cli_image_args *a)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_recimg_result *res = calloc(1, sizeof(*res));
@@ -163,7 +93,7 @@ static int do_set(struct image_args *a)
 	return EXIT_DONE;
 }
 
-static int do_deregister(struct image_args *a)
+static int do_deregister(struct cli_image_args *a)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	bool was = false;
@@ -179,7 +109,7 @@ static int do_deregister(struct image_args *a)
 	return EXIT_DONE;
 }
 
-static int do_show(struct image_args *a)
+static int do_show(struct cli_image_args *a)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_recimg_status *st = calloc(1, sizeof(*st));
@@ -225,8 +155,8 @@ static int do_show(struct image_args *a)
 
 int cmd_image(int argc, char **argv)
 {
-	struct image_args a;
-	int ret = parse(argc, argv, &a);
+	struct cli_image_args a;
+	int ret = cli_parse_image(argc, argv, &a);
 
 	if (ret)
 		return ret;

@@ -625,22 +625,6 @@ static void print_disk(const struct wr_disk_report *r)
 
 /* ---------------------------------------------------------------------------- */
 
-static int parse_json_flag(int argc, char **argv, bool *json)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		if (c != 'j')
-			return EXIT_USAGE;
-		*json = true;
-	}
-	return EXIT_DONE;
-}
-
 static int inspect_images_only(const char *const *images, bool json)
 {
 	struct wr_source_list list = { 0, NULL };
@@ -686,10 +670,10 @@ int cmd_inspect(int argc, char **argv)
 	struct wr_inspection *in = NULL;
 	const char **disks, **images;
 	size_t nd = 0, ni = 0;
-	bool json = false;
+	struct cli_paths_args a;
 	int ret;
 
-	if (parse_json_flag(argc, argv, &json))
+	if (cli_parse_inspect(argc, argv, &a))
 		return EXIT_USAGE;
 	/* Image files and folders of installation media are sources, the rest disks. */
 	disks = calloc((size_t)argc + 1, sizeof(*disks));
@@ -699,7 +683,7 @@ int cmd_inspect(int argc, char **argv)
 		free(images);
 		return cli_fail("inspect", WR_ERR_NOMEM, NULL);
 	}
-	for (int i = optind; i < argc; i++) {
+	for (int i = a.first; i < argc; i++) {
 		if (cli_is_image_source(argv[i]))
 			images[ni++] = argv[i];
 		else
@@ -708,7 +692,7 @@ int cmd_inspect(int argc, char **argv)
 	if (!nd && ni) {
 		/* Only image files or media folders: show what they hold, without looking
 		 * at this machine's disks. */
-		ret = inspect_images_only(images, json);
+		ret = inspect_images_only(images, a.json);
 		goto out;
 	}
 	ret = wr_inspect(disks, images, 0, NULL, NULL, &in, &d);
@@ -716,7 +700,7 @@ int cmd_inspect(int argc, char **argv)
 		ret = cli_fail("inspect", ret, &d);
 		goto out;
 	}
-	if (json) {
+	if (a.json) {
 		print_inspection_json(in);
 	} else {
 		for (size_t i = 0; i < in->ndisks; i++)
@@ -734,43 +718,17 @@ out:
  * installation, as Programs and Features lists them. */
 int cmd_apps(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_app_list apps = { 0, NULL };
 	struct wr_windows *w = NULL;
 	struct wr_ntfs *vol = NULL;
 	struct wr_extent ext;
-	const char *target = NULL;
-	unsigned partition = 0;
-	bool json = false;
-	int c, ret;
+	struct cli_apps_args a;
+	int ret;
 
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 't':
-			target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &partition))
-				return EXIT_USAGE;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+	if (cli_parse_apps(argc, argv, &a))
 		return EXIT_USAGE;
-	}
-	ret = wr_blockdev_resolve(target, partition, &ext, &d);
+	ret = wr_blockdev_resolve(a.target, a.partition, &ext, &d);
 	if (!ret)
 		ret = wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d);
 	if (!ret)
@@ -783,7 +741,7 @@ int cmd_apps(int argc, char **argv)
 		wr_app_list_release(&apps);
 		return cli_fail("apps", ret, &d);
 	}
-	if (json) {
+	if (a.json) {
 		json_object *root = json_object_new_object();
 
 		json_add_str(root, "winrescue", WR_VERSION);

@@ -1,7 +1,6 @@
 /*
  * cmd_refresh.c - "winrescue refresh" and "winrescue resume".
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +15,6 @@
 #include "repair_state.h"
 #include "reset_cli.h"
 
-struct refresh_args {
-	struct wr_refresh_opts o;
-	bool yes, dry_run;
-};
-
 static unsigned highest_step;
 
 static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info *info, void *ctx)
@@ -28,79 +22,6 @@ static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info 
 	if (msg == WR_PROG_STEP_BEGIN && info->step.index > highest_step)
 		highest_step = info->step.index;
 	return progress_line(msg, info, ctx);
-}
-
-static int parse(int argc, char **argv, struct refresh_args *a, bool resume)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "source", required_argument, NULL, 's' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "discard-hibernation", no_argument, NULL, 'H' },
-		{ "allow-mismatch", no_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		if (c == '?')
-			return EXIT_USAGE;	/* cli_getopt said why */
-		if (resume && c != 't' && c != 'p' && c != 'y') {
-			/* TRANSLATORS: %s is an option such as --source. */
-			const char *name = "?";
-
-			for (const struct option *op = opts; op->name; op++)
-				if (op->val == c)
-					name = op->name;
-			cli_error(_("'--%s' does not go with resume: it takes the rest from the interrupted refresh; give only --target (and --partition)."),
-				  name);
-			return EXIT_USAGE;
-		}
-		switch (c) {
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->o.partition))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			if (cli_number_arg("--index", optarg, &a->o.index))
-				return EXIT_USAGE;
-			break;
-		case 's':
-			a->o.source = optarg;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'n':
-			a->dry_run = true;
-			break;
-		case 'H':
-			a->o.discard_hibernation = true;
-			break;
-		case 'M':
-			a->o.allow_mismatch = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->o.target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	if (a->o.index && !a->o.source) {
-		cli_error("%s", _("--index needs --source: say which image file the index is in."));
-		return EXIT_USAGE;
-	}
-	a->o.language = i18n_language();
-	return EXIT_DONE;
 }
 
 static void print_list(const char *title, char *const *v, size_t n)
@@ -239,15 +160,16 @@ static int finish(int ret, const struct wr_detail *d, const struct wr_refresh_pl
 
 int cmd_refresh(int argc, char **argv)
 {
-	struct refresh_args a;
+	struct cli_refresh_args a;
 	struct wr_refresh_plan p;
 	struct wr_report_texts texts;
 	struct wr_detail d = WR_DETAIL_INIT;
 	int ret;
 
-	ret = parse(argc, argv, &a, false);
+	ret = cli_parse_refresh(argc, argv, false, &a);
 	if (ret)
 		return ret;
+	a.o.language = i18n_language();
 	wr_report_texts_init(&texts);
 	cli_translate_report_texts(&texts);
 	a.o.report_texts = &texts;
@@ -292,15 +214,16 @@ int cmd_refresh(int argc, char **argv)
 
 int cmd_resume(int argc, char **argv)
 {
-	struct refresh_args a;
+	struct cli_refresh_args a;
 	struct wr_refresh_plan p;
 	struct wr_report_texts texts;
 	struct wr_detail d = WR_DETAIL_INIT;
 	int ret;
 
-	ret = parse(argc, argv, &a, true);
+	ret = cli_parse_refresh(argc, argv, true, &a);
 	if (ret)
 		return ret;
+	a.o.language = i18n_language();
 	/* An interrupted repair (its own journal, \$WinRescue\repair-journal) is
 	 * finished by ui/cmd_repair_state.c; -1: there is none, look for a refresh. */
 	ret = repair_resume_main(a.o.target, a.o.partition);

@@ -7,7 +7,6 @@
  * files and the BCD store (the old one is kept as a backup), reports.
  * repair hibernation|registry|dirty are dispatched to ui/cmd_repair_state.c.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,46 +19,6 @@
 #include "format.h"
 #include "i18n.h"
 #include "repair_state.h"
-
-struct repair_args {
-	const char *target;
-	unsigned partition;
-	bool yes;
-};
-
-static int parse(int argc, char **argv, struct repair_args *a)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->partition))
-				return EXIT_USAGE;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
-}
 
 /* A partition's block device to (disk device, number) through sysfs. */
 static bool disk_of_partition(const char *dev, char *disk, size_t size, unsigned *number)
@@ -157,14 +116,14 @@ static bool confirm(const struct wr_bootfiles_plan *p)
 
 static int repair_boot(int argc, char **argv)
 {
-	struct repair_args a;
+	struct cli_repair_args a;
 	struct wr_bootfiles_plan p;
 	struct wr_detail d = WR_DETAIL_INIT;
 	char disk[PATH_MAX];
 	unsigned number;
 	int ret;
 
-	ret = parse(argc, argv, &a);
+	ret = cli_parse_repair(argc, argv, &a);
 	if (ret)
 		return ret;
 	snprintf(disk, sizeof(disk), "%s", a.target);

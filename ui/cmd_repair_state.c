@@ -3,7 +3,6 @@
  * [--partition N] [--yes]": each repair is explained, then confirmed by typing "yes"
  * (or --yes), then done.  Refusals exit 3 with nothing written.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,55 +10,6 @@
 #include "cli.h"
 #include "i18n.h"
 #include "repair_state.h"
-
-struct repair_args {
-	const char *target;
-	unsigned partition;
-	bool yes;
-	bool only_damaged;
-};
-
-static int parse(int argc, char **argv, bool registry, struct repair_args *a)
-{
-	static const struct option opts[] = {
-	    {"target", required_argument, NULL, 't'},
-	    {"partition", required_argument, NULL, 'p'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {"only-damaged", no_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
-	int c;
-
-	memset(a, 0, sizeof(*a));
-	optind = 1;
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->partition))
-				return EXIT_USAGE;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'o':
-			if (!registry)
-				return EXIT_USAGE;
-			a->only_damaged = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->target || optind != argc) {
-		cli_error(_("Name the Windows volume with --target (and --partition N for a "
-			    "partition of a disk)."));
-		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
-}
 
 /* true when the person typed "yes" (or its translation). */
 static bool confirm(bool yes)
@@ -81,7 +31,7 @@ static bool confirm(bool yes)
 	return !strcmp(line, "yes") || !strcmp(line, _("yes"));
 }
 
-static int resolve(const struct repair_args *a, struct wr_extent *ext)
+static int resolve(const struct cli_repair_args *a, struct wr_extent *ext)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	int err = wr_blockdev_resolve(a->target, a->partition, ext, &d);
@@ -98,12 +48,12 @@ static int not_confirmed(void)
 int repair_hibernation_main(int argc, char **argv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct repair_args a;
+	struct cli_repair_args a;
 	struct wr_extent ext;
 	struct wr_volume_state st;
 	int ret;
 
-	if ((ret = parse(argc, argv, false, &a)) || (ret = resolve(&a, &ext)))
+	if ((ret = cli_parse_repair(argc, argv, &a)) || (ret = resolve(&a, &ext)))
 		return ret;
 	memset(&st, 0, sizeof(st));
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
@@ -200,12 +150,12 @@ int repair_registry_main(int argc, char **argv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_repair_registry_plan p;
-	struct repair_args a;
+	struct cli_repair_args a;
 	struct wr_extent ext;
 	bool found;
 	int ret;
 
-	if ((ret = parse(argc, argv, true, &a)) || (ret = resolve(&a, &ext)))
+	if ((ret = cli_parse_repair(argc, argv, &a)) || (ret = resolve(&a, &ext)))
 		return ret;
 	/* A restore that was cut short is finished first; that is the whole repair. */
 	ret = finish_interrupted(&ext, &found);
@@ -262,12 +212,12 @@ int repair_registry_main(int argc, char **argv)
 int repair_dirty_main(int argc, char **argv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
-	struct repair_args a;
+	struct cli_repair_args a;
 	struct wr_extent ext;
 	struct wr_volume_state st;
 	int ret;
 
-	if ((ret = parse(argc, argv, false, &a)) || (ret = resolve(&a, &ext)))
+	if ((ret = cli_parse_repair(argc, argv, &a)) || (ret = resolve(&a, &ext)))
 		return ret;
 	memset(&st, 0, sizeof(st));
 	if ((ret = wr_ntfs_probe(&ext, &st, &d)))

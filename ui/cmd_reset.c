@@ -5,7 +5,6 @@
  * computer's name, else the size of what is erased), never by Enter alone; each
  * other partition chosen with --also-format is confirmed on its own.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +18,6 @@
 #include "progress_line.h"
 #include "reset_cli.h"
 
-#define MAX_ALSO 16
-
-struct reset_args {
-	struct wr_reset_opts o;
-	unsigned also[MAX_ALSO];
-	bool yes, dry_run;
-};
-
 static unsigned highest_step;
 
 static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info *info, void *ctx)
@@ -34,101 +25,6 @@ static enum wr_prog_status track(enum wr_prog_msg msg, const union wr_prog_info 
 	if (msg == WR_PROG_STEP_BEGIN && info->step.id > (int)highest_step)
 		highest_step = (unsigned)info->step.id;
 	return progress_line(msg, info, ctx);
-}
-
-static int parse(int argc, char **argv, struct reset_args *a)
-{
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "disk", required_argument, NULL, 'D' },
-		{ "layout", required_argument, NULL, 'L' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "source", required_argument, NULL, 's' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "also-format", required_argument, NULL, 'a' },
-		{ "wipe", no_argument, NULL, 'w' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *layout = NULL;
-	int c, ret;
-
-	memset(a, 0, sizeof(*a));
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case '?':
-			return EXIT_USAGE;	/* cli_getopt said why */
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'D':
-			a->o.target = optarg;
-			a->o.layout = true;
-			break;
-		case 'L':
-			layout = optarg;
-			break;
-		case 'p':
-			ret = cli_number_arg("--partition", optarg, &a->o.partition);
-			if (ret)
-				return ret;
-			break;
-		case 'i':
-			ret = cli_number_arg("--index", optarg, &a->o.index);
-			if (ret)
-				return ret;
-			break;
-		case 'a':
-			if (a->o.nalso_format == MAX_ALSO) {
-				cli_error("%s", _("Too many partitions given with --also-format."));
-				return EXIT_USAGE;
-			}
-			ret = cli_number_arg("--also-format", optarg, &a->also[a->o.nalso_format]);
-			if (ret)
-				return ret;
-			a->o.nalso_format++;
-			break;
-		case 's':
-			a->o.source = optarg;
-			break;
-		case 'w':
-			a->o.wipe = true;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'n':
-			a->dry_run = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	a->o.also_format = a->also;
-	if (!a->o.target || optind < argc) {
-		cli_error("%s", _("Say what to reset with --target (a Windows partition) or --disk (a whole disk); see 'winrescue --help'."));
-		return EXIT_USAGE;
-	}
-	if (a->o.layout) {
-		if (!layout || (strcmp(layout, "gpt") && strcmp(layout, "mbr"))) {
-			cli_error("%s", _("--disk needs --layout gpt or --layout mbr: the partition layout to create."));
-			return EXIT_USAGE;
-		}
-		if (a->o.partition || a->o.nalso_format) {
-			cli_error("%s", _("--disk erases the whole disk: it takes no --partition or --also-format."));
-			return EXIT_USAGE;
-		}
-		a->o.layout_kind = strcmp(layout, "mbr") ? WR_LAYOUT_GPT : WR_LAYOUT_MBR;
-	} else if (layout) {
-		cli_error("%s", _("--layout goes with --disk, which lays out a whole disk."));
-		return EXIT_USAGE;
-	}
-	if (a->o.index && !a->o.source) {
-		cli_error("%s", _("--index needs --source: say which image file the index is in."));
-		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
 }
 
 static void print_top(char *const *top)
@@ -339,12 +235,12 @@ static int finish(int ret, const struct wr_detail *d, const struct wr_reset_plan
 
 int cmd_reset(int argc, char **argv)
 {
-	struct reset_args a;
+	struct cli_reset_args a;
 	struct wr_reset_plan p;
 	struct wr_detail d = WR_DETAIL_INIT;
 	int ret;
 
-	ret = parse(argc, argv, &a);
+	ret = cli_parse_reset(argc, argv, &a);
 	if (ret)
 		return ret;
 	ret = wr_reset_plan(&a.o, &p, &d);

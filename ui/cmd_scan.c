@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE 1
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -250,38 +249,24 @@ static void print_text(const struct wr_surface_result *r, int err, const struct 
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct scan_ui ui = { 0 };
 	struct wr_surface_result r;
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct sigaction sa, old_int, old_term;
 	struct wr_disk *disk = NULL;
+	struct cli_scan_args a;
 	bool json = false;
 	const char *path;
-	int c, err;
+	int err;
 
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			printf("%s %s\n", "winrescue scan", cli_find("scan")->usage);
-			return EXIT_DONE;
-		default:
-			cli_usage(stderr);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
-		cli_error("%s", _("Give exactly one disk or image file to scan, for example: winrescue scan /dev/sda"));
+	if (cli_parse_scan(argc, argv, &a))
 		return EXIT_USAGE;
+	if (a.help) {
+		printf("%s %s\n", "winrescue scan", cli_find("scan")->usage);
+		return EXIT_DONE;
 	}
-	path = argv[optind];
+	json = a.json;
+	path = a.device;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -313,8 +298,8 @@ int cmd_scan(int argc, char **argv)
 	wr_log(WR_LOG_INFO, "scan: %llu bytes read, %llu bad sectors, %zu slow areas, %s",
 	       (unsigned long long)r.bytes_done, (unsigned long long)r.bad_sectors, r.nslow,
 	       wr_err_name(err));
-	c = !err && r.complete && !r.nbad ? EXIT_DONE : EXIT_FAILED;
+	int status = !err && r.complete && !r.nbad ? EXIT_DONE : EXIT_FAILED;
 	wr_disk_free(disk);
 	wr_surface_result_release(&r);
-	return c;
+	return status;
 }

@@ -331,5 +331,5 @@ set +e
 "$bin" wizard --bogus >"$tmp/out" 2>&1
 st=$?
 set -e
-[ $st -eq 2 ] && grep -q "Usage: winrescue wizard" "$tmp/out" || fail "wizard --bogus: exit $st"
+[ $st -eq 2 ] && grep -q "^winrescue: Unknown option or missing value in .--bogus." "$tmp/out" || fail "wizard --bogus: exit $st"
 echo "ok: t-wizard"

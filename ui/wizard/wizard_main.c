@@ -8,7 +8,6 @@
  * and redraws at most ten times a second.
  */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,41 +69,18 @@ static void restart_pc(void)
 
 int cmd_wizard(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "disk", required_argument, NULL, 'd' },
-		{ "source", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
-	char **disks = calloc((size_t)argc + 1, sizeof(*disks));
-	char **sources = calloc((size_t)argc + 1, sizeof(*sources));
-	size_t ndisks = 0, nsources = 0;
+	struct cli_wizard_args a;
 	struct wz_backend be;
 	struct wizard wz;
 	struct loop l;
 	const char *term = getenv("TERM");
 	bool plain = term && !strcmp(term, "linux");	/* the plain Linux console */
-	int c, ret = EXIT_DONE;
+	int ret;
 
-	if (!disks || !sources) {
-		ret = EXIT_FAILED;
-		goto out_args;
-	}
-	while ((c = cli_getopt(argc, argv, "", opts)) != -1) {
-		if (c == 'd') {
-			disks[ndisks++] = optarg;
-		} else if (c == 's') {
-			sources[nsources++] = optarg;
-		} else {
-			ret = EXIT_USAGE;
-			break;
-		}
-	}
-	if (ret == EXIT_USAGE || optind < argc) {
-		fprintf(stderr, "%s\n", _("Usage: winrescue wizard [--disk IMAGE]... [--source IMAGE|FOLDER]..."));
-		ret = EXIT_USAGE;
-		goto out_args;
-	}
-	if (backend_real_init(&be, disks, sources) != 0) {
+	ret = cli_parse_wizard(argc, argv, &a);
+	if (ret)
+		return ret;
+	if (backend_real_init(&be, a.disks, a.sources) != 0) {
 		ret = EXIT_FAILED;
 		goto out_args;
 	}
@@ -154,7 +130,6 @@ int cmd_wizard(int argc, char **argv)
 	wizard_release(&wz);
 	be.destroy(be.ctx);
 out_args:
-	free(disks);
-	free(sources);
+	cli_wizard_args_release(&a);
 	return ret;
 }
