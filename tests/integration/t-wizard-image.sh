@@ -56,25 +56,11 @@ unmnt() {
 	mounts=("${keep[@]}")
 }
 
-# --- Catalogs: the wizard's and recimg's fragments (until merged), then po/<lang>.po.
-locale="$tmp/locale"
-for l in ja ru; do
-	mkdir -p "$locale/$l/LC_MESSAGES"
-	case $l in
-	ja) plural="nplurals=1; plural=0;" ;;
-	ru) plural="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);" ;;
-	esac
-	parts=()
-	for f in wizard recimg; do
-		[ -f "$top/po/fragments/$f.$l.po" ] || continue
-		printf 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: %s\\n"\n\n' \
-			"$plural" >"$tmp/$f.$l.po"
-		cat "$top/po/fragments/$f.$l.po" >>"$tmp/$f.$l.po"
-		parts+=("$tmp/$f.$l.po")
-	done
-	msgcat --use-first --to-code=UTF-8 -o "$tmp/$l.all.po" "${parts[@]}" "$top/po/$l.po"
-	msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.all.po"
-done
+# --- Catalogs: the wizard's and recimg's fragments, then po/<lang>.po; the tmux
+# helpers (cap, key, wait_for, wait_exit, wz_run).
+wz_prefix=wr-wzimg
+. "$top/tests/lib/wizard-tmux.sh"
+wz_catalogs wizard recimg
 
 # --- The PC, and where its Windows partition (3) lies.
 "$top/tests/fixtures/build-pc.sh" --size small --layout gpt --out "$tmp/pc" >/dev/null
@@ -129,25 +115,6 @@ fi
 losetup -d "$sp"
 stick=$(losetup -f --show "$tmp/stick.img"); loops+=("$stick")
 
-# --- Screen checks (python3: display widths as the C.UTF-8 locale counts them).
-cp "$top/tests/tools/check_screen.py" "$tmp/screen.py"
-
-cols=80 rows=24
-cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
-key() { tmux -L "$sock" send-keys "$@"; }
-wait_for() {	# wait_for SECONDS TEXT...
-	local t=$1 i=0; shift
-	while :; do
-		cap
-		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why" &&
-			python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why"; then
-			return 0
-		fi
-		i=$((i + 1))
-		[ $i -le $((t * 5)) ] || fail "$(cat "$tmp/why")"
-		sleep 0.2
-	done
-}
 choose() {	# choose TEXT: press the number of the menu line showing TEXT
 	local n
 	cap
@@ -160,24 +127,10 @@ choose() {	# choose TEXT: press the number of the menu line showing TEXT
 	fi
 }
 start() {	# start LANG DISK... : the wizard on these disks
-	local lang=$1 d args=""
+	local lang=$1 d args=()
 	shift
-	for d in "$@"; do args="$args --disk '$d'"; done
-	rm -f "$tmp/status"
-	tmux -L "$sock" kill-server 2>/dev/null || true
-	runs=$((runs + 1))
-	sock="wr-wzimg-$$-$runs"
-	tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' '$bin' --lang $lang --log '$tmp/log' wizard $args; echo \$? >'$tmp/status'; sleep 600"
-}
-wait_exit() {
-	local i=0
-	while [ ! -s "$tmp/status" ]; do
-		i=$((i + 1))
-		[ $i -le 50 ] || fail "the wizard did not exit"
-		sleep 0.2
-	done
-	[ "$(cat "$tmp/status")" = "$1" ] || fail "exit status $(cat "$tmp/status"), want $1"
+	for d in "$@"; do args+=(--disk "$d"); done
+	wz_run -- --lang "$lang" wizard "${args[@]}"
 }
 to_w4() {	# to_w4 DIGIT TEXT-W4: from the language screen to "What to do"
 	wait_for 20 "W1" "日本語"

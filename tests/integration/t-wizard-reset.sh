@@ -39,24 +39,11 @@ fail() {
 export WINRESCUE_STATE_DIR="$tmp/state"
 MIB=1048576
 
-# --- Catalogs: the wizard's and the reset screens' fragments (until they are merged
-# into po/*.po) before the rest of po/<lang>.po.
-locale="$tmp/locale"
-for l in ja ru; do
-	mkdir -p "$locale/$l/LC_MESSAGES"
-	case $l in
-	ja) plural="nplurals=1; plural=0;" ;;
-	ru) plural="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);" ;;
-	esac
-	printf 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: %s\\n"\n\n' \
-		"$plural" >"$tmp/$l.po"
-	for f in wizard wizreset; do
-		[ -f "$top/po/fragments/$f.$l.po" ] && { cat "$top/po/fragments/$f.$l.po"; echo; }
-	done >>"$tmp/$l.po"
-	msgcat --use-first --to-code=UTF-8 -o "$tmp/$l.all.po" "$tmp/$l.po" "$top/po/$l.po" ||
-		fail "msgcat $l"
-	msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.all.po" || fail "msgfmt $l"
-done
+# --- Catalogs: the wizard's and the reset screens' fragments, then po/<lang>.po; the
+# tmux helpers (cap, key, typ, wait_for, lacks, wait_exit, wz_run).
+wz_prefix=wr-wreset
+. "$top/tests/lib/wizard-tmux.sh"
+wz_catalogs wizard wizreset
 
 # --- The PC, with a data partition 5 "DATA" (150 MiB NTFS holding one photo) after
 # the recovery partition.
@@ -90,45 +77,8 @@ rec_sum=$(part_sum "$tmp/base.img" 4)
 esp_sum=$(part_sum "$tmp/base.img" 1)
 data_sum=$(part_sum "$tmp/base.img" 5)
 
-# --- Screen checks (python3: display widths as the C.UTF-8 locale counts them).
-cp "$top/tests/tools/check_screen.py" "$tmp/screen.py"
-
-cols=80 rows=24
-cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
-key() { tmux -L "$sock" send-keys "$@"; }
-typ() { tmux -L "$sock" send-keys -l "$1"; }
-# wait_for SECONDS TEXT...: until the screen shows every TEXT, at the terminal's size.
-wait_for() {
-	t=$1; shift
-	i=0
-	while :; do
-		cap
-		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why" &&
-			python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why"; then
-			return 0
-		fi
-		i=$((i + 1))
-		[ $i -le $((t * 5)) ] || fail "$(cat "$tmp/why")"
-		sleep 0.2
-	done
-}
-lacks() { cap; python3 "$tmp/screen.py" lacks "$tmp/screen" "$@" >"$tmp/why" || fail "$(cat "$tmp/why")"; }
 start() {	# start LANG DISK
-	rm -f "$tmp/status"
-	tmux -L "$sock" kill-server 2>/dev/null || true
-	runs=$((runs + 1))
-	sock="wr-wreset-$$-$runs"
-	tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' WINRESCUE_STATE_DIR='$WINRESCUE_STATE_DIR' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' '$bin' --lang $1 --log '$tmp/log' wizard --disk '$2' --source '$wim'; echo \$? >'$tmp/status'; sleep 600"
-}
-wait_exit() {
-	i=0
-	while [ ! -s "$tmp/status" ]; do
-		i=$((i + 1))
-		[ $i -le 50 ] || fail "the wizard did not exit"
-		sleep 0.2
-	done
-	[ "$(cat "$tmp/status")" = "$1" ] || fail "exit status $(cat "$tmp/status"), want $1"
+	wz_run "WINRESCUE_STATE_DIR='$WINRESCUE_STATE_DIR'" -- --lang "$1" wizard --disk "$2" --source "$wim"
 }
 # to_x1 LANG DIGIT TITLE_W2 RESET_LABEL X1_TITLE: language -> W2 -> W3 -> W4 -> X1
 to_x1() {

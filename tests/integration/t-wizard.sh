@@ -28,29 +28,11 @@ fail() {
 	exit 1
 }
 
-# --- Catalogs: the wizard's translations from po/fragments (until they are merged
-# into po/*.po), with the rest of po/<lang>.po; else the build's catalogs.
-locale="$tmp/locale"
-for l in ja ru; do
-	mkdir -p "$locale/$l/LC_MESSAGES"
-	frag="$top/po/fragments/wizard.$l.po"
-	if [ -f "$frag" ]; then
-		case $l in
-		ja) plural="nplurals=1; plural=0;" ;;
-		ru) plural="nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);" ;;
-		esac
-		printf 'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n"Plural-Forms: %s\\n"\n\n' \
-			"$plural" >"$tmp/$l.po"
-		cat "$frag" >>"$tmp/$l.po"
-		if msgcat --use-first --to-code=UTF-8 -o "$tmp/$l.all.po" "$tmp/$l.po" "$top/po/$l.po" 2>/dev/null; then
-			msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.all.po"
-		else
-			msgfmt -o "$locale/$l/LC_MESSAGES/winrescue.mo" "$tmp/$l.po"
-		fi
-	else
-		cp "${WINRESCUE_LOCALEDIR:?}/$l/LC_MESSAGES/winrescue.mo" "$locale/$l/LC_MESSAGES/"
-	fi
-done
+# --- Catalogs: the wizard's translations from po/fragments, then po/<lang>.po; the
+# tmux helpers (cap, key, wait_for, wait_exit, wz_run).
+wz_prefix=wr-wizard
+. "$top/tests/lib/wizard-tmux.sh"
+wz_catalogs wizard
 
 # --- The PC.
 "$top/tests/fixtures/build-pc.sh" --size small --out "$tmp/pc" >/dev/null
@@ -72,48 +54,10 @@ extract "$tmp/pc/pc.img" "$tmp/vol-before.img"
 "$tools/ntfsdump" "$tmp/vol-before.img" >"$tmp/before.tsv"
 rm -f "$tmp/vol-before.img"
 
-# --- Screen checks (python3: display widths as the C.UTF-8 locale counts them).
-cp "$top/tests/tools/check_screen.py" "$tmp/screen.py"
-
-cols=80 rows=24
-cap() { tmux -L "$sock" capture-pane -p -N >"$tmp/screen"; }
-key() { tmux -L "$sock" send-keys "$@"; }
-# wait_for SECONDS TEXT...: until the screen shows every TEXT and has the terminal's
-# size (a screen being redrawn after a resize may lag for a moment).
-wait_for() {
-	t=$1; shift
-	i=0
-	while :; do
-		cap
-		if python3 "$tmp/screen.py" has "$tmp/screen" "$@" >"$tmp/why" &&
-			python3 "$tmp/screen.py" size "$tmp/screen" "$cols" "$rows" >"$tmp/why"; then
-			return 0
-		fi
-		i=$((i + 1))
-		[ $i -le $((t * 5)) ] || fail "$(cat "$tmp/why")"
-		sleep 0.2
-	done
-}
 start() {	# start COLS ROWS LANG DISK [env...]
 	cols=$1 rows=$2 lang=$3 disk=$4
 	shift 4
-	rm -f "$tmp/status"
-	# A new private server for each run: a server being killed may still hold its
-	# socket for a moment.
-	tmux -L "$sock" kill-server 2>/dev/null || true
-	runs=$((runs + 1))
-	sock="wr-wizard-$$-$runs"
-	tmux -L "$sock" -f /dev/null new-session -d -x "$cols" -y "$rows" \
-		"env LANG=C.UTF-8 LANGUAGE= WINRESCUE_LOCALEDIR='$locale' ASAN_OPTIONS='${ASAN_OPTIONS:-}' UBSAN_OPTIONS='${UBSAN_OPTIONS:-}' $* '$bin' --lang $lang --log '$tmp/log' wizard --disk '$disk' --source '$wim'; echo \$? >'$tmp/status'; sleep 600"
-}
-wait_exit() {
-	i=0
-	while [ ! -s "$tmp/status" ]; do
-		i=$((i + 1))
-		[ $i -le 50 ] || fail "the wizard did not exit"
-		sleep 0.2
-	done
-	[ "$(cat "$tmp/status")" = "$1" ] || fail "exit status $(cat "$tmp/status"), want $1"
+	wz_run "$@" -- --lang "$lang" wizard --disk "$disk" --source "$wim"
 }
 
 # --- Backing out before the confirmation changes nothing.
