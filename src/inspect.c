@@ -29,6 +29,7 @@ static void inspect_installation(struct wr_volume_report *v, const struct wr_dis
 	if (v->windows_err)
 		return;
 	v->interrupted = wr_refresh_pending(vol);
+	v->interrupted_repair = wr_repair_pending(vol);
 	if (wr_ntfs_stat(vol, "Windows/System32/config/SYSTEM", &st, NULL) != WR_OK ||
 	    st.is_dir) {
 		/* Windows\System32 without its registry is a broken installation, not

@@ -2032,6 +2032,7 @@ struct wr_volume_report {
 	struct wr_detail windows_detail;
 	struct wr_windows *windows;	/* NULL unless an installation was read */
 	bool interrupted;		/* an unfinished refresh left its journal here */
+	bool interrupted_repair;	/* an unfinished registry restore left its journal */
 	int apps_err;
 	struct wr_detail apps_detail;
 	struct wr_app_list apps;

@@ -261,6 +261,7 @@ static json_object *volume_json(const struct wr_volume_report *v)
 	if (!v->probe_err)
 		json_object_object_add(o, "state", state_json(&v->state));
 	json_add_bool(o, "interrupted", v->interrupted);
+	json_add_bool(o, "interrupted_repair", v->interrupted_repair);
 	if (v->windows) {
 		json_object *w = windows_json(v->windows);
 
@@ -562,6 +563,8 @@ static void print_volume(const struct wr_volume_report *v)
 	print_state(&v->state);
 	if (v->interrupted)
 		printf("    %s\n", _("An interrupted refresh was found on this volume: run winrescue resume to finish it."));
+	if (v->interrupted_repair)
+		printf("    %s\n", _("An interrupted registry restore was found on this volume: run winrescue resume to finish it."));
 	if (!v->windows) {
 		if (v->windows_err && v->windows_err != WR_ERR_NO_WINDOWS)
 			print_error_line("    ", v->windows_err, &v->windows_detail);

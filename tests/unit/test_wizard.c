@@ -1559,6 +1559,41 @@ static void test_interrupted_operation_on_start(void **state)
 	wizard_release(&wz);
 }
 
+/* A registry restore started on the command line and cut short: named as what it
+ * is, finished from the wizard, and never called a refresh. */
+static void test_interrupted_registry_restore_on_start(void **state)
+{
+	struct wizard wz;
+
+	(void)state;
+	F.intr.found = true;
+	F.intr.op = WZ_OP_REPAIR;
+	F.intr.what = "Restore the registry from its backup copies";
+	snprintf(F.intr.where, sizeof(F.intr.where), "/dev/sda");
+	F.intr.partition = 2;
+	B.find_interrupted = fake_interrupted;
+	B.run[WZ_OP_RESUME] = fake_resume;
+	start(&wz, "en", false);
+	assert_screen(&wz, "R1");
+	assert_has(&wz, "\"Restore the registry from its backup copies\" did not finish on /dev/sda, partition 2");
+	assert_has(&wz, "Your files are safe.");
+	KEYS(&wz, '1');
+	assert_int_equal(F.run_calls[WZ_OP_RESUME], 1);
+	assert_screen(&wz, "W9");
+	assert_has(&wz, "Finished: Restore the registry from its backup copies");
+	if (has(view(&wz), "refreshed"))
+		fail_msg("W9 calls a registry restore a refresh");
+	wizard_release(&wz);
+	/* In Russian, the name is translated too. */
+	start(&wz, "ru", false);
+	assert_screen(&wz, "R1");
+	assert_has(&wz, _("Restore the registry from its backup copies"));
+	if (!strcmp(_("Restore the registry from its backup copies"),
+		    "Restore the registry from its backup copies"))
+		fail_msg("the registry restore's name is not translated");
+	wizard_release(&wz);
+}
+
 static void test_plain_linux_console(void **state)
 {
 	struct wizard wz;
@@ -2047,6 +2082,7 @@ int main(void)
 		cmocka_unit_test_setup(test_language_switch_and_helper_mode, each_setup),
 		cmocka_unit_test_setup(test_russian_plurals_and_sizes, each_setup),
 		cmocka_unit_test_setup(test_interrupted_operation_on_start, each_setup),
+		cmocka_unit_test_setup(test_interrupted_registry_restore_on_start, each_setup),
 		cmocka_unit_test_setup(test_plain_linux_console, each_setup),
 		cmocka_unit_test_setup(test_no_windows_found, each_setup),
 		cmocka_unit_test_setup(test_every_screen_in_every_language, each_setup),

@@ -227,6 +227,7 @@ struct wz_reset_choice {
 struct wz_interrupted {
 	bool found;
 	enum wz_op op;
+	const char *what;		/* English msgid naming it, or NULL: op's own name */
 	char where[512];		/* the disk or volume */
 	unsigned partition;		/* 0: where is the volume itself */
 	unsigned step, nsteps;		/* 0 when unknown */
@@ -277,8 +278,9 @@ struct wz_backend {
 	int (*reset_run)(void *ctx, const struct wz_install *pc, const struct wz_source *src,
 			 const struct wz_reset_plan *confirmed, const struct wz_reset_choice *choice,
 			 wz_progress_cb cb, void *cbctx, struct wz_outcome *out);
-	/* An operation a power cut or a kill interrupted (a refresh's or a reset's), or
-	 * found = false. */
+	/* An operation a power cut or a kill interrupted (a refresh, a reset, or a
+	 * registry restore started from the command line: op WZ_OP_REPAIR), or found =
+	 * false. */
 	int (*find_interrupted)(void *ctx, struct wz_interrupted *out);
 	/* Monotonic seconds (tests replace the clock). */
 	double (*now)(void *ctx);

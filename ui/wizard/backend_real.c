@@ -32,7 +32,7 @@ struct real {
 	char *const *sources;		/* --source files and folders */
 	char resume_target[4096];	/* the volume find_interrupted found */
 	unsigned resume_partition;
-	enum wz_op resume_op;		/* WZ_OP_REFRESH or WZ_OP_RESET */
+	enum wz_op resume_op;		/* WZ_OP_REFRESH, WZ_OP_RESET or WZ_OP_REPAIR */
 	struct wr_inspection *in;
 	bool fresh;			/* in was made by find_interrupted, not shown yet */
 	/* Where each installation of the last find_pcs lies in the inspection. */
@@ -861,6 +861,42 @@ static int reset_resume(struct real *r, wz_progress_cb cb, void *cbctx, struct w
 	return ret;
 }
 
+static const char *registry_restore = N_("Restore the registry from its backup copies");
+
+/* Finish a registry restore that `winrescue repair registry` began and a power cut
+ * or a kill stopped (found on start).  It is rolled forward from its journal. */
+static int registry_resume(struct real *r, wz_progress_cb cb, void *cbctx,
+			   struct wz_outcome *out)
+{
+	struct wr_repair_registry_plan p;
+	struct wr_detail d = WR_DETAIL_INIT;
+	struct wr_extent ext;
+	struct op_ctx oc = { cb, cbctx, { 1, 1, registry_restore, 0, 0, true } };
+	int ret;
+
+	if (cb)
+		cb(&oc.p, cbctx);	/* the step shown; there is no stopping it */
+	ret = wr_blockdev_resolve(r->resume_target, r->resume_partition, &ext, &d);
+	if (!ret)
+		ret = wr_repair_resume(&ext, &p, &d);
+	if (ret == WR_ERR_NOTHING_TO_RESUME) {
+		/* It had changed nothing: the journal is gone and the hives are as they
+		 * were; the restore itself can be started again from the command line. */
+		out->note = N_("The restore had not changed anything yet, so the registry is as it was before.");
+		ret = WR_OK;
+	} else if (!ret && p.nrestore) {
+		out->summary = N_("The registry hives were restored from their backup copies; the ones they replaced are kept beside them, with names ending in %1$s.");
+		text_copy(out->summary_subject, sizeof(out->summary_subject), p.suffix);
+	}
+	if (ret) {
+		wr_log_err("wizard: registry resume", ret, &d);
+		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+	} else if (wr_log_path()) {
+		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
+	}
+	return ret;
+}
+
 static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_source *src,
 		       wz_progress_cb cb, void *cbctx, struct wz_outcome *out)
 {
@@ -876,6 +912,8 @@ static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_s
 	(void)src;
 	if (r->resume_op == WZ_OP_RESET)
 		return reset_resume(r, cb, cbctx, out);
+	if (r->resume_op == WZ_OP_REPAIR)
+		return registry_resume(r, cb, cbctx, out);
 	memset(&o, 0, sizeof(o));
 	report_texts(&texts);
 	o.target = r->resume_target;
@@ -1320,10 +1358,13 @@ static int real_find_interrupted(void *ctx, struct wz_interrupted *out)
 		for (size_t j = 0; j < dr->nvolumes && !out->found; j++) {
 			const struct wr_volume_report *vr = &dr->volumes[j];
 
-			if (vr->interrupted) {
+			if (vr->interrupted || vr->interrupted_repair) {
 				out->found = true;
-				out->op = WZ_OP_REFRESH;
-				r->resume_op = WZ_OP_REFRESH;
+				/* A refresh refuses to start over a repair's journal:
+				 * the repair is finished first. */
+				out->op = vr->interrupted_repair ? WZ_OP_REPAIR : WZ_OP_REFRESH;
+				out->what = vr->interrupted_repair ? registry_restore : NULL;
+				r->resume_op = out->op;
 				text_copy(r->resume_target, sizeof(r->resume_target), dr->path);
 				r->resume_partition = vr->ext.partition;
 				text_copy(out->where, sizeof(out->where), dr->path);

@@ -1105,6 +1105,9 @@ static void done_view(struct wizard *wz, struct wz_view *v)
 	} else if (wz->running_op == WZ_OP_RESET ||
 		   (wz->running_op == WZ_OP_RESUME && wz->interrupted.op == WZ_OP_RESET)) {
 		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Windows was reinstalled. When the PC starts, Windows asks for the first settings."));
+	} else if (wz->running_op == WZ_OP_RESUME && wz->interrupted.op == WZ_OP_REPAIR) {
+		add_line(v, WZ_ST_GOOD, "[ OK ]", _("Finished: %1$s"),
+			 _(wz->interrupted.what ? wz->interrupted.what : op_label(WZ_OP_REPAIR)));
 	} else if (wz->running_op == WZ_OP_REFRESH || wz->running_op == WZ_OP_RESUME) {
 		add_line(v, WZ_ST_GOOD, "[ OK ]", "%s", _("Your PC was refreshed. Your files are where they were."));
 	} else {
@@ -1251,6 +1254,7 @@ static void unavailable_view(struct wizard *wz, struct wz_view *v)
 static void resume_view(struct wizard *wz, struct wz_view *v)
 {
 	const struct wz_interrupted *r = &wz->interrupted;
+	const char *what = r->what ? r->what : op_label(r->op);
 	char where[640];
 
 	view_begin(wz, v, 0, _("An operation did not finish"));
@@ -1263,11 +1267,11 @@ static void resume_view(struct wizard *wz, struct wz_view *v)
 		/* TRANSLATORS: %1$s is the operation ("Refresh your PC (keep my files)"),
 		 * %2$u and %3$u the step where it stopped, %4$s the disk or volume. */
 		add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" stopped at part %2$u of %3$u on %4$s, maybe because the power failed."),
-			 _(op_label(r->op)), r->step, r->nsteps, where);
+			 _(what), r->step, r->nsteps, where);
 	else
 		/* TRANSLATORS: %1$s is the operation, %2$s the disk or volume. */
 		add_line(v, WZ_ST_WARN, NULL, _("\"%1$s\" did not finish on %2$s, maybe because the power failed."),
-			 _(op_label(r->op)), where);
+			 _(what), where);
 	if (r->op == WZ_OP_RESET)
 		add_line(v, WZ_ST_NORMAL, NULL, "%s",
 			 _("The reset had already begun to erase this Windows, so Windows cannot start. winrescue can finish the reset now: Windows will be installed again."));
