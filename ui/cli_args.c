@@ -4,6 +4,7 @@
  */
 #include <getopt.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,11 +63,136 @@ int cli_number_arg(const char *opt, const char *val, unsigned *out)
 	return EXIT_DONE;
 }
 
-/* getopt from the start: optind = 0 also resets glibc's state inside a cluster of
- * short options left by an earlier parse. */
-static void restart_getopt(void)
+/* ---- the option tables ------------------------------------------------------------ */
+
+/* One option of a command and where its value goes in the command's struct. */
+enum opt_kind {
+	OPT_FLAG,	/* bool, set */
+	OPT_STRING,	/* const char *, the last one given */
+	OPT_NUMBER,	/* unsigned, 1-1024 (cli_number_arg) */
+	OPT_NUMBERS,	/* unsigned[max], count at count_at (size_t), each given */
+	OPT_STRINGS,	/* char **, room for argc + 1, count at count_at (size_t) */
+};
+
+struct opt_spec {
+	const char *name;	/* long option, without "--"; NULL ends a table */
+	enum opt_kind kind;
+	size_t at;		/* offsetof the value in the command's struct */
+	size_t count_at;	/* OPT_NUMBERS, OPT_STRINGS: offsetof the count */
+	unsigned max;		/* OPT_NUMBERS: room in the array */
+	char short_name;	/* or 0 */
+};
+
+#define MAX_OPTS 16
+
+#define FLAG(n, type, field) { n, OPT_FLAG, offsetof(type, field), 0, 0, 0 }
+#define STRING(n, type, field) { n, OPT_STRING, offsetof(type, field), 0, 0, 0 }
+#define NUMBER(n, type, field) { n, OPT_NUMBER, offsetof(type, field), 0, 0, 0 }
+
+/* Read argv's options into out as spec says; stop at the first operand (or, with
+ * operands_first, read options after operands too).  allowed: NULL, or whether each
+ * option may be given here (refused through refuse(name), which says why).  On a bad
+ * option or value: one sentence said, EXIT_USAGE.  optind is then the first operand. */
+static int read_options(int argc, char **argv, const struct opt_spec *spec, void *out,
+			bool operands_first, bool (*allowed)(const struct opt_spec *),
+			void (*refuse)(const char *name))
 {
-	optind = 0;
+	struct option opts[MAX_OPTS + 1];
+	char optstring[2 + 2 * MAX_OPTS] = "";
+	size_t n = 0, k = 0;
+	int c;
+
+	if (!operands_first)
+		optstring[k++] = '+';	/* stop at the first operand (the command) */
+	for (; spec[n].name; n++) {
+		opts[n].name = spec[n].name;
+		opts[n].has_arg = spec[n].kind == OPT_FLAG ? no_argument : required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = 256 + (int)n;	/* never a short option's letter, nor '?' */
+		if (spec[n].short_name) {
+			optstring[k++] = spec[n].short_name;
+			if (spec[n].kind != OPT_FLAG)
+				optstring[k++] = ':';
+		}
+	}
+	memset(&opts[n], 0, sizeof(opts[n]));
+	optstring[k] = '\0';
+
+	optind = 0;	/* from the start, also inside a cluster an earlier parse left */
+	while ((c = cli_getopt(argc, argv, optstring, opts)) != -1) {
+		const struct opt_spec *o = NULL;
+		char *field;
+
+		if (c >= 256 && c < 256 + (int)n)
+			o = &spec[c - 256];
+		for (size_t i = 0; !o && i < n; i++)
+			if (spec[i].short_name && spec[i].short_name == c)
+				o = &spec[i];
+		if (!o)
+			return EXIT_USAGE;	/* '?': cli_getopt said why */
+		if (allowed && !allowed(o)) {
+			refuse(o->name);
+			return EXIT_USAGE;
+		}
+		field = (char *)out + o->at;
+		switch (o->kind) {
+		case OPT_FLAG:
+			*(bool *)(void *)field = true;
+			break;
+		case OPT_STRING:
+			*(const char **)(void *)field = optarg;
+			break;
+		case OPT_NUMBER: {
+			char flag[64];
+
+			snprintf(flag, sizeof(flag), "--%s", o->name);
+			if (cli_number_arg(flag, optarg, (unsigned *)(void *)field))
+				return EXIT_USAGE;
+			break;
+		}
+		case OPT_NUMBERS: {
+			size_t *count = (size_t *)(void *)((char *)out + o->count_at);
+			char flag[64];
+
+			if (*count == o->max) {
+				/* The one list of numbers: the partitions of --also-format. */
+				cli_error("%s", _("Too many partitions given with --also-format."));
+				return EXIT_USAGE;
+			}
+			snprintf(flag, sizeof(flag), "--%s", o->name);
+			if (cli_number_arg(flag, optarg, (unsigned *)(void *)field + *count))
+				return EXIT_USAGE;
+			(*count)++;
+			break;
+		}
+		case OPT_STRINGS: {
+			size_t *count = (size_t *)(void *)((char *)out + o->count_at);
+
+			(*(char ***)(void *)field)[(*count)++] = optarg;
+			break;
+		}
+		}
+	}
+	return EXIT_DONE;
+}
+
+/* The commands that act on one Windows volume: --target, and nothing after it. */
+static int need_target(const char *target, int argc)
+{
+	if (!target || optind < argc) {
+		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
+}
+
+static int need_source_for_index(unsigned index, const char *source)
+{
+	if (index && !source) {
+		cli_error("%s", _("--index needs --source: say which image file the index is in."));
+		return EXIT_USAGE;
+	}
+	return EXIT_DONE;
 }
 
 /* ---- before the command ---------------------------------------------------------- */
@@ -90,40 +216,21 @@ const char *cli_prescan_lang(int argc, char **argv)
 
 int cli_parse_global(int argc, char **argv, struct cli_global_args *a)
 {
-	static const struct option opts[] = {
-		{ "lang", required_argument, NULL, 'L' },
-		{ "log", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		STRING("lang", struct cli_global_args, lang),
+		STRING("log", struct cli_global_args, log_path),
+		{ "help", OPT_FLAG, offsetof(struct cli_global_args, help), 0, 0, 'h' },
+		{ "version", OPT_FLAG, offsetof(struct cli_global_args, version), 0, 0, 'V' },
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	/* "+": stop at the first non-option, which is the command. */
-	while ((c = cli_getopt(argc, argv, "+hV", opts)) != -1) {
-		switch (c) {
-		case 'L':
-			if (!i18n_is_supported(optarg)) {
-				/* TRANSLATORS: %s is what the user gave after --lang. */
-				cli_error(_("Unknown language '%s'; use en, ja or ru."), optarg);
-				return EXIT_USAGE;
-			}
-			a->lang = optarg;
-			break;
-		case 'l':
-			a->log_path = optarg;
-			break;
-		case 'h':
-			a->help = true;
-			break;
-		case 'V':
-			a->version = true;
-			break;
-		default:	/* cli_getopt said what was wrong, in one sentence */
-			return EXIT_USAGE;
-		}
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
+		return EXIT_USAGE;
+	if (a->lang && !i18n_is_supported(a->lang)) {
+		/* TRANSLATORS: %s is what the user gave after --lang. */
+		cli_error(_("Unknown language '%s'; use en, ja or ru."), a->lang);
+		return EXIT_USAGE;
 	}
 	a->command = optind < argc ? optind : argc;
 	return EXIT_DONE;
@@ -131,154 +238,77 @@ int cli_parse_global(int argc, char **argv, struct cli_global_args *a)
 
 /* ---- the commands ----------------------------------------------------------------- */
 
-static const char *long_name(const struct option *opts, int val)
+static const struct opt_spec refresh_spec[] = {
+	STRING("target", struct cli_refresh_args, o.target),
+	NUMBER("partition", struct cli_refresh_args, o.partition),
+	STRING("source", struct cli_refresh_args, o.source),
+	NUMBER("index", struct cli_refresh_args, o.index),
+	FLAG("yes", struct cli_refresh_args, yes),
+	FLAG("dry-run", struct cli_refresh_args, dry_run),
+	FLAG("discard-hibernation", struct cli_refresh_args, o.discard_hibernation),
+	FLAG("allow-mismatch", struct cli_refresh_args, o.allow_mismatch),
+	{ NULL, OPT_FLAG, 0, 0, 0, 0 },
+};
+
+/* resume takes the rest from the interrupted refresh. */
+static bool resume_allows(const struct opt_spec *o)
 {
-	for (const struct option *op = opts; op->name; op++)
-		if (op->val == val)
-			return op->name;
-	return "?";
+	return !strcmp(o->name, "target") || !strcmp(o->name, "partition") ||
+	       !strcmp(o->name, "yes");
+}
+
+static void resume_refuses(const char *name)
+{
+	/* TRANSLATORS: %s is an option such as --source. */
+	cli_error(_("'--%s' does not go with resume: it takes the rest from the interrupted refresh; give only --target (and --partition)."),
+		  name);
 }
 
 int cli_parse_refresh(int argc, char **argv, bool resume, struct cli_refresh_args *a)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "source", required_argument, NULL, 's' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "discard-hibernation", no_argument, NULL, 'H' },
-		{ "allow-mismatch", no_argument, NULL, 'M' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		if (c == '?')
-			return EXIT_USAGE;	/* cli_getopt said why */
-		if (resume && c != 't' && c != 'p' && c != 'y') {
-			/* TRANSLATORS: %s is an option such as --source. */
-			cli_error(_("'--%s' does not go with resume: it takes the rest from the interrupted refresh; give only --target (and --partition)."),
-				  long_name(opts, c));
-			return EXIT_USAGE;
-		}
-		switch (c) {
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->o.partition))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			if (cli_number_arg("--index", optarg, &a->o.index))
-				return EXIT_USAGE;
-			break;
-		case 's':
-			a->o.source = optarg;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'n':
-			a->dry_run = true;
-			break;
-		case 'H':
-			a->o.discard_hibernation = true;
-			break;
-		case 'M':
-			a->o.allow_mismatch = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->o.target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+	if (read_options(argc, argv, refresh_spec, a, false, resume ? resume_allows : NULL,
+			 resume_refuses) ||
+	    need_target(a->o.target, argc) || need_source_for_index(a->o.index, a->o.source))
 		return EXIT_USAGE;
-	}
-	if (a->o.index && !a->o.source) {
-		cli_error("%s", _("--index needs --source: say which image file the index is in."));
-		return EXIT_USAGE;
-	}
 	return EXIT_DONE;
 }
 
 int cli_parse_reset(int argc, char **argv, struct cli_reset_args *a)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "disk", required_argument, NULL, 'D' },
-		{ "layout", required_argument, NULL, 'L' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "source", required_argument, NULL, 's' },
-		{ "index", required_argument, NULL, 'i' },
-		{ "also-format", required_argument, NULL, 'a' },
-		{ "wipe", no_argument, NULL, 'w' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		STRING("target", struct cli_reset_args, o.target),
+		STRING("disk", struct cli_reset_args, disk),
+		STRING("layout", struct cli_reset_args, layout),
+		NUMBER("partition", struct cli_reset_args, o.partition),
+		STRING("source", struct cli_reset_args, o.source),
+		NUMBER("index", struct cli_reset_args, o.index),
+		{ "also-format", OPT_NUMBERS, offsetof(struct cli_reset_args, also),
+		  offsetof(struct cli_reset_args, o.nalso_format), CLI_MAX_ALSO_FORMAT, 0 },
+		FLAG("wipe", struct cli_reset_args, o.wipe),
+		FLAG("yes", struct cli_reset_args, yes),
+		FLAG("dry-run", struct cli_reset_args, dry_run),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	const char *layout = NULL;
-	int c;
 
 	memset(a, 0, sizeof(*a));
 	a->o.also_format = a->also;
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'D':
-			a->o.target = optarg;
-			a->o.layout = true;
-			break;
-		case 'L':
-			layout = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->o.partition))
-				return EXIT_USAGE;
-			break;
-		case 'i':
-			if (cli_number_arg("--index", optarg, &a->o.index))
-				return EXIT_USAGE;
-			break;
-		case 'a':
-			if (a->o.nalso_format == CLI_MAX_ALSO_FORMAT) {
-				cli_error("%s", _("Too many partitions given with --also-format."));
-				return EXIT_USAGE;
-			}
-			if (cli_number_arg("--also-format", optarg, &a->also[a->o.nalso_format]))
-				return EXIT_USAGE;
-			a->o.nalso_format++;
-			break;
-		case 's':
-			a->o.source = optarg;
-			break;
-		case 'w':
-			a->o.wipe = true;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'n':
-			a->dry_run = true;
-			break;
-		default:	/* '?': cli_getopt said why */
-			return EXIT_USAGE;
-		}
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
+		return EXIT_USAGE;
+	if (a->o.target && a->disk) {
+		cli_error("%s", _("Give either --target (a Windows partition) or --disk (a whole disk), not both."));
+		return EXIT_USAGE;
+	}
+	if (a->disk) {
+		a->o.target = a->disk;
+		a->o.layout = true;
 	}
 	if (!a->o.target || optind < argc) {
 		cli_error("%s", _("Say what to reset with --target (a Windows partition) or --disk (a whole disk); see 'winrescue --help'."));
 		return EXIT_USAGE;
 	}
 	if (a->o.layout) {
-		if (!layout || (strcmp(layout, "gpt") && strcmp(layout, "mbr"))) {
+		if (!a->layout || (strcmp(a->layout, "gpt") && strcmp(a->layout, "mbr"))) {
 			cli_error("%s", _("--disk needs --layout gpt or --layout mbr: the partition layout to create."));
 			return EXIT_USAGE;
 		}
@@ -286,28 +316,24 @@ int cli_parse_reset(int argc, char **argv, struct cli_reset_args *a)
 			cli_error("%s", _("--disk erases the whole disk: it takes no --partition or --also-format."));
 			return EXIT_USAGE;
 		}
-		a->o.layout_kind = strcmp(layout, "mbr") ? WR_LAYOUT_GPT : WR_LAYOUT_MBR;
-	} else if (layout) {
+		a->o.layout_kind = strcmp(a->layout, "mbr") ? WR_LAYOUT_GPT : WR_LAYOUT_MBR;
+	} else if (a->layout) {
 		cli_error("%s", _("--layout goes with --disk, which lays out a whole disk."));
 		return EXIT_USAGE;
 	}
-	if (a->o.index && !a->o.source) {
-		cli_error("%s", _("--index needs --source: say which image file the index is in."));
-		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
+	return need_source_for_index(a->o.index, a->o.source);
 }
 
 int cli_parse_image(int argc, char **argv, struct cli_image_args *a)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "dir", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		STRING("target", struct cli_image_args, o.target),
+		NUMBER("partition", struct cli_image_args, o.partition),
+		STRING("dir", struct cli_image_args, o.dir),
+		STRING("name", struct cli_image_args, o.name),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
+	bool dir_verb;
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 2 || (strcmp(argv[1], "create") && strcmp(argv[1], "show") &&
@@ -317,38 +343,16 @@ int cli_parse_image(int argc, char **argv, struct cli_image_args *a)
 		return EXIT_USAGE;
 	}
 	a->verb = argv[1];
-	restart_getopt();
-	while ((c = cli_getopt(argc - 1, argv + 1, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->o.target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->o.partition))
-				return EXIT_USAGE;
-			break;
-		case 'd':
-			a->o.dir = optarg;
-			break;
-		case 'n':
-			a->o.name = optarg;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->o.target || optind < argc - 1) {
-		cli_error("%s",
-			  _("Say which volume to work on with --target; see 'winrescue --help'."));
+	dir_verb = !strcmp(a->verb, "create") || !strcmp(a->verb, "set");
+	if (read_options(argc - 1, argv + 1, spec, a, false, NULL, NULL) ||
+	    need_target(a->o.target, argc - 1))
 		return EXIT_USAGE;
-	}
-	if (!a->o.dir && (!strcmp(a->verb, "create") || !strcmp(a->verb, "set"))) {
+	if (!a->o.dir && dir_verb) {
 		cli_error("%s",
 			  _("Say which folder holds the image with --dir; see 'winrescue --help'."));
 		return EXIT_USAGE;
 	}
-	if ((a->o.dir && strcmp(a->verb, "create") && strcmp(a->verb, "set")) ||
-	    (a->o.name && strcmp(a->verb, "create"))) {
+	if ((a->o.dir && !dir_verb) || (a->o.name && strcmp(a->verb, "create"))) {
 		cli_error("%s",
 			  _("--dir is for image create and set, --name for image create only."));
 		return EXIT_USAGE;
@@ -358,165 +362,89 @@ int cli_parse_image(int argc, char **argv, struct cli_image_args *a)
 
 int cli_parse_repair(int argc, char **argv, struct cli_repair_args *a)
 {
-	static const struct option opts[] = {
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "only-damaged", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		STRING("target", struct cli_repair_args, target),
+		NUMBER("partition", struct cli_repair_args, partition),
+		FLAG("yes", struct cli_repair_args, yes),
+		FLAG("only-damaged", struct cli_repair_args, only_damaged),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	bool registry = argc > 0 && !strcmp(argv[0], "registry");
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 't':
-			a->target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->partition))
-				return EXIT_USAGE;
-			break;
-		case 'y':
-			a->yes = true;
-			break;
-		case 'o':
-			if (!registry) {
-				cli_error("%s", _("--only-damaged goes with repair registry only."));
-				return EXIT_USAGE;
-			}
-			a->only_damaged = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
+		return EXIT_USAGE;
+	if (a->only_damaged && (argc < 1 || strcmp(argv[0], "registry"))) {
+		cli_error("%s", _("--only-damaged goes with repair registry only."));
 		return EXIT_USAGE;
 	}
-	return EXIT_DONE;
+	return need_target(a->target, argc);
 }
 
 int cli_parse_apps(int argc, char **argv, struct cli_apps_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "target", required_argument, NULL, 't' },
-		{ "partition", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		FLAG("json", struct cli_apps_args, json),
+		STRING("target", struct cli_apps_args, target),
+		NUMBER("partition", struct cli_apps_args, partition),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 'j':
-			a->json = true;
-			break;
-		case 't':
-			a->target = optarg;
-			break;
-		case 'p':
-			if (cli_number_arg("--partition", optarg, &a->partition))
-				return EXIT_USAGE;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (!a->target || optind < argc) {
-		cli_error("%s", _("Say which volume to work on with --target; see 'winrescue --help'."));
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
 		return EXIT_USAGE;
-	}
-	return EXIT_DONE;
+	return need_target(a->target, argc);
 }
 
 int cli_parse_inspect(int argc, char **argv, struct cli_paths_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		FLAG("json", struct cli_paths_args, json),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		if (c != 'j')
-			return EXIT_USAGE;
-		a->json = true;
-	}
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
+		return EXIT_USAGE;
 	a->first = optind;
 	return EXIT_DONE;
 }
 
 int cli_parse_diagnose(int argc, char **argv, struct cli_paths_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'h' },
-		{ "decode", required_argument, NULL, 'd' },
-		{ "no-smart", no_argument, NULL, 'n' },
-		{ "scan", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		FLAG("json", struct cli_paths_args, json),
+		STRING("html", struct cli_paths_args, html),
+		STRING("decode", struct cli_paths_args, decode),
+		FLAG("no-smart", struct cli_paths_args, no_smart),
+		FLAG("scan", struct cli_paths_args, surface_scan),
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		switch (c) {
-		case 'j':
-			a->json = true;
-			break;
-		case 'h':
-			a->html = optarg;
-			break;
-		case 'd':
-			a->decode = optarg;	/* decoding a code needs nothing else */
-			a->first = argc;
-			return EXIT_DONE;
-		case 'n':
-			a->no_smart = true;
-			break;
-		case 's':
-			a->surface_scan = true;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	if (read_options(argc, argv, spec, a, false, NULL, NULL))
+		return EXIT_USAGE;
 	a->first = optind;
+	if (a->decode && a->first < argc) {
+		cli_error("%s", _("--decode takes a support code and nothing else to look at."));
+		return EXIT_USAGE;
+	}
 	return EXIT_DONE;
 }
 
 int cli_parse_scan(int argc, char **argv, struct cli_scan_args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		FLAG("json", struct cli_scan_args, json),
+		{ "help", OPT_FLAG, offsetof(struct cli_scan_args, help), 0, 0, 'h' },
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	int c;
 
 	memset(a, 0, sizeof(*a));
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "h", opts)) != -1) {	/* options may follow DEVICE */
-		switch (c) {
-		case 'j':
-			a->json = true;
-			break;
-		case 'h':
-			a->help = true;
-			return EXIT_DONE;
-		default:
-			return EXIT_USAGE;
-		}
-	}
+	/* Options may follow DEVICE. */
+	if (read_options(argc, argv, spec, a, true, NULL, NULL))
+		return EXIT_USAGE;
+	if (a->help)
+		return EXIT_DONE;
 	if (optind + 1 != argc) {
 		cli_error("%s", _("Give exactly one disk or image file to scan, for example: winrescue scan /dev/sda"));
 		return EXIT_USAGE;
@@ -534,14 +462,15 @@ void cli_wizard_args_release(struct cli_wizard_args *a)
 
 int cli_parse_wizard(int argc, char **argv, struct cli_wizard_args *a)
 {
-	static const struct option opts[] = {
-		{ "disk", required_argument, NULL, 'd' },
-		{ "source", required_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
+	static const struct opt_spec spec[] = {
+		{ "disk", OPT_STRINGS, offsetof(struct cli_wizard_args, disks),
+		  offsetof(struct cli_wizard_args, ndisks), 0, 0 },
+		{ "source", OPT_STRINGS, offsetof(struct cli_wizard_args, sources),
+		  offsetof(struct cli_wizard_args, nsources), 0, 0 },
+		{ NULL, OPT_FLAG, 0, 0, 0, 0 },
 	};
-	size_t nd = 0, ns = 0;
-	int c;
 
+	memset(a, 0, sizeof(*a));
 	a->disks = calloc((size_t)argc + 1, sizeof(*a->disks));
 	a->sources = calloc((size_t)argc + 1, sizeof(*a->sources));
 	if (!a->disks || !a->sources) {
@@ -549,16 +478,9 @@ int cli_parse_wizard(int argc, char **argv, struct cli_wizard_args *a)
 		cli_error("%s", _(wr_strerror(WR_ERR_NOMEM)));
 		return EXIT_FAILED;
 	}
-	restart_getopt();
-	while ((c = cli_getopt(argc, argv, "+", opts)) != -1) {
-		if (c == 'd') {
-			a->disks[nd++] = optarg;
-		} else if (c == 's') {
-			a->sources[ns++] = optarg;
-		} else {
-			cli_wizard_args_release(a);
-			return EXIT_USAGE;	/* cli_getopt said why */
-		}
+	if (read_options(argc, argv, spec, a, false, NULL, NULL)) {
+		cli_wizard_args_release(a);
+		return EXIT_USAGE;
 	}
 	if (optind < argc) {
 		cli_wizard_args_release(a);

@@ -60,8 +60,10 @@ int cli_parse_refresh(int argc, char **argv, bool resume, struct cli_refresh_arg
 
 #define CLI_MAX_ALSO_FORMAT 16
 struct cli_reset_args {
-	struct wr_reset_opts o;	/* o.also_format points at also[] */
+	struct wr_reset_opts o;	/* o.also_format points at also[]; with --disk,
+				 * o.target is disk and o.layout is set */
 	unsigned also[CLI_MAX_ALSO_FORMAT];
+	const char *disk, *layout;	/* as given */
 	bool yes, dry_run;
 };
 int cli_parse_reset(int argc, char **argv, struct cli_reset_args *a);
@@ -91,7 +93,7 @@ struct cli_apps_args {
 int cli_parse_apps(int argc, char **argv, struct cli_apps_args *a);
 
 /* inspect [--json] [PATH...]; diagnose [--json] [--html FILE] [--no-smart] [--scan]
- * [--decode CODE] [PATH...]: the paths are argv[first..argc-1]. */
+ * [PATH...] | --decode CODE: the paths are argv[first..argc-1]. */
 struct cli_paths_args {
 	bool json, no_smart, surface_scan;
 	const char *html, *decode;
@@ -111,6 +113,7 @@ int cli_parse_scan(int argc, char **argv, struct cli_scan_args *a);
  * NULL-terminated arrays the caller frees (free(), the strings are argv's). */
 struct cli_wizard_args {
 	char **disks, **sources;
+	size_t ndisks, nsources;
 };
 int cli_parse_wizard(int argc, char **argv, struct cli_wizard_args *a);
 void cli_wizard_args_release(struct cli_wizard_args *a);

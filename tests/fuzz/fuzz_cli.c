@@ -162,8 +162,10 @@ static void check_done(enum parser which, const struct args *a, const union resu
 		for (size_t i = 0; i < o->nalso_format; i++)
 			if (!o->also_format[i] || !number_ok(o->also_format[i]))
 				abort();
-		if (o->layout && (o->partition || o->nalso_format ||
+		if (o->layout && (o->partition || o->nalso_format || o->target != r->reset.disk ||
 				  (o->layout_kind != WR_LAYOUT_GPT && o->layout_kind != WR_LAYOUT_MBR)))
+			abort();
+		if (!o->layout && (r->reset.disk || r->reset.layout))
 			abort();
 		break;
 	}
@@ -197,7 +199,7 @@ static void check_done(enum parser which, const struct args *a, const union resu
 	case P_INSPECT:
 	case P_DIAGNOSE:
 		if (r->paths.first < 1 || r->paths.first > a->argc || !in_args(a, r->paths.html) ||
-		    !in_args(a, r->paths.decode))
+		    !in_args(a, r->paths.decode) || (r->paths.decode && r->paths.first != a->argc))
 			abort();
 		break;
 	case P_SCAN:
@@ -210,10 +212,12 @@ static void check_done(enum parser which, const struct args *a, const union resu
 		for (char **v = r->wizard.disks; *v; v++, n++)
 			if (!in_args(a, *v))
 				abort();
+		if ((size_t)n != r->wizard.ndisks)
+			abort();
 		for (char **v = r->wizard.sources; *v; v++, n++)
 			if (!in_args(a, *v))
 				abort();
-		if (n > a->argc)
+		if ((size_t)n != r->wizard.ndisks + r->wizard.nsources || n > a->argc)
 			abort();
 		break;
 	}

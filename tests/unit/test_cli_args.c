@@ -127,6 +127,9 @@ static void test_reset(void **state)
 	assert_int_equal(a.o.layout_kind, WR_LAYOUT_MBR);
 	assert_string_equal(a.o.target, "d");
 
+	assert_int_equal(P(RESET, &a, "reset", "--target", "t", "--disk", "d", "--layout", "gpt"),
+			 EXIT_USAGE);
+	said_once("not both");
 	assert_int_equal(P(RESET, &a, "reset", "--disk", "d"), EXIT_USAGE);
 	said_once("--layout gpt or --layout mbr");
 	assert_int_equal(P(RESET, &a, "reset", "--disk", "d", "--layout", "gpt", "--partition", "2"),
@@ -196,8 +199,12 @@ static void test_scan_and_paths(void **state)
 	assert_int_equal(P(DIAGNOSE, &p, "diagnose", "--json", "--scan", "a", "b"), EXIT_DONE);
 	assert_true(p.json && p.surface_scan && !p.no_smart);
 	assert_int_equal(p.first, 3);
-	assert_int_equal(P(DIAGNOSE, &p, "diagnose", "--decode", "W1", "--bogus"), EXIT_DONE);
+	assert_int_equal(P(DIAGNOSE, &p, "diagnose", "--decode", "W1"), EXIT_DONE);
 	assert_string_equal(p.decode, "W1");
+	assert_int_equal(P(DIAGNOSE, &p, "diagnose", "--decode", "W1", "pc.img"), EXIT_USAGE);
+	said_once("--decode takes a support code and nothing else");
+	assert_int_equal(P(DIAGNOSE, &p, "diagnose", "--decode", "W1", "--bogus"), EXIT_USAGE);
+	said_once("'--bogus'");
 	assert_int_equal(P(INSPECT, &p, "inspect", "--html", "x"), EXIT_USAGE);
 	said_once("'--html'");
 }
@@ -232,15 +239,17 @@ static void test_global_and_wizard(void **state)
 	said_once("'--bogus'");
 }
 
-/* A parse left inside a cluster of short options ("-hj" stopped at h) must not
- * leak into the next one. */
+/* A parse stopped inside a cluster of short options ("-xh" refused at x, h not yet
+ * read) must not leak into the next one. */
 static void test_parses_start_over(void **state)
 {
 	struct cli_scan_args s;
 	struct cli_repair_args r;
 
 	(void)state;
-	assert_int_equal(P(SCAN, &s, "scan", "-hj"), EXIT_DONE);
+	assert_int_equal(P(SCAN, &s, "scan", "-xh"), EXIT_USAGE);
+	said_once("Unknown option '-x'");
+	assert_int_equal(P(SCAN, &s, "scan", "-h"), EXIT_DONE);
 	assert_true(s.help);
 	assert_int_equal(P(REPAIR, &r, "boot", "--target", "v"), EXIT_DONE);
 	assert_string_equal(r.target, "v");
