@@ -30,7 +30,7 @@ ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN) $(NTFS_DE
              -I/usr/include/libxml2 -DLOCALEDIR='"$(LOCALEDIR)"' $(CFLAGS)
 # wimlib's .pc file names fuse and fails on Debian 12: link -lwim directly.
 # libudf/libcdio read install.wim inside Windows ISOs (src/sources.c).
-LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -ljson-c -lz -ludf -lcdio -lpthread
+LIBS = -lwim -lntfs-3g -lhivex -lxml2 -lparted -lblkid -lmount -ljson-c -lz -ludf -lcdio -lpthread
 UI_LIBS = -lncursesw -ltinfo
 # Test and fixture tools only: the independent NTFS checker and mkvolume hash with nettle.
 TOOL_LIBS = -lnettle
@@ -53,7 +53,7 @@ LINGUAS = $(shell cat po/LINGUAS)
 MO = $(LINGUAS:%=$(BUILD)/locale/%/LC_MESSAGES/winrescue.mo)
 
 # Debian packages the build, the tests and the demo need.
-DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libwim-dev \
+DEPS = build-essential pkg-config libncurses-dev libparted-dev libblkid-dev libmount-dev libwim-dev \
        wimtools ntfs-3g ntfs-3g-dev libhivex-dev libhivex-bin libwin-hivex-perl libxml2-dev libxml2-utils \
        libjson-c-dev zlib1g-dev nettle-dev libcmocka-dev gettext dosfstools mtools fdisk parted smartmontools \
        tmux xz-utils python3 clang libclang-rt-14-dev cppcheck valgrind clang-tidy \

@@ -5,11 +5,11 @@
  * whole-disk image file or disk device.  Symlinks (/dev/disk/by-id/...) are resolved
  * with realpath() and the real device is what the extent and every message name.
  *
- * "Is it mounted?" reads /proc/self/mountinfo.  Every mounted block device is mapped
+ * "Is it mounted?" reads the mount table (mounts.c).  Every mounted block device is mapped
  * to what really holds its bytes - a whole disk and a byte range on it, or, for a
  * loop device (and its partitions loopNpM), the backing file and a byte range in it
  * (/sys/block/loopN/loop/backing_file and offset) - and compared with the target's.
- * FUSE mounts (ntfs-3g) name their source in mountinfo; a source that is the target
+ * FUSE mounts (ntfs-3g) name their source in the table; a source that is the target
  * file or device counts too.
  */
 #include <errno.h>
@@ -126,57 +126,28 @@ static int place_of_extent(const struct wr_extent *ext, struct place *pl,
 	return WR_OK;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 int wr_blockdev_check_unmounted(const struct wr_extent *ext, struct wr_detail *d)
 {
 	struct place target;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
+	struct wr_mount *m = NULL;
+	size_t n = 0;
 	int ret;
 
 	if (!ext || !ext->path[0])
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, EINVAL, NULL);
 	ret = place_of_extent(ext, &target, d);
-	if (ret)
-		return ret;
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return wr_detail_set(d, WR_ERR_OPEN, errno, "/proc/self/mountinfo");
-	while (getline(&line, &cap, f) > 0) {
-		/* id parent major:minor root mountpoint options ... - fstype source super */
-		char mnt[PATH_MAX] = "", src[PATH_MAX] = "", fstype[64] = "";
-		unsigned ma, mi;
-		char *sep = strstr(line, " - ");
+	if (!ret)
+		ret = wr_mounts_read(&m, &n, d);
+	for (size_t i = 0; !ret && i < n; i++) {
 		struct place pl;
 		struct stat st;
 		bool hit = false;
 
-		if (!sep || sscanf(line, "%*u %*u %u:%u %*s %4095s", &ma, &mi, mnt) != 3)
-			continue;
-		if (sscanf(sep + 3, "%63s %4095s", fstype, src) < 1)
-			continue;
-		unescape(mnt);
-		unescape(src);
-		if (ma != 0 && !place_of_blockdev(makedev(ma, mi), &pl) && overlaps(&pl, &target))
+		if (major(m[i].dev) != 0 && !place_of_blockdev(m[i].dev, &pl) &&
+		    overlaps(&pl, &target))
 			hit = true;
-		if (!hit && src[0] == '/' && !stat(src, &st)) {
+		/* FUSE mounts (ntfs-3g) name their source: a block device or a file. */
+		if (!hit && m[i].source[0] == '/' && !stat(m[i].source, &st)) {
 			if (S_ISBLK(st.st_mode) && !place_of_blockdev(st.st_rdev, &pl))
 				hit = overlaps(&pl, &target);
 			else if (S_ISREG(st.st_mode)) {
@@ -190,16 +161,14 @@ int wr_blockdev_check_unmounted(const struct wr_extent *ext, struct wr_detail *d
 		if (hit) {
 			char subj[1024];
 
-			snprintf(subj, sizeof(subj), "%.500s", mnt);
+			snprintf(subj, sizeof(subj), "%.500s", m[i].target);
 			wr_log(WR_LOG_WARN, "blockdev: '%s' is mounted on '%s' (%s from %s)",
-			       ext->path, mnt, fstype, src);
-			ret = wr_detail_setf(d, WR_ERR_MOUNTED, EBUSY, subj, "%s mounted on %s (%s)",
-					     src, mnt, fstype);
-			break;
+			       ext->path, m[i].target, m[i].fstype, m[i].source);
+			ret = wr_detail_setf(d, WR_ERR_MOUNTED, EBUSY, subj, "%.1000s mounted on %.1000s (%s)",
+					     m[i].source, m[i].target, m[i].fstype);
 		}
 	}
-	free(line);
-	fclose(f);
+	wr_mounts_free(m, n);
 	return ret;
 }
 
@@ -377,32 +346,27 @@ int wr_blockdev_check_not_live(const char *path, struct wr_detail *d)
 		"/", "/boot", "/boot/efi", "/run/live/medium", "/lib/live/mount/medium",
 		"/cdrom", "/run/initramfs/live", "/run/archiso/bootmnt", NULL
 	};
+	struct wr_mount *m = NULL;
 	struct stat st;
 	dev_t target;
-	FILE *f;
-	char line[8192];
+	size_t n = 0;
 	int ret = WR_OK;
 
 	if (stat(path, &st) || !S_ISBLK(st.st_mode))
 		return WR_OK;	/* image files may live anywhere */
 	target = whole_disk(st.st_rdev);
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
+	if (wr_mounts_read(&m, &n, NULL))
 		return WR_OK;
-	while (!ret && fgets(line, sizeof(line), f)) {
-		char mnt[4096];
-		unsigned ma, mi;
-
-		/* "36 35 98:0 / /mnt opts ..." */
-		if (sscanf(line, "%*s %*s %u:%u %*s %4095s", &ma, &mi, mnt) != 3 || ma == 0)
+	for (size_t i = 0; !ret && i < n; i++) {
+		if (major(m[i].dev) == 0)
 			continue;
-		for (const char *const *m = live_mounts; *m; m++)
-			if (!strcmp(mnt, *m) && whole_disk(makedev(ma, mi)) == target) {
+		for (const char *const *lm = live_mounts; *lm; lm++)
+			if (!strcmp(m[i].target, *lm) && whole_disk(m[i].dev) == target) {
 				ret = wr_detail_setf(d, WR_ERR_LIVE_DISK, 0, path,
-						     "the disk holds %s of the running system", mnt);
+						     "the disk holds %s of the running system", *lm);
 				break;
 			}
 	}
-	fclose(f);
+	wr_mounts_free(m, n);
 	return ret;
 }

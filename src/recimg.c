@@ -8,8 +8,8 @@
  * for a partition inside a disk image); the one write to it is ReAgent.xml, written
  * whole after a copy of the old one is kept as ReAgent.xml.winrescue-bak.
  *
- * Where a host folder is (which partition of which disk) is found here from
- * /proc/self/mountinfo and sysfs, because no library answers "which partition of
+ * Where a host folder is (which partition of which disk) is found here from the
+ * mount table (mounts.c, libmount) and sysfs, because no library answers "which partition of
  * which disk image holds this folder": libblkid and libparted start from a device,
  * and the kernel only tells the mount's device, a loop device's backing file and a
  * partition's start.
@@ -138,23 +138,6 @@ static int place_of_extent(const struct wr_extent *ext, struct place *pl, struct
 	return WR_OK;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* The mount holding a folder. */
 struct dir_mount {
 	char real[PATH_MAX]; /* the folder, resolved */
@@ -170,11 +153,11 @@ struct dir_mount {
  * prefix of the path among the mounts of that device number. */
 static int find_mount(const char *dir, struct dir_mount *m, struct wr_detail *d)
 {
+	struct wr_mount *mt = NULL;
 	struct stat st;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0, best = 0;
+	size_t n = 0, best = 0;
 	bool found = false;
+	int ret;
 
 	memset(m, 0, sizeof(*m));
 	if (!realpath(dir, m->real))
@@ -184,39 +167,28 @@ static int find_mount(const char *dir, struct dir_mount *m, struct wr_detail *d)
 		return wr_detail_set(d, WR_ERR_OPEN, errno, dir);
 	if (!S_ISDIR(st.st_mode))
 		return wr_detail_setf(d, WR_ERR_INVALID_ARG, ENOTDIR, dir, "not a folder");
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return wr_detail_set(d, WR_ERR_OPEN, errno, "/proc/self/mountinfo");
-	while (getline(&line, &cap, f) > 0) {
-		char mnt[PATH_MAX], root[PATH_MAX], src[PATH_MAX] = "", fstype[64] = "";
-		char *sep = strstr(line, " - ");
-		unsigned ma, mi;
-		size_t len;
+	ret = wr_mounts_read(&mt, &n, d);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(mt[i].target);
 
-		if (!sep || sscanf(line, "%*u %*u %u:%u %4095s %4095s", &ma, &mi, root, mnt) != 4)
+		if (mt[i].dev != st.st_dev)
 			continue;
-		if (makedev(ma, mi) != st.st_dev)
-			continue;
-		if (sscanf(sep + 3, "%63s %4095s", fstype, src) < 1)
-			continue;
-		unescape(mnt);
-		unescape(root);
-		unescape(src);
-		len = strlen(mnt);
-		if (!(strcmp(mnt, "/") == 0 ||
-		      (!strncmp(m->real, mnt, len) && (m->real[len] == '/' || !m->real[len]))))
+		if (!(strcmp(mt[i].target, "/") == 0 ||
+		      (!strncmp(m->real, mt[i].target, len) &&
+		       (m->real[len] == '/' || !m->real[len]))))
 			continue;
 		if (found && len <= best)
 			continue;
 		found = true;
 		best = len;
-		snprintf(m->mnt, sizeof(m->mnt), "%s", mnt);
-		snprintf(m->root, sizeof(m->root), "%s", root);
-		snprintf(m->src, sizeof(m->src), "%s", src);
-		snprintf(m->fstype, sizeof(m->fstype), "%s", fstype);
+		snprintf(m->mnt, sizeof(m->mnt), "%s", mt[i].target);
+		snprintf(m->root, sizeof(m->root), "%s", mt[i].root);
+		snprintf(m->src, sizeof(m->src), "%s", mt[i].source);
+		snprintf(m->fstype, sizeof(m->fstype), "%s", mt[i].fstype);
 	}
-	free(line);
-	fclose(f);
+	wr_mounts_free(mt, n);
 	if (!found)
 		return wr_detail_setf(d, WR_ERR_NOT_FOUND, 0, dir, "no mount holds this folder");
 	/* The bytes behind the mount: the kernel's device number, else (FUSE) the
@@ -356,20 +328,6 @@ static const char *const users_kept[] = {
     "Default", "Public", "All Users", "Default User", "desktop.ini", NULL,
 };
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!nv)
-		return WR_ERR_NOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return WR_ERR_NOMEM;
-	nv[++*n] = NULL;
-	return WR_OK;
-}
-
 static bool is_kept_user_dir(const char *name)
 {
 	for (const char *const *k = users_kept; *k; k++)
@@ -413,11 +371,11 @@ int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions, char **
 		return wr_detail_set(d, WR_ERR_INVALID_ARG, 0, NULL);
 	*exclusions = *exceptions = NULL;
 	for (const char *const *e = fixed_exclusions; *e; e++)
-		if (strv_push(&ex, &nex, *e))
+		if (wr_strv_push(&ex, &nex, *e))
 			goto nomem;
 	for (const char *const *k = users_kept; *k; k++) {
 		snprintf(buf, sizeof(buf), "\\Users\\%s", *k);
-		if (strv_push(&keep, &nkeep, buf))
+		if (wr_strv_push(&keep, &nkeep, buf))
 			goto nomem;
 	}
 	for (size_t i = 0; w && i < w->nusers; i++) {
@@ -430,10 +388,10 @@ int wr_recimg_exclusions(const struct wr_windows *w, char ***exclusions, char **
 		leaf = pat + 7;
 		if (!strncasecmp(pat, "\\Users\\", 7) && !strchr(leaf, '\\'))
 			continue;
-		if (strv_push(&ex, &nex, pat))
+		if (wr_strv_push(&ex, &nex, pat))
 			goto nomem;
 	}
-	if (!keep && strv_push(&keep, &nkeep, "\\Users\\Default"))
+	if (!keep && wr_strv_push(&keep, &nkeep, "\\Users\\Default"))
 		goto nomem;
 	*exclusions = ex;
 	*exceptions = keep;
@@ -472,7 +430,7 @@ static int exclude_personal_root(struct wr_ntfs *vol, char ***excl, struct wr_de
 		if (*s)
 			continue;
 		snprintf(pat, sizeof(pat), "\\%s", root[i]);
-		ret = strv_push(excl, &n, pat);
+		ret = wr_strv_push(excl, &n, pat);
 	}
 	wr_strv_free(root);
 	return ret;

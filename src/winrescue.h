@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -179,6 +180,9 @@ int wr_prog_report(wr_progress_fn fn, void *ctx, enum wr_prog_msg msg,
 /* Free a NULL-terminated array of malloc'd strings (NULL is fine). */
 void wr_strv_free(char **v);
 size_t wr_strv_len(char *const *v);
+/* Append a copy of s to the NULL-terminated array *v of *n strings (*v may be NULL,
+ * *n 0); WR_ERR_NOMEM leaves *v a valid array for wr_strv_free. */
+int wr_strv_push(char ***v, size_t *n, const char *s);
 /* The first line of a small file (sysfs, procfs) without its newline and trailing
  * spaces; -1 when it cannot be read. */
 int wr_read_line(const char *path, char *buf, size_t len);
@@ -190,6 +194,22 @@ struct wr_reader {
 	uint64_t size;
 	void *ctx;
 };
+
+/* ------------------------------------------------------------------------- */
+/* mounts: the mount table of this system (libmount).                         */
+/* ------------------------------------------------------------------------- */
+
+struct wr_mount {
+	dev_t dev;		/* the file system's device number (0:N for FUSE) */
+	char *root;		/* the folder of that file system that is mounted */
+	char *target;		/* where it is mounted */
+	char *source;		/* what the mount names: "/dev/sda3", an image file... */
+	char *fstype;
+};
+
+/* Every mount of this process's mount table, in order.  Free with wr_mounts_free. */
+int wr_mounts_read(struct wr_mount **out, size_t *n, struct wr_detail *d);
+void wr_mounts_free(struct wr_mount *v, size_t n);
 
 /* ------------------------------------------------------------------------- */
 /* spawn: running a helper program from an argv array (never a shell).        */
