@@ -74,20 +74,10 @@ static void extent_of(const struct wr_disk *disk, const struct wr_partition *p,
 	ext->is_block_device = !disk->is_image;
 }
 
+/* wr_strv_push, with a bound on how many boot files a folder may hold. */
 static int strv_push(char ***v, size_t *n, const char *s)
 {
-	char **nv;
-
-	if (*n >= MAX_FILES)
-		return WR_ERR_TOO_LARGE;
-	nv = realloc(*v, (*n + 2) * sizeof(*nv));
-	if (!nv)
-		return WR_ERR_NOMEM;
-	*v = nv;
-	if (!(nv[*n] = strdup(s)))
-		return WR_ERR_NOMEM;
-	nv[++*n] = NULL;
-	return WR_OK;
+	return *n >= MAX_FILES ? WR_ERR_TOO_LARGE : wr_strv_push(v, n, s);
 }
 
 /* Run a helper (mtools) with MTOOLS_SKIP_CHECK=1 (the FAT is inside a disk image,

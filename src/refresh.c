@@ -77,20 +77,6 @@ static bool is_old_dir_name(const char *name)
 	       (name[11] == '\0' || (name[11] == '.' && strlen(name) == 15));
 }
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **nv = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!nv)
-		return WR_ERR_NOMEM;
-	*v = nv;
-	nv[*n] = strdup(s);
-	if (!nv[*n])
-		return WR_ERR_NOMEM;
-	nv[++*n] = NULL;
-	return WR_OK;
-}
-
 /* ---------------------------------------------------------------------------- */
 /* The journal on the target volume. */
 
@@ -160,7 +146,7 @@ static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_d
 		if (in_list(fixed_entries, name))
 			continue;
 		if (in_list(transient_files, name)) {
-			ret = strv_push(&p->delete_files, &p->ndelete_files, name);
+			ret = wr_strv_push(&p->delete_files, &p->ndelete_files, name);
 			continue;
 		}
 		if (!strcasecmp(name, "Windows.old")) {
@@ -183,7 +169,7 @@ static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_d
 			continue;
 		}
 		if (is_old_dir_name(name)) {
-			ret = strv_push(&p->stay, &p->nstay, name);
+			ret = wr_strv_push(&p->stay, &p->nstay, name);
 			continue;
 		}
 		if (in_list(system_entries, name) ||
@@ -191,9 +177,9 @@ static int plan_root(struct wr_ntfs *vol, struct wr_refresh_plan *p, struct wr_d
 			if (wr_ntfs_stat(vol, path, &st, NULL) == WR_OK && st.is_reparse &&
 			    !st.is_dir)
 				wr_log(WR_LOG_INFO, "moving reparse point '%s' as a link", path);
-			ret = strv_push(&p->move_aside, &p->nmove_aside, name);
+			ret = wr_strv_push(&p->move_aside, &p->nmove_aside, name);
 		} else {
-			ret = strv_push(&p->stay, &p->nstay, name);
+			ret = wr_strv_push(&p->stay, &p->nstay, name);
 		}
 	}
 	wr_strv_free(root);
@@ -1269,13 +1255,13 @@ static int plan_from_journal(const struct wr_journal *j, struct wr_refresh_plan 
 		else if (!strcmp(k, "rename-old"))
 			snprintf(p->rename_existing_old, sizeof(p->rename_existing_old), "%s", v);
 		else if (!strcmp(k, "aside"))
-			ret = strv_push(&p->move_aside, &p->nmove_aside, v);
+			ret = wr_strv_push(&p->move_aside, &p->nmove_aside, v);
 		else if (!strcmp(k, "stay"))
-			ret = strv_push(&p->stay, &p->nstay, v);
+			ret = wr_strv_push(&p->stay, &p->nstay, v);
 		else if (!strcmp(k, "delete"))
-			ret = strv_push(&p->delete_files, &p->ndelete_files, v);
+			ret = wr_strv_push(&p->delete_files, &p->ndelete_files, v);
 		else if (!strcmp(k, "image-root"))
-			ret = strv_push(&p->image_root, &p->nimage_root, v);
+			ret = wr_strv_push(&p->image_root, &p->nimage_root, v);
 		else if (!strcmp(k, "version"))
 			sscanf(v, "%u.%u", &p->windows->major, &p->windows->minor);
 		else if (!strcmp(k, "arch"))

@@ -16,6 +16,20 @@ void wr_strv_free(char **v)
 	free(v);
 }
 
+int wr_strv_push(char ***v, size_t *n, const char *s)
+{
+	char **grown = realloc(*v, (*n + 2) * sizeof(**v));
+
+	if (!grown)
+		return WR_ERR_NOMEM;
+	*v = grown;
+	grown[*n] = strdup(s);
+	if (!grown[*n])
+		return WR_ERR_NOMEM;
+	grown[++*n] = NULL;
+	return WR_OK;
+}
+
 size_t wr_strv_len(char *const *v)
 {
 	size_t n = 0;

@@ -197,20 +197,6 @@ int wr_winsys_version_from_key(struct wr_hive *h, const char *key, struct wr_win
 
 /* ---- SYSTEM ----------------------------------------------------------------- */
 
-static int strv_push(char ***v, size_t *n, const char *s)
-{
-	char **grown = realloc(*v, (*n + 2) * sizeof(**v));
-
-	if (!grown)
-		return WR_ERR_NOMEM;
-	*v = grown;
-	grown[*n] = strdup(s);
-	if (!grown[*n])
-		return WR_ERR_NOMEM;
-	grown[++*n] = NULL;
-	return WR_OK;
-}
-
 static bool strv_has(char *const *v, const char *s)
 {
 	for (size_t i = 0; v && v[i]; i++)
@@ -250,11 +236,11 @@ static int read_languages(struct wr_hive *sys, const char *cs, struct wr_windows
 		scopy(w->default_language, sizeof(w->default_language), names[0]);
 	wr_strv_free(w->languages);
 	w->languages = NULL;
-	if (w->default_language[0] && strv_push(&w->languages, &n, w->default_language) != WR_OK)
+	if (w->default_language[0] && wr_strv_push(&w->languages, &n, w->default_language) != WR_OK)
 		goto nomem;
 	for (size_t i = 0; names && names[i]; i++)
 		if (!strv_has(w->languages, names[i]) &&
-		    strv_push(&w->languages, &n, names[i]) != WR_OK)
+		    wr_strv_push(&w->languages, &n, names[i]) != WR_OK)
 			goto nomem;
 	wr_strv_free(names);
 	return WR_OK;
@@ -556,7 +542,7 @@ static int add_store_app(struct wr_windows *w, const char *name)
 {
 	if (strv_has(w->store_apps, name))
 		return WR_OK;
-	return strv_push(&w->store_apps, &w->nstore_apps, name);
+	return wr_strv_push(&w->store_apps, &w->nstore_apps, name);
 }
 
 int wr_winsys_from_hives(struct wr_hive *software, struct wr_hive *system, struct wr_hive *sam,
