@@ -190,27 +190,6 @@ int wr_layout_plan(const char *disk_path, enum wr_layout_kind kind, uint64_t win
 
 /* ------------------------------------------------------------------------- */
 
-/* Zero [off, off + len) of fd. */
-static int zero_bytes(int fd, uint64_t off, uint64_t len, const char *subject,
-		      struct wr_detail *d)
-{
-	static const char zeros[256 * 1024];
-
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return wr_detail_setf(d, WR_ERR_WRITE, w < 0 ? errno : EIO, subject,
-					      "write at byte %llu", (unsigned long long)off);
-		off += (uint64_t)w;
-		len -= (uint64_t)w;
-	}
-	return WR_OK;
-}
-
 /* Zero ranges of the disk: the old tables, the MSR. */
 static int zero_ranges(const struct wr_extent *ext, const uint64_t (*r)[2], size_t n,
 		       struct wr_detail *d)
@@ -225,7 +204,7 @@ static int zero_ranges(const struct wr_extent *ext, const uint64_t (*r)[2], size
 		return wr_detail_set(d, WR_ERR_OPEN, errno, ext->path);
 	}
 	for (size_t i = 0; !ret && i < n; i++)
-		ret = zero_bytes(fd, r[i][0], r[i][1], ext->path, d);
+		ret = wr_write_zeros(fd, r[i][0], r[i][1], ext->path, d);
 	if (!ret && fdatasync(fd))
 		ret = wr_detail_setf(d, WR_ERR_WRITE, errno, ext->path, "fdatasync");
 	close(fd);

@@ -357,26 +357,6 @@ static double mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int write_zeros(int fd, uint64_t off, uint64_t len, const char *subject,
-		       struct wr_detail *d)
-{
-	static const char zeros[1024 * 1024];
-
-	while (len) {
-		size_t n = len < sizeof(zeros) ? (size_t)len : sizeof(zeros);
-		ssize_t w = pwrite(fd, zeros, n, (off_t)off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return wr_detail_setf(d, WR_ERR_WRITE, w < 0 ? errno : EIO, subject,
-					      "write at byte %llu", (unsigned long long)off);
-		off += (uint64_t)w;
-		len -= (uint64_t)w;
-	}
-	return WR_OK;
-}
-
 /* Make [off, off+len) of fd read zero; *fast says whether the quick way still works. */
 static int zero_range(int fd, bool is_blockdev, uint64_t off, uint64_t len, bool *fast,
 		      const char *subject, struct wr_detail *d)
@@ -406,7 +386,7 @@ static int zero_range(int fd, bool is_blockdev, uint64_t off, uint64_t len, bool
 		}
 		*fast = false;
 	}
-	return write_zeros(fd, off, len, subject, d);
+	return wr_write_zeros(fd, off, len, subject, d);
 }
 
 int wr_wipe(const char *disk_path, unsigned partition, wr_progress_fn fn, void *ctx,

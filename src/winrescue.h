@@ -183,6 +183,9 @@ size_t wr_strv_len(char *const *v);
 /* Append a copy of s to the NULL-terminated array *v of *n strings (*v may be NULL,
  * *n 0); WR_ERR_NOMEM leaves *v a valid array for wr_strv_free. */
 int wr_strv_push(char ***v, size_t *n, const char *s);
+/* Write zeros over [off, off + len) of fd (subject names it in the error). */
+int wr_write_zeros(int fd, uint64_t off, uint64_t len, const char *subject,
+		   struct wr_detail *d);
 /* The first line of a small file (sysfs, procfs) without its newline and trailing
  * spaces; -1 when it cannot be read. */
 int wr_read_line(const char *path, char *buf, size_t len);
