@@ -45,6 +45,24 @@ static int not_confirmed(void)
 	return EXIT_REFUSED;
 }
 
+/* The command line of a state repair read, its volume found and probed (BitLocker
+ * refused): EXIT_DONE to go on, else the exit status (said). */
+static int volume_state(int argc, char **argv, const char *what, struct cli_repair_args *a,
+			struct wr_extent *ext, struct wr_volume_state *st)
+{
+	struct wr_detail d = WR_DETAIL_INIT;
+	int ret;
+
+	if ((ret = cli_parse_repair(argc, argv, a)) || (ret = resolve(a, ext)))
+		return ret;
+	memset(st, 0, sizeof(*st));
+	if ((ret = wr_ntfs_probe(ext, st, &d)))
+		return cli_fail(what, ret, &d);
+	if (st->bitlocker)
+		return cli_fail(what, wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a->target), &d);
+	return EXIT_DONE;
+}
+
 int repair_hibernation_main(int argc, char **argv)
 {
 	struct wr_detail d = WR_DETAIL_INIT;
@@ -53,14 +71,8 @@ int repair_hibernation_main(int argc, char **argv)
 	struct wr_volume_state st;
 	int ret;
 
-	if ((ret = cli_parse_repair(argc, argv, &a)) || (ret = resolve(&a, &ext)))
+	if ((ret = volume_state(argc, argv, "repair hibernation", &a, &ext, &st)))
 		return ret;
-	memset(&st, 0, sizeof(st));
-	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
-		return cli_fail("repair hibernation", ret, &d);
-	if (st.bitlocker)
-		return cli_fail("repair hibernation",
-				wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target), &d);
 	if (st.fast_startup) {
 		puts(_("Windows on this volume was shut down with Fast Startup. winrescue cannot "
 		       "discard that state safely: start Windows and shut it down while holding "
@@ -217,14 +229,8 @@ int repair_dirty_main(int argc, char **argv)
 	struct wr_volume_state st;
 	int ret;
 
-	if ((ret = cli_parse_repair(argc, argv, &a)) || (ret = resolve(&a, &ext)))
+	if ((ret = volume_state(argc, argv, "repair dirty", &a, &ext, &st)))
 		return ret;
-	memset(&st, 0, sizeof(st));
-	if ((ret = wr_ntfs_probe(&ext, &st, &d)))
-		return cli_fail("repair dirty", ret, &d);
-	if (st.bitlocker)
-		return cli_fail("repair dirty", wr_detail_set(&d, WR_ERR_BITLOCKER, 0, a.target),
-				&d);
 	if (!st.dirty) {
 		puts(_("The volume is not marked for a disk check; there is nothing to clear."));
 		return EXIT_DONE;
