@@ -528,6 +528,15 @@ static int real_removed_apps(void *ctx, const struct wz_install *pc, struct wz_a
 	return WR_OK;
 }
 
+/* An operation failed: logged with the engine's detail, and the file or device the
+ * detail names kept for the done screen. */
+static void op_failed(const char *what, int ret, const struct wr_detail *d,
+		      struct wz_outcome *out)
+{
+	wr_log_err(what, ret, d);
+	text_copy(out->err_subject, sizeof(out->err_subject), d->subject);
+}
+
 struct scan_ctx {
 	wz_progress_cb cb;
 	void *cbctx;
@@ -561,8 +570,7 @@ static int real_scan(void *ctx, const struct wz_install *pc, const struct wz_sou
 	memset(&res, 0, sizeof(res));
 	ret = wr_surface_scan(pc->disk_path, NULL, scan_progress, &s, &res, &d);
 	if (ret && ret != WR_ERR_ABORTED) {
-		wr_log_err("wizard: surface scan", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: surface scan", ret, &d, out);
 	}
 	if (!ret) {
 		snprintf(out->summary_subject, sizeof(out->summary_subject), "%llu",
@@ -673,8 +681,7 @@ static int real_refresh(void *ctx, const struct wz_install *pc, const struct wz_
 	if (!ret)
 		ret = wr_refresh_run(&o, &plan, op_progress, &oc, &d);
 	if (ret) {
-		wr_log_err("wizard: refresh", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: refresh", ret, &d, out);
 	} else {
 		refresh_outcome(&plan, out);
 	}
@@ -823,8 +830,7 @@ static int real_reset_run(void *ctx, const struct wz_install *pc, const struct w
 		ret = wr_reset_run(&o, p, op_progress, &oc, &d);
 	}
 	if (ret) {
-		wr_log_err("wizard: reset", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: reset", ret, &d, out);
 	} else if (wr_log_path()) {
 		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
 	}
@@ -851,8 +857,7 @@ static int reset_resume(struct real *r, wz_progress_cb cb, void *cbctx, struct w
 	/* WR_ERR_NOTHING_TO_RESUME stays an error: nothing was reinstalled, and the
 	 * done screen must not say it was. */
 	if (ret) {
-		wr_log_err("wizard: reset resume", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: reset resume", ret, &d, out);
 	} else if (wr_log_path()) {
 		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
 	}
@@ -889,8 +894,7 @@ static int registry_resume(struct real *r, wz_progress_cb cb, void *cbctx,
 		text_copy(out->summary_subject, sizeof(out->summary_subject), p.suffix);
 	}
 	if (ret) {
-		wr_log_err("wizard: registry resume", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: registry resume", ret, &d, out);
 	} else if (wr_log_path()) {
 		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
 	}
@@ -924,8 +928,7 @@ static int real_resume(void *ctx, const struct wz_install *pc, const struct wz_s
 	if (ret == WR_ERR_NOTHING_TO_RESUME)
 		ret = WR_OK;	/* it had changed nothing: the journal is gone, Windows is as it was */
 	if (ret) {
-		wr_log_err("wizard: resume", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: resume", ret, &d, out);
 	} else {
 		refresh_outcome(&plan, out);
 	}
@@ -948,8 +951,7 @@ static int real_repair(void *ctx, const struct wz_install *pc, const struct wz_s
 		return WR_ERR_INVALID_ARG;
 	ret = wr_bootfiles_rebuild(pc->disk_path, pc->partition, op_progress, &oc, &d);
 	if (ret) {
-		wr_log_err("wizard: repair start-up", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: repair start-up", ret, &d, out);
 	} else if (wr_log_path()) {
 		text_copy(out->log_path, sizeof(out->log_path), wr_log_path());
 	}
@@ -1034,8 +1036,7 @@ static int real_image_create(void *ctx, const struct wz_install *pc, const char 
 	recimg_opts(pc, dir, &o);
 	ret = wr_recimg_create(&o, image_progress, &oc, res, &d);
 	if (ret) {
-		wr_log_err("wizard: image create", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: image create", ret, &d, out);
 		free(res);
 		return ret;
 	}
@@ -1068,8 +1069,7 @@ static int real_image_set(void *ctx, const struct wz_install *pc, const char *di
 	recimg_opts(pc, dir, &o);
 	ret = wr_recimg_set(&o, res, &d);
 	if (ret) {
-		wr_log_err("wizard: image set", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: image set", ret, &d, out);
 		if (ret == WR_ERR_UNSUPPORTED)
 			out->note = not_on_partition;
 		free(res);
@@ -1095,8 +1095,7 @@ static int real_image_deregister(void *ctx, const struct wz_install *pc, struct 
 	recimg_opts(pc, NULL, &o);
 	ret = wr_recimg_deregister(&o, &was, &d);
 	if (ret) {
-		wr_log_err("wizard: image deregister", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: image deregister", ret, &d, out);
 		return ret;
 	}
 	out->summary = was ? N_("The recovery image is no longer registered. A refresh will use the PC maker's recovery image or installation media.")
@@ -1291,8 +1290,7 @@ static int real_save_report(void *ctx, const struct wz_install *pc, const struct
 	if (pl) {
 		ret = wr_usbsave_open(pl, &m, &d);
 		if (ret) {
-			wr_log_err("wizard: report drive", ret, &d);
-			text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+			op_failed("wizard: report drive", ret, &d, out);
 			goto out;
 		}
 		dir = wr_usbsave_dir(m);
@@ -1300,8 +1298,7 @@ static int real_save_report(void *ctx, const struct wz_install *pc, const struct
 	wr_log(WR_LOG_INFO, "wizard: saving the report in '%s'", dir);
 	ret = wr_usbsave_write(dir, folder, files, nfiles, made, sizeof(made), &d);
 	if (ret) {
-		wr_log_err("wizard: report", ret, &d);
-		text_copy(out->err_subject, sizeof(out->err_subject), d.subject);
+		op_failed("wizard: report", ret, &d, out);
 	}
 	if (m) {
 		bool ours = !pl->dir[0];
