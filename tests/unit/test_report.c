@@ -18,24 +18,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
 
 #include "mkimg.h"
 #include "winrescue.h"
+#include "xmlcheck.h"
 
 #define UNINSTALL "Microsoft\\Windows\\CurrentVersion\\Uninstall"
-
-static int parse_errors;
-
-static void count_error(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	parse_errors++;
-	fprintf(stderr, "parser: line %d: %s", e ? e->line : 0,
-		e && e->message ? e->message : "?\n");
-}
 
 /* The page, parsed both ways; both parsers must report nothing. */
 struct page {
@@ -47,17 +36,14 @@ struct page {
 
 static void page_parse(struct page *p)
 {
-	parse_errors = 0;
-	xmlSetStructuredErrorFunc(NULL, count_error);
-	p->xml = xmlReadMemory(p->buf, (int)p->len, "Removed Apps.html", "UTF-8",
-			       XML_PARSE_NONET);
+	int errors;
+
+	p->xml = xmlcheck_parse(p->buf, p->len, "Removed Apps.html", "UTF-8", 0, &errors);
 	assert_non_null(p->xml);
-	assert_int_equal(parse_errors, 0);
-	p->html = htmlReadMemory(p->buf, (int)p->len, "Removed Apps.html", "UTF-8",
-				 HTML_PARSE_NONET);
+	assert_int_equal(errors, 0);
+	p->html = xmlcheck_parse(p->buf, p->len, "Removed Apps.html", "UTF-8", 1, &errors);
 	assert_non_null(p->html);
-	assert_int_equal(parse_errors, 0);
-	xmlSetStructuredErrorFunc(NULL, NULL);
+	assert_int_equal(errors, 0);
 }
 
 static void make_page(const struct wr_app_list *l, const struct wr_report_params *prm,
@@ -79,55 +65,17 @@ static void page_free(struct page *p)
 	free(p->buf);
 }
 
-/* string(expr) on a document; malloc'd. */
-static char *xstr(xmlDoc *doc, const char *expr)
-{
-	xmlXPathContext *c = xmlXPathNewContext(doc);
-	xmlXPathObject *o;
-	char *s;
-
-	assert_non_null(c);
-	o = xmlXPathEvalExpression(BAD_CAST expr, c);
-	assert_non_null(o);
-	s = (char *)xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(c);
-	return s;
-}
-
-static void assert_xstr(xmlDoc *doc, const char *expr, const char *want)
-{
-	char *s = xstr(doc, expr);
-
-	if (strcmp(s, want))
-		fail_msg("%s = '%s', want '%s'", expr, s, want);
-	xmlFree(s);
-}
-
 /* The same string in both parses. */
 static void assert_both(struct page *p, const char *expr, const char *want)
 {
-	assert_xstr(p->xml, expr, want);
-	assert_xstr(p->html, expr, want);
-}
-
-static int xcount(xmlDoc *doc, const char *expr)
-{
-	char q[512];
-	char *s;
-	int n;
-
-	snprintf(q, sizeof(q), "count(%s)", expr);
-	s = xstr(doc, q);
-	n = atoi(s);
-	xmlFree(s);
-	return n;
+	xmlcheck_assert_string(p->xml, expr, NULL, NULL, want);
+	xmlcheck_assert_string(p->html, expr, NULL, NULL, want);
 }
 
 static void assert_count(struct page *p, const char *expr, int want)
 {
-	assert_int_equal(xcount(p->xml, expr), want);
-	assert_int_equal(xcount(p->html, expr), want);
+	assert_int_equal(xmlcheck_count(p->xml, expr, NULL, NULL), want);
+	assert_int_equal(xmlcheck_count(p->html, expr, NULL, NULL), want);
 }
 
 /* Every href on the page is http:// or https://, and every <a> has the rel. */
@@ -136,19 +84,23 @@ static void assert_hrefs_web_only(struct page *p)
 	xmlDoc *docs[2] = { p->xml, p->html };
 
 	for (int k = 0; k < 2; k++) {
-		int n = xcount(docs[k], "//a");
+		int n = xmlcheck_count(docs[k], "//a", NULL, NULL);
 
-		assert_int_equal(xcount(docs[k], "//@href"), n);
-		assert_int_equal(xcount(docs[k], "//a[@rel='noopener noreferrer']"), n);
-		assert_int_equal(xcount(docs[k], "//@src | //script | //iframe | //object | "
-						 "//embed | //form | //@*[starts-with(name(), 'on')]"),
-				 0);
+		assert_int_equal(xmlcheck_count(docs[k], "//@href", NULL, NULL), n);
+		assert_int_equal(
+		    xmlcheck_count(docs[k], "//a[@rel='noopener noreferrer']", NULL, NULL), n);
+		assert_int_equal(
+		    xmlcheck_count(docs[k],
+				   "//@src | //script | //iframe | //object | "
+				   "//embed | //form | //@*[starts-with(name(), 'on')]",
+				   NULL, NULL),
+		    0);
 		for (int i = 1; i <= n; i++) {
 			char q[64];
 			char *h;
 
 			snprintf(q, sizeof(q), "string((//a)[%d]/@href)", i);
-			h = xstr(docs[k], q);
+			h = xmlcheck_string(docs[k], q, NULL, NULL);
 			assert_true(!strncasecmp(h, "http://", 7) || !strncasecmp(h, "https://", 8));
 			xmlFree(h);
 		}
@@ -232,18 +184,14 @@ static void test_parsers_report_errors(void **state)
 				       "</body></html>";
 	static const char bad_xml[] = "<!DOCTYPE html><html><p>a & b</p></html>";
 	xmlDoc *doc;
+	int errors;
 
-	parse_errors = 0;
-	xmlSetStructuredErrorFunc(NULL, count_error);
-	doc = htmlReadMemory(bad_html, (int)strlen(bad_html), "x.html", "UTF-8",
-			     HTML_PARSE_NONET);
+	doc = xmlcheck_parse(bad_html, strlen(bad_html), "x.html", "UTF-8", 1, &errors);
 	xmlFreeDoc(doc);
-	assert_true(parse_errors > 0);
-	parse_errors = 0;
-	doc = xmlReadMemory(bad_xml, (int)strlen(bad_xml), "x.html", "UTF-8", XML_PARSE_NONET);
+	assert_true(errors > 0);
+	doc = xmlcheck_parse(bad_xml, strlen(bad_xml), "x.html", "UTF-8", 0, &errors);
 	xmlFreeDoc(doc);
-	assert_true(parse_errors > 0);
-	xmlSetStructuredErrorFunc(NULL, NULL);
+	assert_true(errors > 0);
 }
 
 static void test_empty_list(void **state)
@@ -353,7 +301,7 @@ static void test_long_fields_cut(void **state)
 	memset(want, 'N', WR_REPORT_FIELD_MAX);
 	memcpy(want + WR_REPORT_FIELD_MAX, "\xe2\x80\xa6", 4);
 	assert_both(&p, "//tbody/tr[1]/td[1]", want);
-	got = xstr(p.xml, "string(//tbody/tr[1]/td[3])");
+	got = xmlcheck_string(p.xml, "string(//tbody/tr[1]/td[3])", NULL, NULL);
 	assert_int_equal(strlen(got), WR_REPORT_FIELD_MAX * 2 + 3);
 	assert_memory_equal(got, pub, WR_REPORT_FIELD_MAX * 2);
 	assert_string_equal(got + WR_REPORT_FIELD_MAX * 2, "\xe2\x80\xa6");
@@ -718,7 +666,7 @@ static void test_real_user_hive(void **state)
 			char *s;
 
 			snprintf(q, sizeof(q), "string(//tbody/tr[%zu]/td[1])", r);
-			s = xstr(p.xml, q);
+			s = xmlcheck_string(p.xml, q, NULL, NULL);
 			if (!strcmp(s, l.v[i].name)) {
 				found++;
 				/* ...with its publisher and, when it has a web link, the link. */
@@ -726,7 +674,7 @@ static void test_real_user_hive(void **state)
 				assert_both(&p, q, l.v[i].publisher ? l.v[i].publisher : "");
 				if (l.v[i].link && wr_report_safe_link(l.v[i].link, NULL)) {
 					snprintf(q, sizeof(q), "//tbody/tr[%zu]/td[4]/a", r);
-					assert_int_equal(xcount(p.xml, q), 1);
+					assert_int_equal(xmlcheck_count(p.xml, q, NULL, NULL), 1);
 					links++;
 				}
 			}
@@ -736,7 +684,7 @@ static void test_real_user_hive(void **state)
 	}
 	/* The hive has at least one URLInfoAbout (see testdata/README.md). */
 	assert_true(links >= 1);
-	assert_int_equal(xcount(p.xml, "//a"), links);
+	assert_int_equal(xmlcheck_count(p.xml, "//a", NULL, NULL), links);
 	assert_hrefs_web_only(&p);
 	page_free(&p);
 	wr_app_list_release(&l);

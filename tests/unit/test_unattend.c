@@ -17,11 +17,10 @@
 #include <unistd.h>
 
 #include <libxml/parser.h>
-#include <libxml/xpath.h>
-#include <libxml/xpathInternals.h>
 
 #include "mkimg.h"
 #include "winrescue.h"
+#include "xmlcheck.h"
 
 #define NS "urn:schemas-microsoft-com:unattend"
 #define ALL_FIELDS                                                                      \
@@ -31,16 +30,6 @@
 #define OOBE "/u:unattend/u:settings[@pass='oobeSystem']"
 #define SHELL "u:component[@name='Microsoft-Windows-Shell-Setup']"
 #define INTL "u:component[@name='Microsoft-Windows-International-Core']"
-
-static int parse_errors;
-
-static void count_error(void *ctx, xmlErrorPtr e)
-{
-	(void)ctx;
-	parse_errors++;
-	fprintf(stderr, "parser: line %d: %s", e ? e->line : 0,
-		e && e->message ? e->message : "?\n");
-}
 
 struct answer {
 	char *buf;
@@ -52,13 +41,11 @@ struct answer {
 static void answer_parse(struct answer *a)
 {
 	xmlNode *root;
+	int errors;
 
-	parse_errors = 0;
-	xmlSetStructuredErrorFunc(NULL, count_error);
-	a->doc = xmlReadMemory(a->buf, (int)a->len, "unattend.xml", NULL, XML_PARSE_NONET);
-	xmlSetStructuredErrorFunc(NULL, NULL);
+	a->doc = xmlcheck_parse(a->buf, a->len, "unattend.xml", NULL, 0, &errors);
 	assert_non_null(a->doc);
-	assert_int_equal(parse_errors, 0);
+	assert_int_equal(errors, 0);
 	root = xmlDocGetRootElement(a->doc);
 	assert_non_null(root);
 	assert_string_equal((const char *)root->name, "unattend");
@@ -87,43 +74,14 @@ static void answer_free(struct answer *a)
 	free(a->buf);
 }
 
-static char *xstr(xmlDoc *doc, const char *expr)
-{
-	xmlXPathContext *c = xmlXPathNewContext(doc);
-	xmlXPathObject *o;
-	char *s;
-
-	assert_non_null(c);
-	assert_int_equal(xmlXPathRegisterNs(c, BAD_CAST "u", BAD_CAST NS), 0);
-	o = xmlXPathEvalExpression(BAD_CAST expr, c);
-	if (!o)
-		fail_msg("bad XPath %s", expr);
-	s = (char *)xmlXPathCastToString(o);
-	xmlXPathFreeObject(o);
-	xmlXPathFreeContext(c);
-	return s;
-}
-
 static void assert_x(struct answer *a, const char *expr, const char *want)
 {
-	char *s = xstr(a->doc, expr);
-
-	if (strcmp(s, want))
-		fail_msg("%s = '%s', want '%s'", expr, s, want);
-	xmlFree(s);
+	xmlcheck_assert_string(a->doc, expr, "u", NS, want);
 }
 
 static int xcount(struct answer *a, const char *expr)
 {
-	char q[512];
-	char *s;
-	int n;
-
-	snprintf(q, sizeof(q), "count(%s)", expr);
-	s = xstr(a->doc, q);
-	n = atoi(s);
-	xmlFree(s);
-	return n;
+	return xmlcheck_count(a->doc, expr, "u", NS);
 }
 
 /* Every component carries the identity Windows Setup matches on. */
