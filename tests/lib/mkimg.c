@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@
 #include <unistd.h>
 
 #include "mkimg.h"
+
+extern char **environ;
 
 int mkimg_run(const char *const argv[], const char *stdin_text, char *out, size_t outlen)
 {
@@ -87,6 +90,40 @@ int mkimg_run(const char *const argv[], const char *stdin_text, char *out, size_
 	return WEXITSTATUS(status);
 }
 
+int mkimg_run_to_file(const char *const argv[], const char *out_path)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
+					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
+		posix_spawn_file_actions_destroy(&fa);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+int mkimg_first_line(const char *const argv[], char *buf, size_t size)
+{
+	char out[65536] = "";
+	int rc = mkimg_run(argv, NULL, out, sizeof(out));
+	size_t n = strcspn(out, "\n");
+
+	if (size) {
+		if (n > size - 1)
+			n = size - 1;
+		memcpy(buf, out, n);
+		buf[n] = '\0';
+	}
+	return rc;
+}
+
 int mkimg_have(const char *prog)
 {
 	const char *path = getenv("PATH");
@@ -106,6 +143,15 @@ int mkimg_have(const char *prog)
 			path++;
 	}
 	return 0;
+}
+
+void mkimg_require(const char *const progs[])
+{
+	for (const char *const *p = progs; *p; p++)
+		if (!mkimg_have(*p)) {
+			printf("%s is not installed\n", *p);
+			exit(77);
+		}
 }
 
 static const char *tmp_base(void)
@@ -228,6 +274,41 @@ int mkimg_sha256(const char *path, char out[65])
 	memcpy(out, buf, 64);
 	out[64] = '\0';
 	return 0;
+}
+
+int mkimg_hivexget(const char *hive, const char *key, const char *value, char *buf,
+		   size_t size)
+{
+	const char *argv[] = { "hivexget", hive, key, value, NULL };
+
+	return mkimg_first_line(argv, buf, size);
+}
+
+void mkimg_blkid_value(const char *path, uint64_t off, uint64_t size, const char *key,
+		       char *val, size_t len)
+{
+	char o[32], s[32], out[4096];
+	const char *argv[] = { "blkid", "-p", "-o", "export", "--offset", o, "--size", s,
+			       path, NULL };
+	size_t kl = strlen(key);
+
+	snprintf(o, sizeof(o), "%llu", (unsigned long long)off);
+	snprintf(s, sizeof(s), "%llu", (unsigned long long)size);
+	val[0] = 0;
+	if (mkimg_run(argv, NULL, out, sizeof(out)) != 0)
+		return;
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		if (!strncmp(line, key, kl) && line[kl] == '=') {
+			/* export quotes spaces and other specials with a backslash */
+			size_t j = 0;
+
+			for (const char *c = line + kl + 1; *c && j + 1 < len; c++) {
+				if (*c == '\\' && c[1])
+					c++;
+				val[j++] = *c;
+			}
+			val[j] = 0;
+		}
 }
 
 int mkimg_std_disk(const char *dir, const char *name, int gpt, char *path, size_t len,

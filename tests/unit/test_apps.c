@@ -11,110 +11,38 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "mkimg.h"
+#include "testdata.h"
+#include "testfile.h"
 #include "winrescue.h"
-
-extern char **environ;
 
 #define UNINSTALL "Microsoft\\Windows\\CurrentVersion\\Uninstall"
 
-static char tmpdir[64];
+static char tmpdir[256];
 
-static int run(const char *const argv[], const char *out_path)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
+/* testdata/hives/<name>.xz unpacked into the temp dir (see testdata_hive). */
 static char *hive_path(const char *name)
 {
-	static char path[8][512];
-	static int slot;
-	char src[1024], *p = path[slot++ % 8];
-	const char *td = getenv("WINRESCUE_TESTDATA");
-
-	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	if (access(p, F_OK) == 0)
-		return p;
-	const char *argv[] = {"xz", "-dc", src, NULL};
-	assert_int_equal(run(argv, p), 0);
-	return p;
-}
-
-static void hivexget(const char *hive, const char *key, const char *value, char *buf, size_t size)
-{
-	char out[600];
-	const char *argv[] = {"hivexget", hive, key, value, NULL};
-	FILE *f;
-
-	snprintf(out, sizeof(out), "%s/hivexget.txt", tmpdir);
-	assert_int_equal(run(argv, out), 0);
-	f = fopen(out, "r");
-	assert_non_null(f);
-	if (!fgets(buf, (int)size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-static uint64_t file_hash(const char *path)
-{
-	uint64_t h = 1469598103934665603ULL;
-	unsigned char buf[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 1099511628211ULL;
-	fclose(f);
-	return h;
+	return testdata_hive(tmpdir, name);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	const char *td = getenv("WINRESCUE_TESTDATA");
-	char probe[1024];
-
-	snprintf(probe, sizeof(probe), "%s/hives/regipy_ntuser_software_partial.xz",
-		 td ? td : "../shared/testdata");
-	if (access(probe, R_OK)) {
-		printf("testdata not found: %s\n", probe);
-		exit(77);
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-apps-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	testdata_require("hives/regipy_ntuser_software_partial.xz");
+	assert_int_equal(mkimg_tmpdir(tmpdir, sizeof(tmpdir)), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
-
-	run(argv, NULL);
+	mkimg_rmrf(tmpdir);
 	return 0;
 }
 
@@ -132,7 +60,7 @@ static void test_user_software_hive(void **state)
 {
 	(void)state;
 	char *p = hive_path("regipy_ntuser_software_partial");
-	uint64_t before = file_hash(p);
+	uint64_t before = testfile_hash(p);
 	struct wr_app_list l = {0, NULL};
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
@@ -175,8 +103,10 @@ static void test_user_software_hive(void **state)
 	assert_string_equal(a->version, "1.33.1");
 	assert_string_equal(a->link, "https://code.visualstudio.com/");
 	assert_string_equal(a->key, "{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1");
-	hivexget(p, "\\" UNINSTALL "\\{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1", "URLInfoAbout",
-		 ref, sizeof(ref));
+	assert_int_equal(
+	    mkimg_hivexget(p, "\\" UNINSTALL "\\{771FD6B0-FA20-440A-A002-3B3BAC16DC50}_is1",
+			   "URLInfoAbout", ref, sizeof(ref)),
+	    0);
 	assert_string_equal(a->link, ref);
 
 	/* The same key again adds nothing; another user's copy is another entry. */
@@ -193,14 +123,14 @@ static void test_user_software_hive(void **state)
 	assert_int_equal(l.n, 0);
 	assert_null(l.v);
 	wr_hive_close(h);
-	assert_true(file_hash(p) == before);
+	assert_true(testfile_hash(p) == before);
 }
 
 static void test_dirty_win11_ntuser(void **state)
 {
 	(void)state;
 	char *p = hive_path("museum_Win11_NTUSER.DAT");
-	uint64_t before = file_hash(p);
+	uint64_t before = testfile_hash(p);
 	struct wr_app_list l = {0, NULL};
 	struct wr_regf_header hdr;
 	struct wr_hive *h = NULL;
@@ -217,15 +147,18 @@ static void test_dirty_win11_ntuser(void **state)
 	a = &l.v[0];
 	assert_string_equal(a->name, "Microsoft OneDrive");
 	assert_string_equal(a->publisher, "Microsoft Corporation");
-	hivexget(p, "\\Software\\" UNINSTALL "\\OneDriveSetup.exe", "DisplayVersion", ref,
-		 sizeof(ref));
+	assert_int_equal(mkimg_hivexget(p, "\\Software\\" UNINSTALL "\\OneDriveSetup.exe",
+					"DisplayVersion", ref, sizeof(ref)),
+			 0);
 	assert_string_equal(a->version, ref);
-	hivexget(p, "\\Software\\" UNINSTALL "\\OneDriveSetup.exe", "HelpLink", ref, sizeof(ref));
+	assert_int_equal(mkimg_hivexget(p, "\\Software\\" UNINSTALL "\\OneDriveSetup.exe",
+					"HelpLink", ref, sizeof(ref)),
+			 0);
 	assert_string_equal(a->link, ref);
 	assert_string_equal(a->user, "AndrewRathbun");
 	wr_app_list_release(&l);
 	wr_hive_close(h);
-	assert_true(file_hash(p) == before);
+	assert_true(testfile_hash(p) == before);
 
 	/* A Windows 7 NTUSER.DAT without a per-user Uninstall key. */
 	assert_int_equal(wr_hive_open(hive_path("regipy_NTUSER.DAT"), false, &h, NULL), WR_OK);
@@ -276,7 +209,7 @@ static void test_hiding_rules(void **state)
 	size_t want = 0;
 
 	snprintf(path, sizeof(path), "%s/rules.hive", tmpdir);
-	assert_int_equal(run(cp, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(cp, NULL), 0);
 	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
 		char key[512];
@@ -351,7 +284,7 @@ static void test_removed(void **state)
 
 	/* New system: GitKraken gone, VS Code updated, OneDrive now machine-wide. */
 	snprintf(path, sizeof(path), "%s/new.hive", tmpdir);
-	assert_int_equal(run(cp, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(cp, NULL), 0);
 	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
 	assert_int_equal(wr_hive_delete_key(h, UNINSTALL "\\gitkraken", &d), WR_OK);
 	assert_int_equal(

@@ -58,33 +58,6 @@ static const char *get_str(struct json_object *o, const char *key)
 	return v ? json_object_get_string(v) : "";
 }
 
-/* blkid -p -o export --offset --size: the value of key, "" when absent. */
-static void blkid_value(uint64_t off, uint64_t size, const char *key, char *val, size_t len)
-{
-	char o[32], s[32], out[4096];
-	const char *argv[] = { "blkid", "-p", "-o", "export", "--offset", o, "--size", s,
-			       disk, NULL };
-	size_t kl = strlen(key);
-
-	snprintf(o, sizeof(o), "%llu", (unsigned long long)off);
-	snprintf(s, sizeof(s), "%llu", (unsigned long long)size);
-	val[0] = 0;
-	if (mkimg_run(argv, NULL, out, sizeof(out)) != 0)
-		return;
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-		if (!strncmp(line, key, kl) && line[kl] == '=') {
-			/* export quotes spaces and other specials with a backslash */
-			size_t j = 0;
-
-			for (const char *c = line + kl + 1; *c && j + 1 < len; c++) {
-				if (*c == '\\' && c[1])
-					c++;
-				val[j++] = *c;
-			}
-			val[j] = 0;
-		}
-}
-
 static uint32_t hidden_sectors(uint64_t off)
 {
 	unsigned char bs[512];
@@ -271,20 +244,20 @@ static void test_gpt(void **state)
 	json_object_put(j);
 
 	/* The file systems, read by libblkid's command-line tool. */
-	blkid_value(start[0] * 512, size[0] * 512, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, start[0] * 512, size[0] * 512, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "vfat");
-	blkid_value(start[0] * 512, size[0] * 512, "VERSION", val, sizeof(val));
+	mkimg_blkid_value(disk, start[0] * 512, size[0] * 512, "VERSION", val, sizeof(val));
 	assert_string_equal(val, "FAT32");
 	assert_int_equal(fsck_fat(start[0] * 512, size[0] * 512), 0);
-	blkid_value(start[1] * 512, size[1] * 512, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, start[1] * 512, size[1] * 512, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "");	/* MSR: no file system */
-	blkid_value(start[2] * 512, size[2] * 512, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, start[2] * 512, size[2] * 512, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
-	blkid_value(start[2] * 512, size[2] * 512, "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, start[2] * 512, size[2] * 512, "LABEL", val, sizeof(val));
 	assert_string_equal(val, "");	/* Setup leaves C: unlabelled */
-	blkid_value(start[3] * 512, size[3] * 512, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, start[3] * 512, size[3] * 512, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
-	blkid_value(start[3] * 512, size[3] * 512, "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, start[3] * 512, size[3] * 512, "LABEL", val, sizeof(val));
 	assert_string_equal(val, "Windows RE tools");
 	for (unsigned i = 0; i < 4; i++)
 		if (i != 1)
@@ -361,12 +334,12 @@ static void test_mbr_and_active_flag(void **state)
 	assert_int_equal(st.count, 3);
 	assert_int_equal(st.ends, 3);
 	check_mbr(1);
-	blkid_value(MIB, 500 * MIB, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, MIB, 500 * MIB, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
-	blkid_value(MIB, 500 * MIB, "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, MIB, 500 * MIB, "LABEL", val, sizeof(val));
 	assert_string_equal(val, "System Reserved");
 	assert_int_equal(hidden_sectors(MIB), 2048);
-	blkid_value(501 * MIB, DISK_SIZE - 501 * MIB, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, 501 * MIB, DISK_SIZE - 501 * MIB, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
 	assert_int_equal(hidden_sectors(501 * MIB), 501 * 2048);
 
@@ -482,11 +455,7 @@ int main(void)
 				NULL };
 	int ret;
 
-	for (const char **t = tools; *t; t++)
-		if (!mkimg_have(*t)) {
-			printf("%s is not installed\n", *t);
-			return 77;
-		}
+	mkimg_require(tools);
 	if (geteuid() != 0) {
 		printf("formatting partitions of a disk image needs loop devices (root)\n");
 		return 77;

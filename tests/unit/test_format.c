@@ -116,34 +116,6 @@ static void boot_sector(const char *path, uint64_t off, unsigned char bs[512])
 	close(fd);
 }
 
-/* blkid -p -o export --offset O --size S: the value of key, "" when absent. */
-static void blkid_value(const char *path, uint64_t off, uint64_t size, const char *key,
-			char *val, size_t len)
-{
-	char o[32], s[32], out[4096];
-	const char *argv[] = { "blkid", "-p", "-o", "export", "--offset", o, "--size", s,
-			       path, NULL };
-	size_t kl = strlen(key);
-
-	snprintf(o, sizeof(o), "%llu", (unsigned long long)off);
-	snprintf(s, sizeof(s), "%llu", (unsigned long long)size);
-	val[0] = 0;
-	if (mkimg_run(argv, NULL, out, sizeof(out)) != 0)
-		return;
-	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
-		if (!strncmp(line, key, kl) && line[kl] == '=') {
-			/* export quotes spaces and other specials with a backslash */
-			size_t j = 0;
-
-			for (const char *c = line + kl + 1; *c && j + 1 < len; c++) {
-				if (*c == '\\' && c[1])
-					c++;
-				val[j++] = *c;
-			}
-			val[j] = 0;
-		}
-}
-
 /* losetup [-P] [-o OFF --sizelimit S] --show -f FILE into dev. */
 static int losetup(const char *file, uint64_t off, uint64_t size, int partscan, char *dev,
 		   size_t len)
@@ -243,9 +215,9 @@ static void test_ntfs_partition_3(void **state)
 	(void)state;
 	assert_int_equal(wr_format_ntfs(disk, 3, "Windows", &d), WR_OK);
 	assert_outside_unchanged(3);
-	blkid_value(disk, starts[2], sizes[2], "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[2], sizes[2], "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
-	blkid_value(disk, starts[2], sizes[2], "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[2], sizes[2], "LABEL", val, sizeof(val));
 	assert_string_equal(val, "Windows");
 	boot_sector(disk, starts[2], bs);
 	assert_memory_equal(bs + 3, "NTFS    ", 8);
@@ -270,11 +242,11 @@ static void test_fat32_partition_1(void **state)
 	(void)state;
 	assert_int_equal(wr_format_fat32(disk, 1, "SYSTEM", &d), WR_OK);
 	assert_outside_unchanged(1);
-	blkid_value(disk, starts[0], sizes[0], "TYPE", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[0], sizes[0], "TYPE", val, sizeof(val));
 	assert_string_equal(val, "vfat");
-	blkid_value(disk, starts[0], sizes[0], "VERSION", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[0], sizes[0], "VERSION", val, sizeof(val));
 	assert_string_equal(val, "FAT32");
-	blkid_value(disk, starts[0], sizes[0], "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[0], sizes[0], "LABEL", val, sizeof(val));
 	assert_string_equal(val, "SYSTEM");
 	boot_sector(disk, starts[0], bs);
 	assert_int_equal(le32(bs + 0x1c), starts[0] / 512);
@@ -402,7 +374,7 @@ static void test_ntfs_on_partitioned_block_device(void **state)
 	assert_outside_unchanged(4);
 	boot_sector(disk, starts[3], bs);
 	assert_int_equal(le32(bs + 0x1c), starts[3] / 512);
-	blkid_value(disk, starts[3], sizes[3], "LABEL", val, sizeof(val));
+	mkimg_blkid_value(disk, starts[3], sizes[3], "LABEL", val, sizeof(val));
 	assert_string_equal(val, "Data B");
 }
 
@@ -486,9 +458,9 @@ static void test_ntfs_volume_file(void **state)
 	snprintf(vol, sizeof(vol), "%s/vol.img", dir);
 	assert_int_equal(mkimg_file(vol, 32 * MIB), 0);
 	assert_int_equal(wr_format_ntfs(vol, 0, "", &d), WR_OK);
-	blkid_value(vol, 0, 32 * MIB, "TYPE", val, sizeof(val));
+	mkimg_blkid_value(vol, 0, 32 * MIB, "TYPE", val, sizeof(val));
 	assert_string_equal(val, "ntfs");
-	blkid_value(vol, 0, 32 * MIB, "LABEL", val, sizeof(val));
+	mkimg_blkid_value(vol, 0, 32 * MIB, "LABEL", val, sizeof(val));
 	assert_string_equal(val, "");
 	boot_sector(vol, 0, bs);
 	assert_int_equal(le32(bs + 0x1c), 0);
@@ -525,11 +497,7 @@ int main(void)
 				"blkid", "losetup", "cmp", "ntfs-3g", NULL };
 	int ret;
 
-	for (const char **t = tools; *t; t++)
-		if (!mkimg_have(*t)) {
-			printf("%s is not installed\n", *t);
-			return 77;
-		}
+	mkimg_require(tools);
 	if (geteuid() != 0) {
 		printf("formatting a partition of a disk image needs loop devices (root)\n");
 		return 77;

@@ -11,88 +11,24 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <hivex.h>
 
+#include "mkimg.h"
+#include "testdata.h"
+#include "testfile.h"
 #include "winrescue.h"
 
-extern char **environ;
+static char tmpdir[256];
 
-static char tmpdir[64];
-
-/* Run argv with stdout into out_path (or /dev/null); returns the exit status. */
-static int run(const char *const argv[], const char *out_path)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
-/* Decompress testdata/hives/<name>.xz into the temp dir; returns the path. */
+/* testdata/hives/<name>.xz unpacked into the temp dir (see testdata_hive). */
 static char *hive_path(const char *name)
 {
-	static char path[16][512];
-	static int slot;
-	char src[1024], *p = path[slot++ % 16];
-	const char *td = getenv("WINRESCUE_TESTDATA");
-
-	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	if (access(p, F_OK) == 0)
-		return p;
-	const char *argv[] = {"xz", "-dc", src, NULL};
-	assert_int_equal(run(argv, p), 0);
-	return p;
-}
-
-/* Output of a command (first line, newline removed) into buf. */
-static void capture(const char *const argv[], char *buf, size_t size)
-{
-	char out[600];
-	FILE *f;
-
-	snprintf(out, sizeof(out), "%s/capture.txt", tmpdir);
-	assert_int_equal(run(argv, out), 0);
-	f = fopen(out, "r");
-	assert_non_null(f);
-	if (!fgets(buf, (int)size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-/* FNV-1a over a whole file: inputs must be unchanged after a failed open. */
-static uint64_t file_hash(const char *path)
-{
-	uint64_t h = 1469598103934665603ULL;
-	unsigned char buf[65536];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 1099511628211ULL;
-	fclose(f);
-	return h;
+	return testdata_hive(tmpdir, name);
 }
 
 static void copy_prefix(const char *from, const char *to, size_t len)
@@ -114,25 +50,15 @@ static void copy_prefix(const char *from, const char *to, size_t len)
 static int setup(void **state)
 {
 	(void)state;
-	const char *td = getenv("WINRESCUE_TESTDATA");
-	char probe[1024];
-
-	snprintf(probe, sizeof(probe), "%s/hives/regipy_SYSTEM.xz", td ? td : "../shared/testdata");
-	if (access(probe, R_OK)) {
-		printf("testdata not found: %s\n", probe);
-		exit(77);
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-hive-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	testdata_require("hives/regipy_SYSTEM.xz");
+	assert_int_equal(mkimg_tmpdir(tmpdir, sizeof(tmpdir)), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
-
-	run(argv, NULL);
+	mkimg_rmrf(tmpdir);
 	return 0;
 }
 
@@ -162,7 +88,7 @@ static void test_corrupted_hive(void **state)
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
 	char *p = hive_path("regipy_corrupted_system_hive");
-	uint64_t before = file_hash(p);
+	uint64_t before = testfile_hash(p);
 
 	assert_int_equal(wr_hive_open(p, false, &h, &d), WR_ERR_HIVE_CORRUPT);
 	assert_null(h);
@@ -171,7 +97,7 @@ static void test_corrupted_hive(void **state)
 	assert_non_null(strstr(d.lib_msg, "hivex"));
 	/* Opening for writing fails the same way and writes nothing. */
 	assert_int_equal(wr_hive_open(p, true, &h, &d), WR_ERR_HIVE_CORRUPT);
-	assert_true(file_hash(p) == before);
+	assert_true(testfile_hash(p) == before);
 }
 
 /* Deterministic pseudo-random bytes (xorshift), so a failure can be reproduced. */
@@ -238,7 +164,7 @@ static void test_truncated_and_random(void **state)
 
 		snprintf(path, sizeof(path), "%s/trunc-%zu", tmpdir, cuts[i]);
 		copy_prefix(sys, path, cuts[i]);
-		before = file_hash(path);
+		before = testfile_hash(path);
 		ret = wr_hive_open(path, false, &h, &d);
 		if (cuts[i] <= 4096) {
 			/* No hbin at all: nothing to read. */
@@ -249,7 +175,7 @@ static void test_truncated_and_random(void **state)
 		} else {
 			assert_int_equal(ret, WR_ERR_HIVE_CORRUPT);
 		}
-		assert_true(file_hash(path) == before);
+		assert_true(testfile_hash(path) == before);
 	}
 
 	/* Random bytes; and random bytes behind a real base block. */
@@ -264,12 +190,12 @@ static void test_truncated_and_random(void **state)
 
 		snprintf(path, sizeof(path), "%s/random-%llu", tmpdir, (unsigned long long)seed);
 		write_random(path, 65536, seed * 0x9e3779b97f4a7c15ULL, NULL, 0);
-		before = file_hash(path);
+		before = testfile_hash(path);
 		assert_int_equal(wr_hive_open(path, false, &h, NULL), WR_ERR_HIVE_CORRUPT);
-		assert_true(file_hash(path) == before);
+		assert_true(testfile_hash(path) == before);
 
 		write_random(path, 65536, seed, head, sizeof(head));
-		before = file_hash(path);
+		before = testfile_hash(path);
 		ret = wr_hive_open(path, false, &h, NULL);
 		if (ret == WR_OK) {
 			walk_some(h);
@@ -277,7 +203,7 @@ static void test_truncated_and_random(void **state)
 		} else {
 			assert_int_equal(ret, WR_ERR_HIVE_CORRUPT);
 		}
-		assert_true(file_hash(path) == before);
+		assert_true(testfile_hash(path) == before);
 	}
 }
 
@@ -287,7 +213,7 @@ static void test_win7_system_strings(void **state)
 	struct wr_detail d = WR_DETAIL_INIT;
 	struct wr_hive *h = NULL;
 	char *p = hive_path("regipy_SYSTEM"), ref[256];
-	uint64_t before = file_hash(p);
+	uint64_t before = testfile_hash(p);
 	char *s = NULL, **v = NULL;
 	uint32_t dw;
 	void *bin = NULL;
@@ -305,7 +231,7 @@ static void test_win7_system_strings(void **state)
 				      "\\ControlSet001\\Control\\TimeZoneInformation",
 				      "TimeZoneKeyName", NULL};
 
-		capture(argv, ref, sizeof(ref));
+		assert_int_equal(mkimg_first_line(argv, ref, sizeof(ref)), 0);
 		assert_string_equal(s, ref);
 	}
 	free(s);
@@ -327,7 +253,7 @@ static void test_win7_system_strings(void **state)
 				      "\\ControlSet001\\Control\\ComputerName\\ComputerName",
 				      "ComputerName", NULL};
 
-		capture(argv, ref, sizeof(ref));
+		assert_int_equal(mkimg_first_line(argv, ref, sizeof(ref)), 0);
 		assert_string_equal(s, ref);
 	}
 	free(s);
@@ -384,7 +310,7 @@ static void test_win7_system_strings(void **state)
 	assert_int_equal(wr_hive_set_dword(h, "Select", "Current", 2, &d), WR_ERR_INVALID_ARG);
 	assert_int_equal(wr_hive_commit(h, &d), WR_ERR_INVALID_ARG);
 	wr_hive_close(h);
-	assert_true(file_hash(p) == before);
+	assert_true(testfile_hash(p) == before);
 }
 
 static void test_qword_and_value_name_case(void **state)
@@ -424,7 +350,7 @@ static void test_dirty_hive_opens(void **state)
 	(void)state;
 	struct wr_hive *h = NULL;
 	char *p = hive_path("museum_Win11_NTUSER.DAT");
-	uint64_t before = file_hash(p);
+	uint64_t before = testfile_hash(p);
 	char *s = NULL;
 
 	assert_int_equal(wr_hive_open(p, false, &h, NULL), WR_OK);
@@ -436,7 +362,7 @@ static void test_dirty_hive_opens(void **state)
 	assert_string_equal(s, "Microsoft OneDrive");
 	free(s);
 	wr_hive_close(h);
-	assert_true(file_hash(p) == before);
+	assert_true(testfile_hash(p) == before);
 }
 
 static void test_utf16(void **state)
@@ -547,7 +473,7 @@ static void test_edit_and_commit(void **state)
 	{
 		const char *argv[] = {"hivexregedit", "--export", path, "Winrescue", NULL};
 
-		assert_int_equal(run(argv, out), 0);
+		assert_int_equal(mkimg_run_to_file(argv, out), 0);
 	}
 	f = fopen(out, "r");
 	assert_non_null(f);
@@ -668,7 +594,7 @@ static void test_hivelog_replay(void **state)
 	char *base = hive_path("museum_Win11_NTUSER.DAT");
 	char *log1 = hive_path("museum_Win11_ntuser.dat.LOG1");
 	char *log2 = hive_path("museum_Win11_ntuser.dat.LOG2");
-	uint64_t hb = file_hash(base), h1 = file_hash(log1), h2 = file_hash(log2);
+	uint64_t hb = testfile_hash(base), h1 = testfile_hash(log1), h2 = testfile_hash(log2);
 	struct wr_hivelog_result r;
 	struct wr_regf_header hdr;
 	struct wr_detail d = WR_DETAIL_INIT;
@@ -688,9 +614,9 @@ static void test_hivelog_replay(void **state)
 	assert_true(r.log2_used);
 	assert_int_equal(r.hbins_size, 0x103000);
 	/* The inputs are untouched. */
-	assert_true(file_hash(base) == hb);
-	assert_true(file_hash(log1) == h1);
-	assert_true(file_hash(log2) == h2);
+	assert_true(testfile_hash(base) == hb);
+	assert_true(testfile_hash(log1) == h1);
+	assert_true(testfile_hash(log2) == h2);
 
 	/* The result is a clean hive (read back by the regf module's own parser). */
 	assert_int_equal(wr_regf_read_header(out, &hdr, &d), WR_OK);
@@ -716,7 +642,7 @@ static void test_hivelog_replay(void **state)
 		const char *argv[] = {"hivexregedit", "--export", out, "\\", NULL};
 
 		snprintf(reg, sizeof(reg), "%s/replayed.reg", tmpdir);
-		assert_int_equal(run(argv, reg), 0);
+		assert_int_equal(mkimg_run_to_file(argv, reg), 0);
 	}
 }
 
@@ -738,12 +664,12 @@ static void test_hivelog_damage(void **state)
 	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG1"), l1, SIZE_MAX);
 	copy_prefix(hive_path("museum_Win11_ntuser.dat.LOG2"), l2, SIZE_MAX);
 	flip_byte(l1, 0x200 + 0x1000);
-	before = file_hash(l1);
+	before = testfile_hash(l1);
 	assert_int_equal(wr_hivelog_replay(base, l1, l2, out, &r, &d), WR_OK);
 	assert_int_equal(r.entries_applied, 3);
 	assert_int_equal(r.last_seq, 0xf0);
 	assert_false(r.log1_used);
-	assert_true(file_hash(l1) == before);
+	assert_true(testfile_hash(l1) == before);
 	assert_int_equal(wr_hive_open(out, false, &h, &d), WR_OK);
 	wr_hive_close(h);
 
@@ -766,7 +692,7 @@ static void test_hivelog_damage(void **state)
 	assert_int_equal(wr_hivelog_replay(base, NULL, "/nonexistent/x.LOG2", out, &r, &d), WR_OK);
 	assert_true(r.dirty);
 	assert_int_equal(r.entries_applied, 0);
-	assert_true(file_hash(out) == file_hash(base));
+	assert_true(testfile_hash(out) == testfile_hash(base));
 
 	/* A clean hive is copied unchanged whatever the logs say. */
 	assert_int_equal(wr_hivelog_replay(hive_path("regipy_SYSTEM"),
@@ -775,7 +701,7 @@ static void test_hivelog_damage(void **state)
 			 WR_OK);
 	assert_false(r.dirty);
 	assert_int_equal(r.entries_applied, 0);
-	assert_true(file_hash(out) == file_hash(hive_path("regipy_SYSTEM")));
+	assert_true(testfile_hash(out) == testfile_hash(hive_path("regipy_SYSTEM")));
 
 	/* A log of an unknown file type: refused, no output left behind.  Type 1 (old
 	 * format) with this base block: its checksum no longer matches, so it is not
@@ -803,7 +729,7 @@ static void test_hivelog_damage(void **state)
 	}
 	assert_int_equal(wr_hivelog_replay(base, l1, NULL, out, &r, &d), WR_OK);
 	assert_int_equal(r.entries_applied, 0);
-	assert_true(file_hash(out) == file_hash(base));
+	assert_true(testfile_hash(out) == testfile_hash(base));
 
 	/* Not a hive; a hive whose base block checksum is wrong. */
 	snprintf(path, sizeof(path), "%s/random-for-log", tmpdir);
@@ -873,7 +799,7 @@ static void test_hivelog_copy_out(void **state)
 	assert_non_null(f);
 	assert_int_equal(ftruncate(fileno(f), 64 << 20), 0);
 	fclose(f);
-	assert_int_equal(run(mk, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(mk, NULL), 0);
 	assert_int_equal(wr_blockdev_resolve(img, 0, &ext, &d), WR_OK);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
 	assert_int_equal(wr_ntfs_mkdir(vol, "Users", &d), WR_OK);
@@ -887,7 +813,7 @@ static void test_hivelog_copy_out(void **state)
 		free(buf);
 	}
 	wr_ntfs_close(vol);
-	before = file_hash(img);
+	before = testfile_hash(img);
 
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
 	/* The logs are found beside the hive, whatever the case of their names. */
@@ -906,14 +832,14 @@ static void test_hivelog_copy_out(void **state)
 	assert_int_equal(wr_hivelog_copy_out(vol, "users\\bob\\ntuser.dat", host, &r, &d), WR_OK);
 	assert_false(r.dirty);
 	assert_int_equal(r.entries_applied, 0);
-	assert_true(file_hash(host) == file_hash(hive_path("regipy_NTUSER.DAT")));
+	assert_true(testfile_hash(host) == testfile_hash(hive_path("regipy_NTUSER.DAT")));
 	/* No hive: an error, nothing left behind. */
 	unlink(host);
 	assert_true(wr_hivelog_copy_out(vol, "Users/Carol/NTUSER.DAT", host, &r, &d) != WR_OK);
 	assert_int_equal(access(host, F_OK), -1);
 	wr_ntfs_close(vol);
 	/* Reading never writes to the volume. */
-	assert_true(file_hash(img) == before);
+	assert_true(testfile_hash(img) == before);
 }
 
 static uint32_t rd32(const unsigned char *p)
@@ -967,8 +893,8 @@ static void test_hivelog_old_format(void **state)
 	snprintf(dirty, sizeof(dirty), "%s/old-dirty", tmpdir);
 	snprintf(log, sizeof(log), "%s/old-dirty.LOG1", tmpdir);
 	snprintf(out, sizeof(out), "%s/old-out", tmpdir);
-	assert_int_equal(run(cp1, NULL), 0);
-	assert_int_equal(run(cp2, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(cp1, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(cp2, NULL), 0);
 	assert_int_equal(wr_hive_open(changed, true, &h, &d), WR_OK);
 	assert_int_equal(wr_hive_set_dword(h, "Select", "Winrescue", 7, &d), WR_OK);
 	assert_int_equal(wr_hive_add_key(h, "Winrescue\\Old format", &d), WR_OK);

@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "mkimg.h"
 #include "winrescue.h"
 
 static char *data_path(const char *name, char *buf, size_t size)
@@ -224,38 +224,13 @@ static int setup(void **state)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-static int run(char *const argv[], char *out, size_t size)
-{
-	int pfd[2], status;
-	pid_t pid;
-	ssize_t n = 0, r;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (out && (size_t)n + 1 < size && (r = read(pfd[0], out + n, size - 1 - (size_t)n)) > 0)
-		n += r;
-	if (out)
-		out[n] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 static int teardown(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)"rm", (char *)"-rf", tmpdir, NULL };
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
 
 	unsetenv("WINRESCUE_SMARTCTL");
-	return run(argv, NULL, 0);
+	return mkimg_run(argv, NULL, NULL, 0);
 }
 
 /* The real smartctl on an image file: no SMART, said as a state. */
@@ -288,8 +263,8 @@ static void test_real_smartctl_loop_device(void **state)
 {
 	(void)state;
 	char img[4200], loopdev[256] = "";
-	char *attach[] = { (char *)"losetup", (char *)"-f", (char *)"--show", img, NULL };
-	char *detach[] = { (char *)"losetup", (char *)"-d", loopdev, NULL };
+	const char *attach[] = { "losetup", "-f", "--show", img, NULL };
+	const char *detach[] = { "losetup", "-d", loopdev, NULL };
 	struct wr_smart s;
 	struct wr_detail d = WR_DETAIL_INIT;
 	int fd, ret;
@@ -304,11 +279,12 @@ static void test_real_smartctl_loop_device(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, 16 << 20), 0);
 	close(fd);
-	assert_int_equal(run(attach, loopdev, sizeof(loopdev)), 0);
+	assert_int_equal(mkimg_run(attach, NULL, loopdev, sizeof(loopdev)), 0);
 	loopdev[strcspn(loopdev, "\n")] = '\0';
 	assert_true(!strncmp(loopdev, "/dev/loop", 9));
 	ret = wr_smart_read(loopdev, &s, &d);
-	run(detach, NULL, 0);	/* before any assertion can leave the device behind */
+	/* Detach before any assertion can leave the device behind. */
+	mkimg_run(detach, NULL, NULL, 0);
 	assert_int_equal(ret, WR_OK);
 	assert_int_equal(s.state, WR_SMART_UNAVAILABLE);
 	assert_non_null(strstr(s.reason, loopdev));

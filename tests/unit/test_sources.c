@@ -25,48 +25,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mkimg.h"
+#include "testdata.h"
 #include "winrescue.h"
 
 static char tmpdir[256];
-
-static int run(char *out, size_t size, const char *const *argv)
-{
-	int pfd[2], status;
-	size_t used = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(pfd[1], 1);
-		dup2(devnull, 2);
-		close(pfd[0]);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(pfd[0], buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		if (out && used + 1 < size) {
-			size_t k = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
-
-			memcpy(out + used, buf, k);
-			used += k;
-		}
-	}
-	if (out)
-		out[used] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static char *tpath(const char *name)
 {
@@ -82,7 +45,7 @@ static void mkdirs(const char *path)
 {
 	const char *argv[] = {"mkdir", "-p", path, NULL};
 
-	assert_int_equal(run(NULL, 0, argv), 0);
+	assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 }
 
 /* ---- a Windows tree -------------------------------------------------- */
@@ -207,7 +170,7 @@ static void wim_add(const char *wim, const char *tree, const char *name, bool ap
 
 	if (!append)
 		unlink(wim);
-	assert_int_equal(run(NULL, 0, argv), 0);
+	assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 }
 
 static const char *const en_ja[] = {"en-US", "ja-JP", NULL};
@@ -290,7 +253,7 @@ static void test_windows_fields_match_wiminfo(void **state)
 		char v[256];
 
 		assert_int_equal(wr_wim_read_info(path, false, &info, &d), WR_OK);
-		assert_int_equal(run(out, sizeof(out), argv), 0);
+		assert_int_equal(mkimg_run(argv, NULL, out, sizeof(out)), 0);
 		for (unsigned i = 0; i < info->image_count; i++) {
 			const struct wr_image_info *img = &info->images[i];
 			char want[256];
@@ -435,10 +398,9 @@ static void test_matching(void **state)
 	{
 		struct wr_detail d = WR_DETAIL_INIT;
 		struct wr_wim_info *info = NULL;
-		const char *td = getenv("WINRESCUE_TESTDATA");
 		char p[1200];
 
-		snprintf(p, sizeof(p), "%s/wim/LZX.wim", td ? td : "../shared/testdata");
+		snprintf(p, sizeof(p), "%s/wim/LZX.wim", testdata_dir());
 		assert_int_equal(wr_wim_read_info(p, false, &info, &d), WR_OK);
 		assert_int_equal(wr_sources_match(&w, &info->images[0]), WR_MISMATCH_NOT_WINDOWS);
 		wr_wim_info_free(info);
@@ -531,7 +493,7 @@ static void test_given_paths(void **state)
 			       tpath("nothing.wim"),  tpath("bad.wim"), NULL};
 
 	mkdirs(tpath("media/Sources"));
-	assert_int_equal(run(NULL, 0, cp), 0);
+	assert_int_equal(mkimg_run(cp, NULL, NULL, 0), 0);
 	f = fopen(tpath("win.iso"), "wb");
 	fputs("CD001", f);
 	fclose(f);
@@ -580,10 +542,10 @@ static void make_ntfs_with(const char *img, const char *size, const char *tree)
 	struct wr_detail d = WR_DETAIL_INIT;
 
 	unlink(img);
-	assert_int_equal(run(NULL, 0, trunc), 0);
-	assert_int_equal(run(NULL, 0, mk), 0);
+	assert_int_equal(mkimg_run(trunc, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(mk, NULL, NULL, 0), 0);
 	unlink(tpath("carrier.wim"));
-	assert_int_equal(run(NULL, 0, cap), 0);
+	assert_int_equal(mkimg_run(cap, NULL, NULL, 0), 0);
 	assert_int_equal(wr_wim_apply(tpath("carrier.wim"), 1, img, NULL, NULL, &d), WR_OK);
 }
 
@@ -595,7 +557,7 @@ static void dd_into(const char *disk, const char *part, unsigned long start_sect
 	snprintf(iff, sizeof(iff), "if=%s", part);
 	snprintf(of, sizeof(of), "of=%s", disk);
 	snprintf(seek, sizeof(seek), "seek=%lu", start_sector);
-	assert_int_equal(run(NULL, 0, argv), 0);
+	assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 }
 
 static void test_disk_sources(void **state)
@@ -626,14 +588,14 @@ static void test_disk_sources(void **state)
 	mkdirs(tpath("win/RefreshImage"));
 	mkdirs(tpath("win/Windows"));
 	mkdirs(tpath("data/sources"));
-	assert_int_equal(run(NULL, 0, cp1), 0);
-	assert_int_equal(run(NULL, 0, cp2), 0);
-	assert_int_equal(run(NULL, 0, cp3), 0);
+	assert_int_equal(mkimg_run(cp1, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(cp2, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(cp3, NULL, NULL, 0), 0);
 	make_ntfs_with(tpath("rec.img"), "10M", tpath("rec"));
 	make_ntfs_with(tpath("win.img"), "10M", tpath("win"));
 	make_ntfs_with(tpath("data.img"), "10M", tpath("data"));
 	unlink(disk);
-	assert_int_equal(run(NULL, 0, trunc), 0);
+	assert_int_equal(mkimg_run(trunc, NULL, NULL, 0), 0);
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	if (pid == 0) {
@@ -764,15 +726,15 @@ static void test_iso(void **state)
 
 	mkdirs(tpath("isoroot/sources"));
 	mkdirs(tpath("emptyroot/boot"));
-	assert_int_equal(run(NULL, 0, cp), 0);
+	assert_int_equal(mkimg_run(cp, NULL, NULL, 0), 0);
 	/* Something before install.wim, as on real media (boot.wim comes first). */
 	f = fopen(tpath("isoroot/sources/boot.wim"), "wb");
 	for (int i = 0; i < 300000; i++)
 		fputc(i * 31 % 251, f);
 	fclose(f);
-	assert_int_equal(run(NULL, 0, mkudf), 0);
-	assert_int_equal(run(NULL, 0, mkplain), 0);
-	assert_int_equal(run(NULL, 0, mkempty), 0);
+	assert_int_equal(mkimg_run(mkudf, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(mkplain, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(mkempty, NULL, NULL, 0), 0);
 	{
 		/* A truncated copy of the ISO: cut inside install.wim's data. */
 		size_t len;
@@ -904,7 +866,7 @@ static void test_synthetic_pc(void **state)
 		const char *argv[] = {"bash",	  script, "--out", tpath("pc"),
 				      "--layout", "both", NULL};
 
-		assert_int_equal(run(NULL, 0, argv), 0);
+		assert_int_equal(mkimg_run(argv, NULL, NULL, 0), 0);
 	}
 	check_pc(tpath("pc/pc.img"), tpath("pc/install.wim"));
 	check_pc(tpath("pc/pc-mbr.img"), tpath("pc/install.wim"));
@@ -913,8 +875,7 @@ static void test_synthetic_pc(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/wr-sources-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (mkimg_tmpdir(tmpdir, sizeof(tmpdir)))
 		return -1;
 	make_wims();
 	return 0;
@@ -923,9 +884,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *rm[] = {"rm", "-rf", tmpdir, NULL};
-
-	run(NULL, 0, rm);
+	mkimg_rmrf(tmpdir);
 	return 0;
 }
 

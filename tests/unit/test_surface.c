@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mkimg.h"
 #include "winrescue.h"
 
 /* ------------------------------------------------------------------------- */
@@ -357,42 +358,6 @@ static void server_parent_died(int sig)
 	_exit(0);
 }
 
-static int run(char *const argv[], char *out, size_t size)
-{
-	int pfd[2], status;
-	pid_t pid;
-	ssize_t n = 0, r;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(pfd[1], 1);
-		close(pfd[0]);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (out && (size_t)n + 1 < size && (r = read(pfd[0], out + n, size - 1 - (size_t)n)) > 0)
-		n += r;
-	if (out)
-		out[n] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static void sha256(const char *path, char out[65])
-{
-	char buf[512];
-	char *argv[] = { (char *)"sha256sum", (char *)path, NULL };
-
-	assert_int_equal(run(argv, buf, sizeof(buf)), 0);
-	assert_true(strlen(buf) >= 64);
-	memcpy(out, buf, 64);
-	out[64] = '\0';
-}
-
 /* A backing file of size bytes with varied, non-zero content. */
 static void make_backing(const char *path, uint64_t size)
 {
@@ -494,9 +459,9 @@ static unsigned long server_writes(void)
 
 static void loop_attach(const char *file, char *dev, size_t size)
 {
-	char *argv[] = { (char *)"losetup", (char *)"-f", (char *)"--show", (char *)file, NULL };
+	const char *argv[] = { "losetup", "-f", "--show", file, NULL };
 
-	assert_int_equal(run(argv, dev, size), 0);
+	assert_int_equal(mkimg_run(argv, NULL, dev, size), 0);
 	dev[strcspn(dev, "\n")] = '\0';
 	assert_true(!strncmp(dev, "/dev/loop", 9));
 	snprintf(cur_loop, sizeof(cur_loop), "%s", dev);
@@ -505,10 +470,10 @@ static void loop_attach(const char *file, char *dev, size_t size)
 static void loop_detach(const char *dev)
 {
 	char copy[64];
-	char *argv[] = { (char *)"losetup", (char *)"-d", copy, NULL };
+	const char *argv[] = { "losetup", "-d", copy, NULL };
 
 	snprintf(copy, sizeof(copy), "%s", dev);
-	run(argv, NULL, 0);
+	mkimg_run(argv, NULL, NULL, 0);
 	if (!strcmp(copy, cur_loop))
 		cur_loop[0] = '\0';
 }
@@ -545,10 +510,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	char *argv[] = { (char *)"rm", (char *)"-rf", tmpdir, NULL };
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
 
 	stop_server();
-	return run(argv, NULL, 0);
+	return mkimg_run(argv, NULL, NULL, 0);
 }
 
 /* ------------------------------------------------------------------------- */
@@ -602,9 +567,9 @@ static void test_clean_image_file(void **state)
 
 	snprintf(img, sizeof(img), "%s/clean.img", tmpdir);
 	make_backing(img, size);
-	sha256(img, before);
+	assert_int_equal(mkimg_sha256(img, before), 0);
 	assert_int_equal(wr_surface_scan(img, &o, cb, &c, &r, &d), WR_OK);
-	sha256(img, after);
+	assert_int_equal(mkimg_sha256(img, after), 0);
 	assert_string_equal(before, after);
 	assert_true(r.complete);
 	assert_int_equal(r.device_size, size);
@@ -631,7 +596,7 @@ static void test_clean_image_file(void **state)
 	assert_int_equal(r.length, 3u << 20);
 	assert_int_equal(hist_sum(&r), 3);
 	wr_surface_result_release(&r);
-	sha256(img, after);
+	assert_int_equal(mkimg_sha256(img, after), 0);
 	assert_string_equal(before, after);
 }
 
@@ -694,7 +659,7 @@ static void test_bad_sectors_file_and_loop(void **state)
 	f.bad[1] = (struct rule){ 5000, 1, 0 };
 	f.bad[2] = (struct rule){ size / 512 - 1, 1, 0 };
 	make_backing(backing, size);
-	sha256(backing, before);
+	assert_int_equal(mkimg_sha256(backing, before), 0);
 	start_server(&f);
 
 	check_bad_sectors(fused, size);
@@ -706,7 +671,7 @@ static void test_bad_sectors_file_and_loop(void **state)
 
 	stop_server();
 	assert_int_equal(server_writes(), 0);
-	sha256(backing, after);
+	assert_int_equal(mkimg_sha256(backing, after), 0);
 	assert_string_equal(before, after);
 }
 
@@ -780,15 +745,14 @@ static void test_4k_sector_device(void **state)
 	struct wr_surface_result r;
 	struct wr_detail d = WR_DETAIL_INIT;
 	char loopdev[64];
-	char *argv[] = { (char *)"losetup", (char *)"-b", (char *)"4096", (char *)"-f",
-			 (char *)"--show", fused, NULL };
+	const char *argv[] = { "losetup", "-b", "4096", "-f", "--show", fused, NULL };
 	int ret;
 
 	need_fuse();
 	f.bad[0] = (struct rule){ 800, 1, 0 };	/* 512-byte sector 800 = 4K sector 100 */
 	make_backing(backing, 4u << 20);
 	start_server(&f);
-	assert_int_equal(run(argv, loopdev, sizeof(loopdev)), 0);
+	assert_int_equal(mkimg_run(argv, NULL, loopdev, sizeof(loopdev)), 0);
 	loopdev[strcspn(loopdev, "\n")] = '\0';
 	snprintf(cur_loop, sizeof(cur_loop), "%s", loopdev);
 	ret = wr_surface_scan(loopdev, &o, NULL, NULL, &r, &d);

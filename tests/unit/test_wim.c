@@ -16,55 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "mkimg.h"
+#include "testdata.h"
 #include "winrescue.h"
 
 static char tmpdir[256];
-static char testdata[1024];
 
 /* ---- helpers ---------------------------------------------------------- */
-
-/* Run argv, capture stdout (up to size-1 bytes) into out (may be NULL); exit status. */
-static int run(char *out, size_t size, const char *const *argv)
-{
-	int pfd[2], status;
-	size_t used = 0;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_WRONLY);
-
-		dup2(pfd[1], 1);
-		dup2(devnull, 2);
-		close(pfd[0]);
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		char buf[4096];
-		ssize_t n = read(pfd[0], buf, sizeof(buf));
-
-		if (n <= 0)
-			break;
-		if (out && used + 1 < size) {
-			size_t k = (size_t)n < size - 1 - used ? (size_t)n : size - 1 - used;
-
-			memcpy(out + used, buf, k);
-			used += k;
-		}
-	}
-	if (out)
-		out[used] = '\0';
-	close(pfd[0]);
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 static void *slurp(const char *path, size_t *len)
 {
@@ -118,7 +78,7 @@ static char *real_wim(const char *name)
 	static int next;
 	char *p = b[next++ % 2];
 
-	snprintf(p, 1200, "%s/wim/%s", testdata, name);
+	snprintf(p, 1200, "%s/wim/%s", testdata_dir(), name);
 	return p;
 }
 
@@ -213,7 +173,7 @@ static void assert_matches_wiminfo(const char *path, const struct wr_wim_info *i
 	const char *argv[] = {"wiminfo", path, NULL};
 	char v[512];
 
-	assert_int_equal(run(out, sizeof(out), argv), 0);
+	assert_int_equal(mkimg_run(argv, NULL, out, sizeof(out)), 0);
 	assert_int_equal(field(out, "Image Count", 0, v, sizeof(v)), 0);
 	assert_int_equal(strtoul(v, NULL, 10), info->image_count);
 	assert_int_equal(field(out, "Part Number", 0, v, sizeof(v)), 0);
@@ -249,8 +209,8 @@ static void make_ntfs(const char *path, const char *size)
 	const char *mk[] = {"mkntfs", "-F", "-f", "-q", "-L", "WinTest", path, NULL};
 
 	unlink(path);
-	assert_int_equal(run(NULL, 0, trunc), 0);
-	assert_int_equal(run(NULL, 0, mk), 0);
+	assert_int_equal(mkimg_run(trunc, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(mk, NULL, NULL, 0), 0);
 }
 
 /* "wimlib-imagex dir" of an image: one path per line. */
@@ -260,7 +220,7 @@ static void wimdir(const char *wim, unsigned index, char *out, size_t size)
 	const char *argv[] = {"wimlib-imagex", "dir", wim, idx, NULL};
 
 	snprintf(idx, sizeof(idx), "%u", index);
-	assert_int_equal(run(out, size, argv), 0);
+	assert_int_equal(mkimg_run(argv, NULL, out, size), 0);
 }
 
 /* ---- tests ------------------------------------------------------------ */
@@ -352,7 +312,7 @@ static void test_integrity(void **state)
 
 	/* LZX.wim has no integrity table: give a copy one. */
 	copy(real_wim("LZX.wim"), p);
-	assert_int_equal(run(NULL, 0, opt), 0);
+	assert_int_equal(mkimg_run(opt, NULL, NULL, 0), 0);
 	assert_int_equal(wr_wim_read_info(p, true, &info, &d), WR_OK);
 	assert_true(info->has_integrity);
 	wr_wim_info_free(info);
@@ -543,10 +503,10 @@ static void test_capture_append_and_exclude(void **state)
 
 		snprintf(of, sizeof(of), "of=%s", tpath("tree/Data/random.bin"));
 		dd[5] = of;
-		assert_int_equal(run(NULL, 0, mkd), 0);
-		assert_int_equal(run(NULL, 0, dd), 0);
+		assert_int_equal(mkimg_run(mkd, NULL, NULL, 0), 0);
+		assert_int_equal(mkimg_run(dd, NULL, NULL, 0), 0);
 		unlink(tpath("tree.wim"));
-		assert_int_equal(run(NULL, 0, capt), 0);
+		assert_int_equal(mkimg_run(capt, NULL, NULL, 0), 0);
 	}
 	make_ntfs(vol, "16M");
 	assert_int_equal(wr_wim_apply(tpath("tree.wim"), 1, vol, NULL, NULL, &d), WR_OK);
@@ -626,10 +586,10 @@ static void test_capture_append_checks_data(void **state)
 
 		snprintf(of, sizeof(of), "of=%s", tpath("tree4/Data/random.bin"));
 		dd[5] = of;
-		assert_int_equal(run(NULL, 0, mkd), 0);
-		assert_int_equal(run(NULL, 0, dd), 0);
+		assert_int_equal(mkimg_run(mkd, NULL, NULL, 0), 0);
+		assert_int_equal(mkimg_run(dd, NULL, NULL, 0), 0);
 		unlink(tpath("tree4.wim"));
-		assert_int_equal(run(NULL, 0, capt), 0);
+		assert_int_equal(mkimg_run(capt, NULL, NULL, 0), 0);
 	}
 	make_ntfs(vol, "16M");
 	assert_int_equal(wr_wim_apply(tpath("tree4.wim"), 1, vol, NULL, NULL, &d), WR_OK);
@@ -639,7 +599,7 @@ static void test_capture_append_checks_data(void **state)
 	/* A sound file: appended to, and its integrity table still verifies. */
 	assert_int_equal(wr_wim_capture(vol, cap, &o2, NULL, NULL, &idx, &d), WR_OK);
 	assert_int_equal(idx, 2);
-	assert_int_equal(run(NULL, 0, verify), 0);
+	assert_int_equal(mkimg_run(verify, NULL, NULL, 0), 0);
 	assert_int_equal(wr_wim_read_info(cap, true, &info, &d), WR_OK);
 	assert_true(info->has_integrity);
 	assert_int_equal(info->image_count, 2);
@@ -759,15 +719,15 @@ static void test_split_and_esd(void **state)
 	struct wr_wim_info *x = NULL, *y = NULL;
 	FILE *f;
 
-	assert_int_equal(run(NULL, 0, mkd), 0);
+	assert_int_equal(mkimg_run(mkd, NULL, NULL, 0), 0);
 	f = fopen(tpath("big/Windows/data.bin"), "wb");
 	assert_non_null(f);
 	for (unsigned i = 0; i < 3u * 1024 * 1024; i++)
 		fputc((int)((i * 2654435761u) >> 13 & 0xff), f);
 	fclose(f);
 	unlink(tpath("big.wim"));
-	assert_int_equal(run(NULL, 0, cap), 0);
-	assert_int_equal(run(NULL, 0, split), 0);
+	assert_int_equal(mkimg_run(cap, NULL, NULL, 0), 0);
+	assert_int_equal(mkimg_run(split, NULL, NULL, 0), 0);
 	assert_int_equal(access(tpath("install2.swm"), R_OK), 0);
 
 	assert_int_equal(wr_wim_read_info(tpath("install.swm"), false, &x, &d), WR_OK);
@@ -798,7 +758,7 @@ static void test_split_and_esd(void **state)
 
 	/* Solid (ESD-style) compression: the XML stays readable both ways. */
 	unlink(tpath("install.esd"));
-	assert_int_equal(run(NULL, 0, esd), 0);
+	assert_int_equal(mkimg_run(esd, NULL, NULL, 0), 0);
 	assert_int_equal(wr_wim_read_info(tpath("install.esd"), true, &x, &d), WR_OK);
 	assert_int_equal(read_info_from_file(tpath("install.esd"), &y, &d), WR_OK);
 	assert_same_info(x, y);
@@ -856,7 +816,7 @@ static void patch_names(const char *wim, const char *const *from, const char *co
 			}
 		}
 		spit(tpath("meta.bin"), b + off, size);
-		assert_int_equal(run(hex, sizeof(hex), sum), 0);
+		assert_int_equal(mkimg_run(sum, NULL, hex, sizeof(hex)), 0);
 		for (int j = 0; j < 20; j++) {
 			unsigned v;
 
@@ -885,11 +845,11 @@ static void test_path_traversal(void **state)
 	size_t len, len2;
 	char *before, *after;
 
-	assert_int_equal(run(NULL, 0, mk), 0);
+	assert_int_equal(mkimg_run(mk, NULL, NULL, 0), 0);
 	spit(tpath("trav/XX/inner.txt"), "escaped", 7);
 	spit(tpath("trav/Safe/QQQQQQQ"), "q", 1);
 	unlink(tpath("trav.wim"));
-	assert_int_equal(run(NULL, 0, cap), 0);
+	assert_int_equal(mkimg_run(cap, NULL, NULL, 0), 0);
 	patch_names(tpath("trav.wim"), from, to);
 
 	/* The root listing: ".." was dropped by wimlib, only "Safe" is left.  wimlib's
@@ -942,7 +902,7 @@ static void test_path_traversal(void **state)
 		    "--compress=none", NULL};
 
 		unlink(tpath("dotdot.wim"));
-		assert_int_equal(run(NULL, 0, cap2), 0);
+		assert_int_equal(mkimg_run(cap2, NULL, NULL, 0), 0);
 		patch_names(tpath("dotdot.wim"), from3, to3);
 	}
 	make_ntfs(vol, "16M");
@@ -961,12 +921,9 @@ static void test_path_traversal(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	const char *td = getenv("WINRESCUE_TESTDATA");
 	const char *probe[] = {"mkntfs", "--version", NULL};
 
-	snprintf(testdata, sizeof(testdata), "%s", td ? td : "../shared/testdata");
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/wr-wim-XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (mkimg_tmpdir(tmpdir, sizeof(tmpdir)))
 		return -1;
 	(void)probe;
 	return 0;
@@ -975,9 +932,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *rm[] = {"rm", "-rf", tmpdir, NULL};
-
-	run(NULL, 0, rm);
+	mkimg_rmrf(tmpdir);
 	return 0;
 }
 
@@ -1000,14 +955,10 @@ int main(void)
 	};
 	char path[1200];
 
-	{
-		const char *td = getenv("WINRESCUE_TESTDATA");
-
-		snprintf(path, sizeof(path), "%s/wim/LZX.wim", td ? td : "../shared/testdata");
-		if (access(path, R_OK)) {
-			printf("skipped: real WIMs not found at %s\n", path);
-			return 77;
-		}
+	snprintf(path, sizeof(path), "%s/wim/LZX.wim", testdata_dir());
+	if (access(path, R_OK)) {
+		printf("skipped: real WIMs not found at %s\n", path);
+		return 77;
 	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

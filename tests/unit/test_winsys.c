@@ -11,98 +11,41 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/wait.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mkimg.h"
+#include "testdata.h"
+#include "testfile.h"
 #include "winrescue.h"
-
-extern char **environ;
 
 #define MACHINE_SID "S-1-5-21-1760460187-1592185332-161725925" /* of regipy_SAM */
 
-static char tmpdir[64];
+static char tmpdir[256];
 
-static int run(const char *const argv[], const char *out_path)
-{
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int st;
-
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path ? out_path : "/dev/null",
-					 O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ)) {
-		posix_spawn_file_actions_destroy(&fa);
-		return -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
-	if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
-		return -1;
-	return WEXITSTATUS(st);
-}
-
+/* testdata/hives/<name>.xz unpacked into the temp dir (see testdata_hive). */
 static char *hive_path(const char *name)
 {
-	static char path[8][512];
-	static int slot;
-	char src[1024], *p = path[slot++ % 8];
-	const char *td = getenv("WINRESCUE_TESTDATA");
-
-	snprintf(src, sizeof(src), "%s/hives/%s.xz", td ? td : "../shared/testdata", name);
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	if (access(p, F_OK) == 0)
-		return p;
-	const char *argv[] = {"xz", "-dc", src, NULL};
-	assert_int_equal(run(argv, p), 0);
-	return p;
-}
-
-/* hivexget's answer for a string value (the independent reader). */
-static void hivexget(const char *hive, const char *key, const char *value, char *buf, size_t size)
-{
-	char out[600];
-	const char *argv[] = {"hivexget", hive, key, value, NULL};
-	FILE *f;
-
-	snprintf(out, sizeof(out), "%s/hivexget.txt", tmpdir);
-	assert_int_equal(run(argv, out), 0);
-	f = fopen(out, "r");
-	assert_non_null(f);
-	if (!fgets(buf, (int)size, f))
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
+	return testdata_hive(tmpdir, name);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	const char *td = getenv("WINRESCUE_TESTDATA");
-	char probe[1024];
-
-	snprintf(probe, sizeof(probe), "%s/hives/regipy_SAM.xz", td ? td : "../shared/testdata");
-	if (access(probe, R_OK)) {
-		printf("testdata not found: %s\n", probe);
-		exit(77);
-	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test-winsys-XXXXXX");
-	assert_non_null(mkdtemp(tmpdir));
+	testdata_require("hives/regipy_SAM.xz");
+	assert_int_equal(mkimg_tmpdir(tmpdir, sizeof(tmpdir)), 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	const char *argv[] = {"rm", "-rf", tmpdir, NULL};
-
-	run(argv, NULL);
+	mkimg_rmrf(tmpdir);
 	return 0;
 }
 
@@ -125,9 +68,10 @@ static void test_system_win81(void **state)
 	assert_int_equal(wr_winsys_from_hives(NULL, sys, NULL, &w, NULL), WR_OK);
 	assert_string_equal(w.control_set, "ControlSet001");
 	assert_string_equal(w.computer_name, "SENSEI");
-	hivexget(hive_path("regipy_SYSTEM_2"),
-		 "\\ControlSet001\\Control\\ComputerName\\ComputerName", "ComputerName", ref,
-		 sizeof(ref));
+	assert_int_equal(mkimg_hivexget(hive_path("regipy_SYSTEM_2"),
+					"\\ControlSet001\\Control\\ComputerName\\ComputerName",
+					"ComputerName", ref, sizeof(ref)),
+			 0);
 	assert_string_equal(w.computer_name, ref);
 	assert_true(w.fast_startup_enabled); /* HiberbootEnabled = 1 */
 	assert_true(w.hibernate_enabled);
@@ -260,7 +204,7 @@ static char *make_software(const char *name, const char *version, unsigned major
 	char key[256];
 
 	snprintf(path, sizeof(path), "%s/SOFTWARE-%s", tmpdir, name);
-	assert_int_equal(run(cp, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(cp, NULL), 0);
 	assert_int_equal(wr_hive_open(path, true, &h, &d), WR_OK);
 	assert_int_equal(wr_hive_add_key(h, cv, &d), WR_OK);
 	assert_int_equal(wr_hive_set_string(h, cv, "ProductName", product, false, &d), WR_OK);
@@ -432,8 +376,9 @@ static void test_keyboard(void **state)
 	char ref[64];
 
 	assert_int_equal(wr_winsys_keyboard_from_hive(h, &w, NULL), WR_OK);
-	hivexget(hive_path("regipy_NTUSER.DAT"), "\\Keyboard Layout\\Preload", "1", ref,
-		 sizeof(ref));
+	assert_int_equal(mkimg_hivexget(hive_path("regipy_NTUSER.DAT"),
+					"\\Keyboard Layout\\Preload", "1", ref, sizeof(ref)),
+			 0);
 	assert_string_equal(ref, "00000409");
 	assert_string_equal(w.keyboard, "0409:00000409");
 	wr_hive_close(h);
@@ -503,21 +448,6 @@ static void test_pe_arch(void **state)
 
 /* ---- the glue, on the synthetic PC built by tests/fixtures/build-pc.sh --------- */
 
-static uint64_t file_hash(const char *path)
-{
-	uint64_t h = 1469598103934665603ULL;
-	unsigned char buf[1 << 16];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	assert_non_null(f);
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		for (size_t i = 0; i < n; i++)
-			h = (h ^ buf[i]) * 1099511628211ULL;
-	fclose(f);
-	return h;
-}
-
 static const char *jstr(json_object *o, const char *k)
 {
 	json_object *v;
@@ -582,7 +512,7 @@ static void test_fixture_pc(void **state)
 	snprintf(tool, sizeof(tool), "%s/tools/mkhives", build);
 	assert_int_equal(access(tool, X_OK), 0);
 	snprintf(out, sizeof(out), "%s/pc", tmpdir);
-	assert_int_equal(run(argv, NULL), 0);
+	assert_int_equal(mkimg_run_to_file(argv, NULL), 0);
 	snprintf(img, sizeof(img), "%s/windows.img", out);
 	snprintf(man, sizeof(man), "%s/manifest.json", out);
 	m = json_object_from_file(man);
@@ -591,7 +521,7 @@ static void test_fixture_pc(void **state)
 	assert_true(json_object_object_get_ex(m, "users", &users));
 	assert_true(json_object_object_get_ex(m, "store_apps", &store));
 	assert_true(json_object_object_get_ex(m, "files", &files));
-	before = file_hash(img);
+	before = testfile_hash(img);
 
 	assert_int_equal(wr_blockdev_resolve(img, 0, &ext, &d), WR_OK);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
@@ -673,7 +603,7 @@ static void test_fixture_pc(void **state)
 	wr_ntfs_close(vol);
 	json_object_put(m);
 	/* Inspection never writes. */
-	assert_true(file_hash(img) == before);
+	assert_true(testfile_hash(img) == before);
 }
 
 /* Damaged registry on the synthetic PC: a corrupted SOFTWARE hive, then no config
@@ -712,7 +642,7 @@ static void test_fixture_pc_bad_registry(void **state)
 	wr_ntfs_close(vol);
 	free(buf);
 
-	before = file_hash(img);
+	before = testfile_hash(img);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
 	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
 	assert_int_equal(w->registry_err, WR_ERR_HIVE_CORRUPT);
@@ -737,13 +667,13 @@ static void test_fixture_pc_bad_registry(void **state)
 		assert_int_equal(apps.n, 0);
 	}
 	wr_ntfs_close(vol);
-	assert_true(file_hash(img) == before);
+	assert_true(testfile_hash(img) == before);
 
 	/* No config folder at all. */
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, &d), WR_OK);
 	assert_int_equal(wr_ntfs_delete_tree(vol, "Windows/System32/config", &d), WR_OK);
 	wr_ntfs_close(vol);
-	before = file_hash(img);
+	before = testfile_hash(img);
 	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDONLY, &vol, &d), WR_OK);
 	assert_int_equal(wr_winsys_read(vol, &w, &d), WR_OK);
 	assert_true(w->registry_err != WR_OK);
@@ -752,7 +682,7 @@ static void test_fixture_pc_bad_registry(void **state)
 	assert_int_equal(w->nusers, 3);
 	wr_windows_free(w);
 	wr_ntfs_close(vol);
-	assert_true(file_hash(img) == before);
+	assert_true(testfile_hash(img) == before);
 }
 
 int main(void)
