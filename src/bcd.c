@@ -562,6 +562,17 @@ static void guid_gen_next(struct guid_gen *g, char *out, size_t size)
 		 c[6], c[7]);
 }
 
+int wr_bcd_new_guid(char *out, size_t size)
+{
+	struct guid_gen g;
+	int ret = guid_gen_init(&g);
+
+	if (ret)
+		return ret;
+	guid_gen_next(&g, out, size);
+	return WR_OK;
+}
+
 struct writer {
 	struct wr_hive *h;
 	struct wr_detail *d;

@@ -1668,15 +1668,16 @@ int wr_ntfs_mkdir(struct wr_ntfs *v, const char *path, struct wr_detail *d)
 
 static int unlink_path(struct wr_ntfs *v, const char *p, struct wr_detail *d);
 
-int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, size_t len,
-		       struct wr_detail *d)
+/* Open path for writing, created when missing, emptied: *ni and *na for the caller
+ * to write and close.  The normalised path goes to p. */
+static int open_truncated(struct wr_ntfs *v, const char *path, char *p, size_t psize,
+			  ntfs_inode **ni_out, ntfs_attr **na_out, struct wr_detail *d)
 {
-	char p[4096];
 	ntfs_inode *ni = NULL;
 	ntfs_attr *na = NULL;
 	int ret, e = 0;
 
-	ret = norm_path(path, p, sizeof(p), d);
+	ret = norm_path(path, p, psize, d);
 	if (!ret)
 		ret = need_rw(v, p, d);
 	if (ret)
@@ -1690,7 +1691,7 @@ int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, siz
 					      "a directory or reparse point has that name");
 		}
 	} else if (e == ENOENT) {
-		ret = create_node(v, p, false, &ni, p, sizeof(p), d);
+		ret = create_node(v, p, false, &ni, p, psize, d);
 		if (ret)
 			return ret;
 	} else {
@@ -1707,30 +1708,84 @@ int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, siz
 		       "writing it again", p);
 		ret = unlink_path(v, p, d);
 		if (!ret)
-			ret = create_node(v, p, false, &ni, p, sizeof(p), d);
+			ret = create_node(v, p, false, &ni, p, psize, d);
 		if (ret)
 			return ret;
 		na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0);
 	}
-	if (!na) {
+	if (!na)
 		ret = fail(d, errno, p, "open data");
-		goto out;
-	}
-	if (ntfs_attr_truncate(na, 0)) {
+	else if (ntfs_attr_truncate(na, 0))
 		ret = fail(d, errno, p, "truncate");
-		goto out;
+	if (ret) {
+		if (na)
+			ntfs_attr_close(na);
+		ntfs_inode_close(ni);
+		return ret;
 	}
-	if (len && ntfs_attr_pwrite(na, 0, (s64)len, buf) != (s64)len) {
-		ret = fail(d, errno ? errno : EIO, p, "write");
-		goto out;
-	}
-	ntfs_inode_update_times(ni, NTFS_UPDATE_MCTIME);
-out:
-	if (na)
-		ntfs_attr_close(na);
+	*ni_out = ni;
+	*na_out = na;
+	return WR_OK;
+}
+
+/* Close what open_truncated opened, the times updated; ret passed through. */
+static int close_written(ntfs_inode *ni, ntfs_attr *na, const char *p, int ret,
+			 struct wr_detail *d)
+{
+	if (!ret)
+		ntfs_inode_update_times(ni, NTFS_UPDATE_MCTIME);
+	ntfs_attr_close(na);
 	if (ntfs_inode_close(ni) && !ret)
 		ret = fail(d, errno, p, "close");
 	return ret;
+}
+
+int wr_ntfs_write_file(struct wr_ntfs *v, const char *path, const void *buf, size_t len,
+		       struct wr_detail *d)
+{
+	char p[4096];
+	ntfs_inode *ni = NULL;
+	ntfs_attr *na = NULL;
+	int ret;
+
+	ret = open_truncated(v, path, p, sizeof(p), &ni, &na, d);
+	if (ret)
+		return ret;
+	if (len && ntfs_attr_pwrite(na, 0, (s64)len, buf) != (s64)len)
+		ret = fail(d, errno ? errno : EIO, p, "write");
+	return close_written(ni, na, p, ret, d);
+}
+
+int wr_ntfs_write_from(struct wr_ntfs *v, const char *path, const struct wr_reader *src,
+		       struct wr_detail *d)
+{
+	enum { CHUNK = 1024 * 1024 };
+	char p[4096];
+	ntfs_inode *ni = NULL;
+	ntfs_attr *na = NULL;
+	char *buf = malloc(CHUNK);
+	int ret;
+
+	if (!buf)
+		return wr_detail_set(d, WR_ERR_NOMEM, ENOMEM, path);
+	ret = open_truncated(v, path, p, sizeof(p), &ni, &na, d);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	for (uint64_t off = 0; !ret && off < src->size;) {
+		size_t n = src->size - off < CHUNK ? (size_t)(src->size - off) : CHUNK;
+
+		ret = src->read_at(src->ctx, off, buf, n);
+		if (ret)
+			ret = wr_detail_setf(d, ret, EIO, p, "reading the source at byte %llu",
+					     (unsigned long long)off);
+		else if (ntfs_attr_pwrite(na, (s64)off, (s64)n, buf) != (s64)n)
+			ret = fail(d, errno ? errno : EIO, p, "write");
+		off += n;
+	}
+	free(buf);
+	return close_written(ni, na, p, ret, d);
 }
 
 /* The stored long (non-DOS) name of ni in directory dir matching uname ignoring case;

@@ -1115,6 +1115,125 @@ static int do_apply(struct rctx *r, struct wr_detail *d)
 }
 
 #define REAGENT_XML "/Windows/System32/Recovery/ReAgent.xml"
+#define WINRE_IN_WINDOWS "/Windows/System32/Recovery/Winre.wim"
+#define WINRE_DIR "/Recovery/WindowsRE"
+
+/* The partition Windows Setup gives Windows RE on a disk it lays out: the recovery
+ * partition (GPT), the active System Reserved partition (MBR); NULL when none. */
+static const struct wr_partition *winre_home(const struct wr_disk *disk, unsigned windows)
+{
+	for (size_t i = 0; i < disk->nparts; i++) {
+		const struct wr_partition *q = &disk->parts[i];
+
+		if (q->number == windows)
+			continue;
+		if (disk->table == WR_TABLE_GPT ? q->role == WR_ROLE_RECOVERY : q->active)
+			return q;
+	}
+	return NULL;
+}
+
+/* Copy src_path of the new Windows (r->vol) to dst_path on vol. */
+static int copy_between(struct rctx *r, const char *src_path, struct wr_ntfs *vol,
+			const char *dst_path, struct wr_detail *d)
+{
+	struct wr_reader rd;
+	int ret = wr_ntfs_reader_open(r->vol, src_path, &rd, d);
+
+	if (ret)
+		return ret;
+	ret = wr_ntfs_write_from(vol, dst_path, &rd, d);
+	wr_ntfs_reader_close(&rd);
+	return ret;
+}
+
+/* After a layout, Windows RE goes where Windows Setup puts it: the new Windows'
+ * Winre.wim moved to \Recovery\WindowsRE of winre_home(), boot.sdi beside it, and
+ * p->winre naming that folder (register_winre writes it into ReAgent.xml; the boot
+ * step finds it there and adds the WinRE entry to the BCD).  The copy is flushed
+ * before Windows' own Winre.wim is deleted, so after a kill the next run finds one or
+ * the other whole.  An image without Winre.wim or boot.sdi gets no Windows RE,
+ * which is what Setup would leave too. */
+static int place_winre(struct rctx *r, struct wr_detail *d)
+{
+	struct wr_reset_plan *p = r->p;
+	const char *sdi = p->layout_kind == WR_LAYOUT_GPT ? "/Windows/Boot/DVD/EFI/boot.sdi"
+							  : "/Windows/Boot/DVD/PCAT/boot.sdi";
+	const struct wr_partition *home;
+	struct wr_blockdev_lock *lock = NULL;
+	struct wr_disk *disk = NULL;
+	struct wr_ntfs *vol = NULL;
+	struct wr_ntfs_stat st;
+	struct wr_extent ext;
+	bool have_src, have_dst;
+	int ret;
+
+	ret = wr_disk_read(p->disk_path, &disk, d);
+	if (ret)
+		return ret;
+	home = winre_home(disk, p->partition);
+	if (!home) {
+		wr_log(WR_LOG_WARN, "reset: no partition for Windows RE on '%s'", p->disk_path);
+		goto out;
+	}
+	ret = wr_blockdev_resolve(p->disk_path, home->number, &ext, d);
+	/* Our hold on the Windows partition covers a whole disk image already; a
+	 * partition's own device node needs its own. */
+	if (!ret && strcmp(ext.path, p->ext.path))
+		ret = wr_blockdev_lock(&ext, &lock, d);
+	if (!ret)
+		ret = wr_ntfs_open(&ext, WR_NTFS_RDWR, &vol, d);
+	if (ret)
+		goto out;
+	have_src = !wr_ntfs_stat(r->vol, WINRE_IN_WINDOWS, &st, NULL) && !st.is_dir;
+	have_dst = !wr_ntfs_stat(vol, WINRE_DIR "/Winre.wim", &st, NULL) && !st.is_dir &&
+		   !wr_ntfs_stat(vol, WINRE_DIR "/boot.sdi", &st, NULL) && !st.is_dir;
+	if (have_src) {
+		if (wr_ntfs_stat(r->vol, sdi, &st, NULL) || st.is_dir) {
+			wr_log(WR_LOG_WARN, "reset: the image has Winre.wim but no %s; no Windows "
+			       "RE", sdi);
+			goto out;
+		}
+		if (wr_ntfs_stat(vol, "/Recovery", &st, NULL))
+			ret = wr_ntfs_mkdir(vol, "/Recovery", d);
+		if (!ret && wr_ntfs_stat(vol, WINRE_DIR, &st, NULL))
+			ret = wr_ntfs_mkdir(vol, WINRE_DIR, d);
+		if (!ret)
+			ret = copy_between(r, sdi, vol, WINRE_DIR "/boot.sdi", d);
+		if (!ret)
+			ret = copy_between(r, WINRE_IN_WINDOWS, vol, WINRE_DIR "/Winre.wim", d);
+		if (!ret)
+			ret = wr_ntfs_sync(vol, d);
+		if (!ret)
+			ret = wr_ntfs_unlink(r->vol, WINRE_IN_WINDOWS, d);
+		if (!ret)
+			ret = wr_ntfs_sync(r->vol, d);
+		if (ret)
+			goto out;
+		wr_log(WR_LOG_INFO, "reset: Windows RE moved to %s of partition %u", WINRE_DIR,
+		       home->number);
+	} else if (!have_dst) {
+		wr_log(WR_LOG_INFO, "reset: the image carries no Winre.wim; no Windows RE");
+		goto out;
+	}
+	memset(&p->winre, 0, sizeof(p->winre));
+	p->winre.present = true;
+	snprintf(p->winre.path, sizeof(p->winre.path), "\\Recovery\\WindowsRE");
+	p->winre.offset = home->start;
+	if (disk->table == WR_TABLE_GPT)
+		snprintf(p->winre.guid, sizeof(p->winre.guid), "{%s}", disk->disk_guid);
+	else
+		p->winre.id = disk->mbr_signature;
+	if (!p->winre_bcd_id[0])
+		ret = wr_bcd_new_guid(p->winre_bcd_id, sizeof(p->winre_bcd_id));
+	if (ret)
+		ret = wr_detail_set(d, ret, errno, "getrandom");
+out:
+	wr_ntfs_close(vol);
+	wr_blockdev_unlock(lock);
+	wr_disk_free(disk);
+	return ret;
+}
 
 /* The new installation's ReAgent.xml names the Windows RE that was kept. */
 static int register_winre(struct rctx *r, struct wr_detail *d)
@@ -1158,6 +1277,8 @@ static int do_boot(struct rctx *r, struct wr_detail *d)
 		return append(r, "end", "boot", "windows", d);
 	}
 	ret = append(r, "begin", "boot", "windows", d);
+	if (!ret && p->layout)
+		ret = place_winre(r, d);
 	if (!ret && p->winre.present)
 		ret = register_winre(r, d);
 	if (ret)

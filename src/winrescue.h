@@ -594,6 +594,10 @@ int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail 
 /* Create or replace (truncate) a file with len bytes of buf. */
 int wr_ntfs_write_file(struct wr_ntfs *vol, const char *path, const void *buf,
 		       size_t len, struct wr_detail *d);
+/* The same, the content read from src (a file of another volume, say) 1 MiB at a
+ * time: for files too big to hold in memory. */
+int wr_ntfs_write_from(struct wr_ntfs *vol, const char *path, const struct wr_reader *src,
+		       struct wr_detail *d);
 /* The file whose data holds byte offset of the volume (a bad sector found by the
  * surface scan): its path from the root ("\\Windows\\System32\\config\\SYSTEM",
  * NTFS's own files as "\\$MFT"...).  WR_ERR_NOT_FOUND: free space, or metadata kept
@@ -1694,6 +1698,9 @@ struct wr_bcd_spec {
  * New GUIDs are time-based like bcdedit's; with SOURCE_DATE_EPOCH set the file is
  * reproducible (test fixtures).  On error host_path is removed. */
 int wr_bcd_write(const char *host_path, const struct wr_bcd_spec *s, struct wr_detail *d);
+/* A new object GUID "{...}" as the store's own are made (time-based, random node),
+ * for an object named before the store is written (ReAgent.xml's WinreBCD). */
+int wr_bcd_new_guid(char *out, size_t size);
 
 /* ------------------------------------------------------------------------- */
 /* reset: "remove everything" - format the Windows partition (or lay out the  */

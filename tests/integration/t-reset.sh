@@ -55,14 +55,23 @@ extract() {	# extract DISK N OUT: partition N as a file
 		count=$(( $(part_size "$1" "$2") / MIB )) status=none
 }
 
-check_windows() {	# check_windows DISK N LABEL: the partition is the image, nothing else
+check_windows() {	# check_windows DISK N LABEL [winre-moved]: the partition is the image, nothing else
 	extract "$1" "$2" "$tmp/win.img"
 	"$tools/ntfsdump" "$tmp/win.img" >"$tmp/win.full" || fail "$1: the new volume cannot be walked"
 	# Beside the image: winrescue's own folder, and ReAgent.xml when the kept Windows
 	# RE is registered in it (checked on its own below).
 	grep -v '^/\$WinRescue\|^/Windows/System32/Recovery/ReAgent.xml	' "$tmp/win.full" |
 		cut -f1,3,4,5,6 | sort >"$tmp/win.tsv"
-	diff "$tmp/ref.tsv" "$tmp/win.tsv" >"$tmp/diff" ||
+	# After a whole-disk layout Windows RE was moved out to its own partition, as
+	# Windows Setup moves it (checked there by check_winre).
+	if [ "${4:-}" = winre-moved ]; then
+		grep -v '^/Windows/System32/Recovery/Winre.wim	' "$tmp/ref.tsv" >"$tmp/ref.cmp"
+		! grep -q '^/Windows/System32/Recovery/Winre.wim	' "$tmp/win.full" ||
+			fail "$1: Winre.wim is still inside Windows after the layout"
+	else
+		cp "$tmp/ref.tsv" "$tmp/ref.cmp"
+	fi
+	diff "$tmp/ref.cmp" "$tmp/win.tsv" >"$tmp/diff" ||
 		{ head -20 "$tmp/diff"; fail "$1: partition $2 is not what wimapply makes of the image"; }
 	grep -qi '^/Users/Alice' "$tmp/win.full" && fail "$1: Alice's files are still there"
 	grep -qi '^/Windows.old' "$tmp/win.full" && fail "$1: a Windows.old was kept"
@@ -105,7 +114,30 @@ check_esp() {	# check_esp DISK ESP WIN [REC WINRE_ID]: boot files and BCD of a G
 	fi
 }
 
-check_mbr_boot() {	# check_mbr_boot DISK SYS WIN: bootmgr and \Boot\BCD on the active partition
+# check_winre DISK REC WIN: Windows RE where Windows Setup puts it after a layout -
+# \Recovery\WindowsRE\Winre.wim (the image's own, byte for byte) and boot.sdi on
+# partition REC, registered in the new system's ReAgent.xml at that partition's offset
+# with a WinreBCD id; prints the id (the BCD checks look for that WinRE object).
+check_winre() {
+	local sdi=EFI
+	[ "$(sfdisk --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['partitiontable']['label'])")" = gpt ] || sdi=PCAT
+	extract "$1" "$2" "$tmp/rec.img"
+	ntfscat "$tmp/rec.img" /Recovery/WindowsRE/Winre.wim | cmp -s - "$pc/winre.wim" ||
+		fail "$1: partition $2 has no \\Recovery\\WindowsRE\\Winre.wim equal to the image's"
+	ntfscat "$tmp/ref.img" "/Windows/Boot/DVD/$sdi/boot.sdi" >"$tmp/sdi.want"
+	ntfscat "$tmp/rec.img" /Recovery/WindowsRE/boot.sdi | cmp -s - "$tmp/sdi.want" ||
+		fail "$1: partition $2 has no boot.sdi beside Winre.wim"
+	ntfsfix -n "$tmp/rec.img" >/dev/null 2>&1 || fail "$1: ntfsfix -n on partition $2"
+	extract "$1" "$3" "$tmp/win.img"
+	ntfscat "$tmp/win.img" /Windows/System32/Recovery/ReAgent.xml >"$tmp/reagent.xml" ||
+		fail "$1: the new system has no ReAgent.xml"
+	id=$(python3 -c "import sys, xml.etree.ElementTree as ET; print(ET.parse(sys.argv[1]).getroot().find('WinreBCD').get('id'))" "$tmp/reagent.xml")
+	python3 "$top/tests/tools/check_reagent_winre.py" "$tmp/reagent.xml" "$(part_start "$1" "$2")" "$id" >/dev/null ||
+		fail "$1: ReAgent.xml does not register Windows RE on partition $2"
+	echo "$id"
+}
+
+check_mbr_boot() {	# check_mbr_boot DISK SYS WIN [WINRE_ID]: bootmgr and \Boot\BCD on the active partition
 	local sig; sig=$(sfdisk --json "$1" | python3 -c "import json,sys; print(json.load(sys.stdin)['partitiontable']['id'].lower())")
 	[ "$(part_field "$1" "$2" bootable)" = "True" ] || fail "$1: partition $2 is not active"
 	[ "$(part_field "$1" "$3" bootable)" = "True" ] && fail "$1: partition $3 is active too"
@@ -115,7 +147,12 @@ check_mbr_boot() {	# check_mbr_boot DISK SYS WIN: bootmgr and \Boot\BCD on the a
 		ntfscat "$tmp/sys.img" /bootmgr | cmp -s - "$tmp/bootmgr.want" || fail "$1: bootmgr differs"
 	}
 	ntfscat "$tmp/sys.img" /Boot/BCD >"$tmp/BCD" || fail "$1: no \\Boot\\BCD"
-	check_bcd "$tmp/BCD" mbr "mbr,$sig,$(part_start "$1" "$2")" "mbr,$sig,$(part_start "$1" "$3")"
+	if [ -n "${4:-}" ]; then	# WinRE on System Reserved too
+		check_bcd "$tmp/BCD" mbr "mbr,$sig,$(part_start "$1" "$2")" "mbr,$sig,$(part_start "$1" "$3")" \
+			"mbr,$sig,$(part_start "$1" "$2")" "$4"
+	else
+		check_bcd "$tmp/BCD" mbr "mbr,$sig,$(part_start "$1" "$2")" "mbr,$sig,$(part_start "$1" "$3")"
+	fi
 }
 
 expect_unchanged() {	# expect_unchanged STATUS MESSAGE-PART DISK cmd...
@@ -222,9 +259,10 @@ for p, (ty, mib) in zip(ps, want):
         assert p['size'] * 512 == mib << 20, (p['node'], p['size'])
 assert 'RequiredPartition' in ps[3].get('attrs', '') and 'GUID:63' in ps[3]['attrs'], ps[3]
 " || fail "the GPT layout is not Windows Setup's"
-check_windows "$tmp/blank-gpt.img" 3 ""
-check_esp "$tmp/blank-gpt.img" 1 3
-echo "blank disk, GPT layout: ESP, MSR, Windows, Recovery; image, boot files and BCD checked"
+check_windows "$tmp/blank-gpt.img" 3 "" winre-moved
+winre_new=$(check_winre "$tmp/blank-gpt.img" 4 3)
+check_esp "$tmp/blank-gpt.img" 1 3 4 "$winre_new"
+echo "blank disk, GPT layout: ESP, MSR, Windows, Recovery; image, boot files, Windows RE on the recovery partition and BCD checked"
 
 truncate -s 4G "$tmp/blank-mbr.img"
 $bin $log reset --disk "$tmp/blank-mbr.img" --layout mbr --source "$wim" --yes >"$tmp/out" 2>&1 ||
@@ -232,9 +270,10 @@ $bin $log reset --disk "$tmp/blank-mbr.img" --layout mbr --source "$wim" --yes >
 [ "$(part_size "$tmp/blank-mbr.img" 1)" = $(( 500 * MIB )) ] || fail "System Reserved is not 500 MiB"
 extract "$tmp/blank-mbr.img" 1 "$tmp/sys.img"
 [ "$(blkid -p -o value -s LABEL "$tmp/sys.img")" = "System Reserved" ] || fail "System Reserved label"
-check_windows "$tmp/blank-mbr.img" 2 ""
-check_mbr_boot "$tmp/blank-mbr.img" 1 2
-echo "blank disk, MBR layout: System Reserved (active) and Windows; image, bootmgr and BCD checked"
+check_windows "$tmp/blank-mbr.img" 2 "" winre-moved
+winre_new=$(check_winre "$tmp/blank-mbr.img" 1 2)
+check_mbr_boot "$tmp/blank-mbr.img" 1 2 "$winre_new"
+echo "blank disk, MBR layout: System Reserved (active) and Windows; image, bootmgr, Windows RE on System Reserved and BCD checked"
 
 # --- BIOS start-up code: Windows' own (from a disk Windows made, testdata) is kept
 # across a reset of the partition and a whole-disk MBR layout; winrescue has none of
@@ -280,8 +319,8 @@ mbr_ok "$tmp/bios2.img"
 code_ok "$tmp/bios2.img" 1
 extract "$tmp/bios2.img" 1 "$tmp/sys.img"
 ntfsfix -n "$tmp/sys.img" >/dev/null 2>&1 || fail "System Reserved with the kept code: ntfsfix -n"
-check_windows "$tmp/bios2.img" 2 ""
-check_mbr_boot "$tmp/bios2.img" 1 2
+check_windows "$tmp/bios2.img" 2 "" winre-moved
+check_mbr_boot "$tmp/bios2.img" 1 2 "$(check_winre "$tmp/bios2.img" 1 2)"
 echo "BIOS: Windows' MBR and NTFS boot code kept across a reset and an MBR layout"
 
 # --- Killed after every journal record: resume finishes it.
@@ -327,8 +366,8 @@ while [ $n -lt "$total" ]; do
 	set -e
 	[ $st -eq 137 ] || fail "layout fault after record $n: exit $st"
 	$bin $log resume --target "$tmp/kb.img" >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "resume of a layout killed after record $n"; }
-	check_windows "$tmp/kb.img" 3 ""
-	check_esp "$tmp/kb.img" 1 3
+	check_windows "$tmp/kb.img" 3 "" winre-moved
+	check_esp "$tmp/kb.img" 1 3 4 "$(check_winre "$tmp/kb.img" 4 3)"
 	n=$((n + 2))
 done
 echo "whole-disk layouts killed mid-way: finished by resume"

@@ -497,6 +497,75 @@ static void test_write_read_list_stat(void **state)
 	ntfsfix_clean(img);
 }
 
+/* wr_ntfs_write_from: a file bigger than one chunk, streamed from a file of another
+ * volume, replacing a longer file; read back by ntfscat, a tool outside the engine. */
+static void test_write_from_another_volume(void **state)
+{
+	(void)state;
+	char src_img[4200], dst_img[4200], out[4200];
+	const size_t size = 3 * 1024 * 1024 + 12345;	/* 3 chunks and a bit */
+	unsigned char *data = malloc(size), *back = NULL;
+	struct wr_extent se, de;
+	struct wr_ntfs *src, *dst;
+	struct wr_reader r;
+	struct wr_detail d = WR_DETAIL_INIT;
+	uint32_t x = 2463534242u;
+	FILE *f;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < size; i++) {	/* xorshift: nothing a sparse write hides */
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		data[i] = (unsigned char)x;
+	}
+	new_volume(src_img, sizeof(src_img), "src.img", 32 * MKIMG_MIB);
+	new_volume(dst_img, sizeof(dst_img), "dst.img", 32 * MKIMG_MIB);
+	se = extent_of(src_img, 0);
+	de = extent_of(dst_img, 0);
+	assert_int_equal(wr_ntfs_open(&se, WR_NTFS_RDWR, &src, &d), WR_OK);
+	assert_int_equal(wr_ntfs_write_file(src, "Winre.wim", data, size, &d), WR_OK);
+	wr_ntfs_close(src);
+	assert_int_equal(wr_ntfs_open(&de, WR_NTFS_RDWR, &dst, &d), WR_OK);
+	/* An older, longer file of that name: replaced, not overlaid. */
+	memset(data + size / 2, 0, 16);
+	assert_int_equal(wr_ntfs_write_file(dst, "WINRE.WIM", data, size, &d), WR_OK);
+	assert_int_equal(wr_ntfs_write_file(dst, "pad", data, 4096, &d), WR_OK);
+	assert_int_equal(wr_ntfs_open(&se, WR_NTFS_RDONLY, &src, &d), WR_OK);
+	assert_int_equal(wr_ntfs_reader_open(src, "winre.wim", &r, &d), WR_OK);
+	r.size -= 7;	/* a shorter copy than what is there */
+	assert_int_equal(wr_ntfs_write_from(dst, "Winre.wim", &r, &d), WR_OK);
+	wr_ntfs_reader_close(&r);
+	wr_ntfs_close(src);
+	wr_ntfs_close(dst);
+
+	/* The bytes, from outside the engine. */
+	snprintf(out, sizeof(out), "%s/copied", tmp);
+	{
+		const char *argv[] = { "ntfscat", dst_img, "/WINRE.WIM", NULL };	/* the stored name kept */
+
+		assert_int_equal(mkimg_run_to_file(argv, out), 0);
+	}
+	f = fopen(out, "rb");
+	assert_non_null(f);
+	back = malloc(size);
+	assert_non_null(back);
+	assert_int_equal(fread(back, 1, size, f), size - 7);
+	fclose(f);
+	/* The source as it was written (before the damage made to the old copy). */
+	x = 2463534242u;
+	for (size_t i = 0; i < size - 7; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		if (back[i] != (unsigned char)x)
+			fail_msg("byte %zu differs", i);
+	}
+	free(back);
+	free(data);
+	ntfsfix_clean(dst_img);
+}
+
 static void test_list_odd_names(void **state)
 {
 	(void)state;
@@ -1345,6 +1414,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_probe_fresh_volume),
 		cmocka_unit_test(test_write_read_list_stat),
+		cmocka_unit_test(test_write_from_another_volume),
 		cmocka_unit_test(test_list_odd_names),
 		cmocka_unit_test(test_move_keeps_everything),
 		cmocka_unit_test(test_move_refusals),
