@@ -29,6 +29,14 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Detach a loop device this script attached and forget it, so that the cleanup does
+# not detach the number again once another program may have been given it.
+detach() {
+	local k=() x
+	losetup -d "$1"
+	for x in "${loops[@]}"; do [ "$x" = "$1" ] || k+=("$x"); done
+	loops=("${k[@]}")
+}
 fail() { echo "FAIL: $*"; exit 1; }
 sum() { sha256sum "$1" | cut -d' ' -f1; }
 run() { "$bin" --log "$tmp/log" "$@"; }
@@ -163,7 +171,7 @@ l=$(attach "$pc/pc.img" "$win_start" "$win_size"); loops+=("$l")
 mnt "$l" "$tmp/onpart" ro
 expect 3 "the image would capture itself" "自分自身を取り込んで" "$pc/pc.img" -- \
 	image create --target "$pc/pc.img" --partition 3 --dir "$tmp/onpart/Data"
-unmnt "$tmp/onpart"; losetup -d "$l"
+unmnt "$tmp/onpart"; detach "$l"
 
 # A folder without room (an 8 MB tmpfs) and a read-only one.
 mnt tmpfs "$tmp/small" size=8m
@@ -303,9 +311,9 @@ mnt "$l" "$tmp/mrec"
 mkdir "$tmp/mrec/RefreshImage"
 run image create --target "$tmp/mbr/pc-mbr.img" --partition 2 --dir "$tmp/mrec/RefreshImage" \
 	>"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "create on the MBR PC"; }
-unmnt "$tmp/mrec"; losetup -d "$l"
+unmnt "$tmp/mrec"; detach "$l"
 l=$(attach "$tmp/mbr/pc-mbr.img" "$(mpart 2 start)" "$(mpart 2 size)")
-ntfscat "$l" Windows/System32/Recovery/ReAgent.xml >"$tmp/reagent.xml"; losetup -d "$l"
+ntfscat "$l" Windows/System32/Recovery/ReAgent.xml >"$tmp/reagent.xml"; detach "$l"
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@id')" = "$sig" ] || fail "MBR: id $(xp '/WindowsRE/PBRCustomImageLocation/@id'), want $sig"
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@guid')" = "{00000000-0000-0000-0000-000000000000}" ] || fail "MBR: guid"
 [ "$(xp '/WindowsRE/PBRCustomImageLocation/@offset')" = "$(mpart 3 start)" ] || fail "MBR: offset"

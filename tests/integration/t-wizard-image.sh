@@ -41,6 +41,14 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+# Detach a loop device this script attached and forget it, so that the cleanup does
+# not detach the number again once another program may have been given it.
+detach() {
+	local k=() x
+	losetup -d "$1"
+	for x in "${loops[@]}"; do [ "$x" = "$1" ] || k+=("$x"); done
+	loops=("${k[@]}")
+}
 fail() {
 	echo "FAIL: $*"
 	[ -f "$tmp/screen" ] && { echo "--- last screen:"; cat "$tmp/screen"; }
@@ -161,7 +169,7 @@ key Escape
 wait_for 10 "I1"
 key F10
 wait_exit 0
-unmnt "$tmp/win"; losetup -d "$wl"
+unmnt "$tmp/win"; detach "$wl"
 [ "$(sum "$disk")" = "$s0" ] || fail "looking at the folders changed the disk"
 echo "ok: the Windows volume is refused as a place for the image"
 
@@ -189,7 +197,7 @@ key 2
 wait_exit 3	# refused by a safety check: the command line's exit status
 [ "$(sum "$disk")" = "$s0" ] || fail "a refused image create changed the disk"
 [ "$(ls -A "$tmp/tiny")" = "$t0" ] || fail "a refused image create left files: $(ls -A "$tmp/tiny")"
-unmnt "$tmp/tiny"; losetup -d "$tl"
+unmnt "$tmp/tiny"; detach "$tl"
 echo "ok: a drive without room is refused, nothing written"
 
 # ---------------------------------------------------------------------------
