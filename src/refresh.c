@@ -34,7 +34,7 @@
 #include "winrescue.h"
 #include "intl.h"
 
-#define JOURNAL_DIR "/$WinRescue/journal"
+#define JOURNAL_DIR WR_REFRESH_JOURNAL
 #define STATE_DIR "/$WinRescue"
 #define CONFIG "Windows/System32/config"
 
@@ -386,6 +386,29 @@ out:
 /* Steps.  Each is idempotent: it looks at the volume and finishes what is half done. */
 
 /* Move from -> to, finishing a move a crash left half done. */
+/* path's name is listed when its folder is read in order, yet a lookup by name does
+ * not find it: a kill came while libntfs-3g was rebalancing that folder's index (its
+ * blocks written, its root not yet).  Only Windows' chkdsk rebuilds an index. */
+static bool listed_not_found(struct wr_ntfs *vol, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[600], **listed = NULL;
+	bool there = false;
+
+	if (!slash)
+		return false;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (wr_ntfs_list(vol, dir, &listed, NULL) == WR_OK)
+		for (size_t k = 0; listed[k] && !there; k++)
+			there = !strcasecmp(listed[k], slash + 1);
+	wr_strv_free(listed);
+	if (there)
+		wr_log(WR_LOG_ERROR, "refresh: the index of '%s' lists '%s' but cannot find it by "
+		       "name: it was cut short mid-update; Windows' chkdsk /f repairs it", dir,
+		       slash + 1);
+	return there;
+}
+
 static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to,
 			   struct wr_detail *d)
 {
@@ -416,8 +439,15 @@ static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to
 			return wr_ntfs_move(vol, from, to, d);
 		return wr_detail_set(d, WR_ERR_EXISTS, 0, to);
 	}
-	if (!have_from)
+	if (!have_from) {
+		/* Under neither name.  A folder index a kill left half-updated hides a
+		 * name from lookups (nothing is lost: chkdsk brings it back); else it
+		 * really is gone, and that is said as it is. */
+		if (listed_not_found(vol, to) || listed_not_found(vol, from))
+			return wr_detail_setf(d, WR_ERR_CORRUPT, 0, from,
+					      "folder index half-updated");
 		return wr_detail_set(d, WR_ERR_NOT_FOUND, 0, from);
+	}
 	return wr_ntfs_move(vol, from, to, d);
 }
 
@@ -502,25 +532,12 @@ static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_pla
 				return ret;
 		}
 		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK) {
-			/* Listed in the root folder, yet not found by name: the kill came
-			 * while libntfs-3g was rebalancing the folder's index (its blocks
-			 * written, the root of the index not yet).  Only Windows' chkdsk
-			 * rebuilds an index; applying now would stop at that name.  Say so
-			 * plainly: nothing of the person's is touched by this. */
-			char **listed = NULL;
-			bool there = false;
-
-			if (wr_ntfs_list(vol, "/", &listed, NULL) == WR_OK)
-				for (size_t k = 0; listed[k] && !there; k++)
-					there = !strcasecmp(listed[k], p->image_root[i]);
-			wr_strv_free(listed);
-			if (there) {
-				wr_log(WR_LOG_ERROR, "refresh: the root folder's index lists '%s' "
-				       "but cannot find it by name: it was cut short mid-update; "
-				       "Windows' chkdsk /f repairs it", path);
+			/* Listed in the root folder, yet not found by name: applying now
+			 * would stop at that name.  Say so plainly: nothing of the
+			 * person's is touched by this. */
+			if (listed_not_found(vol, path))
 				return wr_detail_setf(d, WR_ERR_CORRUPT, 0, path,
 						      "folder index half-updated");
-			}
 			continue;
 		}
 		wr_log(WR_LOG_INFO, "removing '%s' left by an interrupted apply", path);

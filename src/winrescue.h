@@ -1453,9 +1453,13 @@ int wr_refresh_plan(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
  * that an abort or any failure leaves a journal that wr_refresh_resume finishes. */
 int wr_refresh_run(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		   wr_progress_fn fn, void *ctx, struct wr_detail *d);
+/* Where a refresh keeps its journal on the volume. */
+#define WR_REFRESH_JOURNAL "/$WinRescue/journal"
 /* Finish an interrupted refresh from its journal (o->target and o->partition; the
- * other options are taken from the journal).  WR_ERR_NOT_FOUND: no journal;
- * WR_ERR_NOTHING_TO_RESUME: it had changed nothing (the journal is removed). */
+ * other options are taken from the journal).  WR_ERR_NOT_FOUND with d->subject
+ * WR_REFRESH_JOURNAL: there is no journal (any other WR_ERR_NOT_FOUND is a step's:
+ * something the journal says is there is not); WR_ERR_NOTHING_TO_RESUME: it had
+ * changed nothing (the journal is removed). */
 int wr_refresh_resume(const struct wr_refresh_opts *o, struct wr_refresh_plan *p,
 		      wr_progress_fn fn, void *ctx, struct wr_detail *d);
 void wr_refresh_plan_release(struct wr_refresh_plan *p);

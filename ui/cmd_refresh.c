@@ -239,7 +239,9 @@ int cmd_resume(int argc, char **argv)
 	signal(SIGINT, SIG_IGN);
 	highest_step = 2;
 	ret = wr_refresh_resume(&a.o, &p, track, NULL, &d);
-	if (ret == WR_ERR_NOT_FOUND) {
+	/* Only a missing journal means there is nothing to resume: a step that finds
+	 * something missing is a failure, said as one. */
+	if (ret == WR_ERR_NOT_FOUND && !strcmp(d.subject, WR_REFRESH_JOURNAL)) {
 		wr_refresh_plan_release(&p);
 		cli_error("%s", _("There is no interrupted operation on this volume; nothing to resume."));
 		return EXIT_FAILED;
