@@ -2067,6 +2067,125 @@ static int entries_named(ntfs_inode *dir, const ntfschar *uname, int ulen,
 	return rc;
 }
 
+/* The records that dir lists under a DOS name (readdir hands those out too). */
+struct dos_entries {
+	u64 v[64];
+	size_t n;
+};
+
+static int dos_cb(void *ctx, const ntfschar *name, const int name_len, const int name_type,
+		  const s64 pos, const MFT_REF mref, const unsigned dt_type)
+{
+	struct dos_entries *e = ctx;
+
+	(void)name;
+	(void)name_len;
+	(void)pos;
+	(void)dt_type;
+	if (name_type == FILE_NAME_DOS && e->n < sizeof(e->v) / sizeof(e->v[0]))
+		e->v[e->n++] = MREF(mref);
+	return 0;
+}
+
+/* Does ni carry a long (POSIX, Win32 or Win32+DOS) name anywhere, or any name in
+ * folder dir_no?  (*in_dir: a DOS name there.) */
+static void names_of(ntfs_inode *ni, u64 dir_no, bool *long_anywhere, bool *dos_in_dir)
+{
+	ntfs_attr_search_ctx *ctx = ntfs_attr_get_search_ctx(ni, NULL);
+
+	*long_anywhere = false;
+	*dos_in_dir = false;
+	if (!ctx) {
+		*long_anywhere = true;	/* cannot tell: leave it alone */
+		return;
+	}
+	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0,
+				 ctx)) {
+		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr +
+			le16_to_cpu(ctx->attr->value_offset));
+
+		if (fn->file_name_type != FILE_NAME_DOS)
+			*long_anywhere = true;
+		else if (MREF_LE(fn->parent_directory) == dir_no)
+			*dos_in_dir = true;
+	}
+	ntfs_attr_put_search_ctx(ctx);
+}
+
+int wr_ntfs_relink_long_name(struct wr_ntfs *v, const char *path, bool *relinked,
+			     struct wr_detail *d)
+{
+	char p[4096];
+	ntfs_inode *dir = NULL, *ni = NULL;
+	ntfschar *uname = NULL;
+	struct dos_entries e;
+	u64 found = (u64)-1;
+	s64 pos = 0;
+	int ulen = 0, ret, rc;
+
+	*relinked = false;
+	memset(&e, 0, sizeof(e));
+	ret = norm_path(path, p, sizeof(p), d);
+	if (!ret)
+		ret = need_rw(v, p, d);
+	if (!ret)
+		ret = open_parent(v, p, &dir, &uname, &ulen, d);
+	if (ret)
+		return ret;
+	if (lookup_name(dir, uname, ulen) != (u64)-1)
+		goto out;	/* the name is there */
+	{
+		ntfschar *locase = dir->vol->locase;
+
+		dir->vol->locase = NULL;	/* names as stored (see read_dir) */
+		rc = ntfs_readdir(dir, &pos, &e, dos_cb);
+		dir->vol->locase = locase;
+	}
+	if (rc) {
+		ret = fail(d, errno ? errno : EIO, p, "readdir");
+		goto out;
+	}
+	for (size_t i = 0; i < e.n; i++) {
+		ntfs_inode *cand = ntfs_inode_open(v->vol, e.v[i]);
+		bool has_long, dos_here;
+
+		if (!cand)
+			continue;
+		names_of(cand, dir->mft_no, &has_long, &dos_here);
+		ntfs_inode_close(cand);
+		if (has_long || !dos_here)
+			continue;
+		if (found != (u64)-1 && found != e.v[i]) {
+			wr_log(WR_LOG_WARN, "ntfs: more than one file in '%s' has only a DOS name; "
+			       "not guessing which is '%s'", p, path);
+			goto out;
+		}
+		found = e.v[i];
+	}
+	if (found == (u64)-1)
+		goto out;
+	ni = ntfs_inode_open(v->vol, found);
+	if (!ni) {
+		ret = fail(d, errno, p, "open inode");
+		goto out;
+	}
+	if (ntfs_link(ni, dir, uname, (u8)ulen)) {
+		ret = fail(d, errno, p, "link");
+		goto out;
+	}
+	ntfs_inode_update_times(dir, NTFS_UPDATE_MCTIME);
+	*relinked = true;
+	wr_log(WR_LOG_WARN, "ntfs: record %llu had only its DOS name left in its folder (a "
+	       "DOS-name update cut short); linked again as '%s'", (unsigned long long)found, p);
+out:
+	if (dir)
+		ntfs_inode_close(dir);	/* the folder before the inode, as elsewhere */
+	if (ni)
+		ntfs_inode_close(ni);
+	free(uname);
+	return ret;
+}
+
 int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
 			     struct wr_detail *d)
 {

@@ -440,9 +440,17 @@ static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to
 		return wr_detail_set(d, WR_ERR_EXISTS, 0, to);
 	}
 	if (!have_from) {
-		/* Under neither name.  A folder index a kill left half-updated hides a
-		 * name from lookups (nothing is lost: chkdsk brings it back); else it
-		 * really is gone, and that is said as it is. */
+		bool relinked = false;
+
+		/* Under neither name.  A kill inside the new name's DOS-name update
+		 * leaves the file under its DOS name alone: link it again.  A folder
+		 * index a kill left half-updated hides a name from lookups (nothing is
+		 * lost: chkdsk brings it back); else it really is gone, said as it is. */
+		ret = wr_ntfs_relink_long_name(vol, to, &relinked, d);
+		if (ret == WR_ERR_NOT_FOUND)
+			ret = WR_OK;	/* to's folder does not exist */
+		if (ret || relinked)
+			return ret;
 		if (listed_not_found(vol, to) || listed_not_found(vol, from))
 			return wr_detail_setf(d, WR_ERR_CORRUPT, 0, from,
 					      "folder index half-updated");

@@ -588,6 +588,13 @@ int wr_ntfs_unlink(struct wr_ntfs *vol, const char *path, struct wr_detail *d);
  * one whose record cannot be read, is left alone (WR_OK, *dropped false). */
 int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
 			     struct wr_detail *d);
+/* libntfs-3g gives a file its DOS name by adding the DOS name, deleting the long
+ * name and adding it again: a kill in between leaves the file in its folder under
+ * the DOS name alone.  When path's name is missing and exactly one file of path's
+ * folder has only a DOS name there and no long name anywhere, link it as path again
+ * (*relinked true).  Nothing is guessed when there are several. */
+int wr_ntfs_relink_long_name(struct wr_ntfs *v, const char *path, bool *relinked,
+			     struct wr_detail *d);
 /* Remove a directory and everything below it; reparse points inside are removed as
  * links, never followed.  WR_ERR_NOT_FOUND when path does not exist. */
 int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail *d);

@@ -937,6 +937,91 @@ static void test_stray_entries(void **state)
 	wr_ntfs_close(v);
 }
 
+/* What a kill inside libntfs-3g's DOS-name update leaves after a move: the file in
+ * its new folder under a DOS name alone (the short name added, the long one deleted,
+ * not yet added back), its old name already gone. */
+static void raw_dos_only(ntfs_volume *vol, const char *path, const char *dir, const char *dos)
+{
+	ntfs_inode *ni = ntfs_pathname_to_inode(vol, NULL, path);
+	ntfs_inode *dn = ntfs_pathname_to_inode(vol, NULL, dir);
+	ntfs_inode *root = ntfs_pathname_to_inode(vol, NULL, "/");
+	const char *leaf = strrchr(path, '/') + 1;
+	ntfschar *u, *lu;
+	int ul = ucs(dos, &u), ll = ucs(leaf, &lu);
+	size_t fnlen = sizeof(FILE_NAME_ATTR) + (size_t)ul * sizeof(ntfschar);
+	FILE_NAME_ATTR *fn = calloc(1, fnlen);
+	MFT_REF mref;
+
+	assert_non_null(ni);
+	assert_non_null(dn);
+	assert_non_null(root);
+	assert_non_null(fn);
+	mref = MK_MREF(ni->mft_no, le16_to_cpu(ni->mrec->sequence_number));
+	fn->parent_directory = MK_LE_MREF(dn->mft_no, le16_to_cpu(dn->mrec->sequence_number));
+	fn->file_name_length = (u8)ul;
+	fn->file_name_type = FILE_NAME_DOS;
+	fn->file_attributes = FILE_ATTR_I30_INDEX_PRESENT;
+	memcpy((u8 *)fn + offsetof(FILE_NAME_ATTR, file_name), u, (size_t)ul * sizeof(ntfschar));
+	assert_int_equal(ntfs_attr_add(ni, AT_FILE_NAME, AT_UNNAMED, 0, (u8 *)fn, (s64)fnlen), 0);
+	ni->mrec->link_count = cpu_to_le16(le16_to_cpu(ni->mrec->link_count) + 1);
+	ntfs_inode_mark_dirty(ni);
+	assert_int_equal(ntfs_index_add_filename(dn, fn, mref), 0);
+	assert_int_equal(ntfs_inode_close(dn), 0);
+	/* The old long name (and its DOS twin) go; ntfs_delete closes both inodes. */
+	assert_int_equal(ntfs_delete(vol, path, ni, root, lu, (u8)ll), 0);
+	free(fn);
+	free(u);
+	free(lu);
+}
+
+static void test_relink_long_name(void **state)
+{
+	(void)state;
+	char img[4200];
+	struct wr_extent ext;
+	struct wr_ntfs *v;
+	struct wr_ntfs_stat st;
+	struct wr_detail d = WR_DETAIL_INIT;
+	ntfs_volume *raw;
+	bool relinked = false;
+	void *buf = NULL;
+	size_t n = 0;
+
+	new_volume(img, sizeof(img), "dosonly.img", 64 * MKIMG_MIB);
+	build_tree(img);
+	ext = extent_of(img, 0);
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_mkdir(v, "Windows.old", &d), WR_OK);
+	assert_int_equal(wr_ntfs_move(v, "Users", "Windows.old/Users", &d), WR_OK);
+	wr_ntfs_close(v);
+	raw = raw_mount(img);
+	raw_dos_only(raw, "/Program Files", "/Windows.old", "PROGRA~1");
+	ntfs_umount(raw, FALSE);
+
+	assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+	assert_int_equal(wr_ntfs_stat(v, "Program Files", &st, &d), WR_ERR_NOT_FOUND);
+	assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st, &d), WR_ERR_NOT_FOUND);
+	/* A name that is there, or a folder with no DOS-only file: nothing done. */
+	assert_int_equal(wr_ntfs_relink_long_name(v, "Windows.old/Users", &relinked, &d), WR_OK);
+	assert_false(relinked);
+	assert_int_equal(wr_ntfs_relink_long_name(v, "Data/missing.txt", &relinked, &d), WR_OK);
+	assert_false(relinked);
+	/* The file gets its long name back, whole. */
+	assert_int_equal(wr_ntfs_relink_long_name(v, "Windows.old/Program Files", &relinked, &d),
+			 WR_OK);
+	assert_true(relinked);
+	assert_int_equal(wr_ntfs_read_file(v, "Windows.old/Program Files/app.exe", 16, &buf, &n,
+					   &d), WR_OK);
+	assert_int_equal(n, 2);
+	assert_memory_equal(buf, "MZ", 2);
+	free(buf);
+	assert_int_equal(wr_ntfs_relink_long_name(v, "Windows.old/Program Files", &relinked, &d),
+			 WR_OK);
+	assert_false(relinked);
+	wr_ntfs_close(v);
+	ntfsfix_clean(img);
+}
+
 static void test_rename_in_place_and_delete_tree(void **state)
 {
 	(void)state;
@@ -1420,6 +1505,7 @@ int main(void)
 		cmocka_unit_test(test_move_refusals),
 		cmocka_unit_test(test_complete_interrupted_move),
 		cmocka_unit_test(test_stray_entries),
+		cmocka_unit_test(test_relink_long_name),
 		cmocka_unit_test(test_rename_in_place_and_delete_tree),
 		cmocka_unit_test(test_hibernated_and_dirty),
 		cmocka_unit_test(test_windows_made_disk),
