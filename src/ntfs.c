@@ -2186,6 +2186,51 @@ out:
 	return ret;
 }
 
+int wr_ntfs_fix_link_count(struct wr_ntfs *v, const char *path, bool *fixed,
+			   struct wr_detail *d)
+{
+	char p[4096];
+	ntfs_inode *ni = NULL;
+	ntfs_attr_search_ctx *ctx;
+	unsigned links = 0;
+	int ret, e = 0;
+
+	*fixed = false;
+	ret = norm_path(path, p, sizeof(p), d);
+	if (!ret)
+		ret = need_rw(v, p, d);
+	if (ret)
+		return ret;
+	ni = open_path(v, p, &e);
+	if (!ni)
+		return fail(d, e, p, "lookup");
+	ctx = ntfs_attr_get_search_ctx(ni, NULL);
+	if (!ctx) {
+		ntfs_inode_close(ni);
+		return fail(d, errno, p, "search");
+	}
+	/* A link is a long name; a DOS name is the short partner of one. */
+	while (!ntfs_attr_lookup(AT_FILE_NAME, AT_UNNAMED, 0, CASE_SENSITIVE, 0, NULL, 0, ctx)) {
+		FILE_NAME_ATTR *fn = (FILE_NAME_ATTR *)((u8 *)ctx->attr +
+			le16_to_cpu(ctx->attr->value_offset));
+
+		if (fn->file_name_type != FILE_NAME_DOS)
+			links++;
+	}
+	ntfs_attr_put_search_ctx(ctx);
+	if (links && le16_to_cpu(ni->mrec->link_count) != links) {
+		wr_log(WR_LOG_WARN, "ntfs: '%s' counted %u links but has %u names (a name "
+		       "update cut short); count corrected", p,
+		       (unsigned)le16_to_cpu(ni->mrec->link_count), links);
+		ni->mrec->link_count = cpu_to_le16((u16)links);
+		ntfs_inode_mark_dirty(ni);
+		*fixed = true;
+	}
+	if (ntfs_inode_close(ni))
+		return fail(d, errno, p, "close");
+	return WR_OK;
+}
+
 int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
 			     struct wr_detail *d)
 {

@@ -430,8 +430,13 @@ static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to
 		return ret;
 	have_from = wr_ntfs_stat(vol, from, &sf, NULL) == WR_OK;
 	have_to = wr_ntfs_stat(vol, to, &st, NULL) == WR_OK;
-	if (!have_from && have_to)
-		return WR_OK;	/* done before the crash */
+	if (!have_from && have_to) {
+		/* Done before the crash - maybe but for the end of the new name's
+		 * DOS-name update, which leaves the link count one too high. */
+		bool fixed = false;
+
+		return wr_ntfs_fix_link_count(vol, to, &fixed, d);
+	}
 	if (have_from && have_to) {
 		/* Linked under both names: the move finishes it, after checking the
 		 * file really carries the new name. */
@@ -449,6 +454,11 @@ static int move_idempotent(struct wr_ntfs *vol, const char *from, const char *to
 		ret = wr_ntfs_relink_long_name(vol, to, &relinked, d);
 		if (ret == WR_ERR_NOT_FOUND)
 			ret = WR_OK;	/* to's folder does not exist */
+		if (!ret && relinked) {
+			bool fixed = false;
+
+			ret = wr_ntfs_fix_link_count(vol, to, &fixed, d);
+		}
 		if (ret || relinked)
 			return ret;
 		if (listed_not_found(vol, to) || listed_not_found(vol, from))

@@ -595,6 +595,11 @@ int wr_ntfs_drop_stray_entry(struct wr_ntfs *v, const char *path, bool *dropped,
  * (*relinked true).  Nothing is guessed when there are several. */
 int wr_ntfs_relink_long_name(struct wr_ntfs *v, const char *path, bool *relinked,
 			     struct wr_detail *d);
+/* The same update cut short just after the short name was added leaves the file's
+ * link count one too high: set it to the number of its long names (*fixed true when
+ * it was wrong). */
+int wr_ntfs_fix_link_count(struct wr_ntfs *v, const char *path, bool *fixed,
+			   struct wr_detail *d);
 /* Remove a directory and everything below it; reparse points inside are removed as
  * links, never followed.  WR_ERR_NOT_FOUND when path does not exist. */
 int wr_ntfs_delete_tree(struct wr_ntfs *vol, const char *path, struct wr_detail *d);

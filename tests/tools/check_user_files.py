@@ -76,6 +76,12 @@ def main():
             continue
         a = after[found[0]]
         for f in FIELDS:
+            # Mid-run, a name being added (a move links the new name first;
+            # libntfs-3g's DOS-name update adds the short name first) counts one
+            # link more until it ends; the resume ends it, and --final is exact.
+            if f == "links" and not final and a[f].isdigit() and b[f].isdigit() and \
+                    int(a[f]) == int(b[f]) + 1:
+                continue
             if a[f] != b[f]:
                 problems.append("%s: %s was %s, now %s" % (b["path"], f, b[f], a[f]))
         if final and found[0] != key:

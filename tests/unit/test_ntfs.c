@@ -974,6 +974,20 @@ static void raw_dos_only(ntfs_volume *vol, const char *path, const char *dir, co
 	free(lu);
 }
 
+/* The link count in path's MFT record, as chkdsk and ntfsdump read it. */
+static int raw_link_count(const char *img, const char *path)
+{
+	ntfs_volume *vol = raw_mount(img);
+	ntfs_inode *ni = ntfs_pathname_to_inode(vol, NULL, path);
+	int n;
+
+	assert_non_null(ni);
+	n = le16_to_cpu(ni->mrec->link_count);
+	ntfs_inode_close(ni);
+	ntfs_umount(vol, FALSE);
+	return n;
+}
+
 static void test_relink_long_name(void **state)
 {
 	(void)state;
@@ -1018,7 +1032,25 @@ static void test_relink_long_name(void **state)
 	assert_int_equal(wr_ntfs_relink_long_name(v, "Windows.old/Program Files", &relinked, &d),
 			 WR_OK);
 	assert_false(relinked);
-	wr_ntfs_close(v);
+	/* One long name and its DOS partner: one link, whatever the half-done update
+	 * left counted. */
+	{
+		bool fixed = false;
+
+		assert_int_equal(wr_ntfs_stat(v, "Windows.old/Program Files", &st, &d), WR_OK);
+		assert_int_equal(st.nlink, 1);	/* one long name */
+		wr_ntfs_close(v);
+		assert_int_equal(raw_link_count(img, "/Windows.old/Program Files"), 2);
+		assert_int_equal(wr_ntfs_open(&ext, WR_NTFS_RDWR, &v, &d), WR_OK);
+		assert_int_equal(wr_ntfs_fix_link_count(v, "Windows.old/Program Files", &fixed, &d),
+				 WR_OK);
+		assert_true(fixed);
+		assert_int_equal(wr_ntfs_fix_link_count(v, "Windows.old/Program Files", &fixed, &d),
+				 WR_OK);
+		assert_false(fixed);
+		wr_ntfs_close(v);
+		assert_int_equal(raw_link_count(img, "/Windows.old/Program Files"), 1);
+	}
 	ntfsfix_clean(img);
 }
 
