@@ -564,7 +564,31 @@ static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_pla
 		if (ret)
 			return ret;
 	}
-	return WR_OK;
+	/* The apply adds every image name to the root folder's index: it must be
+	 * whole.  A name it lists that a lookup cannot find (whoever's it is) means
+	 * a kill cut an index update short; the apply would fail inside wimlib. */
+	{
+		char **listed = NULL, path[600];
+		struct wr_ntfs_stat st;
+		int ret = WR_OK;
+
+		if (wr_ntfs_list(vol, "/", &listed, NULL) != WR_OK)
+			return WR_OK;	/* the apply says what is wrong */
+		for (size_t k = 0; listed[k] && !ret; k++) {
+			bool dropped = false;
+
+			snprintf(path, sizeof(path), "/%s", listed[k]);
+			if (wr_ntfs_stat(vol, path, &st, NULL) == WR_OK ||
+			    (wr_ntfs_drop_stray_entry(vol, path, &dropped, NULL) == WR_OK && dropped))
+				continue;	/* there, or an entry left pointing at nothing */
+			wr_log(WR_LOG_ERROR, "refresh: the root folder lists '%s' but cannot find "
+			       "it by name: its index was cut short mid-update; Windows' chkdsk "
+			       "/f repairs it", listed[k]);
+			ret = wr_detail_setf(d, WR_ERR_CORRUPT, 0, path, "folder index half-updated");
+		}
+		wr_strv_free(listed);
+		return ret;
+	}
 }
 
 struct apply_ctx {
