@@ -549,15 +549,10 @@ static int remove_partial_apply(struct wr_ntfs *vol, const struct wr_refresh_pla
 			if (ret)
 				return ret;
 		}
-		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK) {
-			/* Listed in the root folder, yet not found by name: applying now
-			 * would stop at that name.  Say so plainly: nothing of the
-			 * person's is touched by this. */
-			if (listed_not_found(vol, path))
-				return wr_detail_setf(d, WR_ERR_CORRUPT, 0, path,
-						      "folder index half-updated");
+		/* Not there (a name the root's index lists yet cannot find is refused
+		 * by the whole-index check below). */
+		if (wr_ntfs_stat(vol, path, &st, NULL) != WR_OK)
 			continue;
-		}
 		wr_log(WR_LOG_INFO, "removing '%s' left by an interrupted apply", path);
 		ret = st.is_dir && !st.is_reparse ? wr_ntfs_delete_tree(vol, path, d)
 						  : wr_ntfs_unlink(vol, path, d);
